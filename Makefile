@@ -1,0 +1,62 @@
+# spark_lab developer entry points.
+#   make install      create .venv, editable install, JupyterLab overrides
+#   make lab          open the quickstart in JupyterLab (ARGS=--no-browser for headless)
+#   make test-deps    test extras + Debian chromium for the browser tests
+#   make test         unit/browser tests and every notebook under nbval
+#   make bench        benchmarks (QUICK=1 for the short run)
+#   make clean        build/test leftovers (distclean also removes .venv)
+
+PY ?= python3
+VENV = .venv
+VPY = $(VENV)/bin/python
+STAMP = $(VENV)/.installed
+TEST_STAMP = $(VENV)/.test-deps
+OVERRIDES = $(VENV)/share/jupyter/lab/settings/overrides.json
+CHROMIUM = /usr/bin/chromium
+
+# JupyterLab refuses to start as root without --allow-root.
+ROOT_FLAG = $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+.PHONY: install lab test-deps test bench clean distclean
+
+install: $(STAMP)
+
+$(VPY):
+	$(PY) -m venv $(VENV)
+
+$(STAMP): pyproject.toml widgets/jupyterlab-overrides.json | $(VPY)
+	$(VPY) -m pip install --upgrade pip
+	$(VPY) -m pip install -e '.[notebooks]'
+	mkdir -p $(dir $(OVERRIDES))
+	cp widgets/jupyterlab-overrides.json $(OVERRIDES)
+	touch $@
+
+lab: install
+	$(VENV)/bin/jupyter lab $(ROOT_FLAG) notebooks/00_quickstart.ipynb $(ARGS)
+
+test-deps: $(TEST_STAMP) $(CHROMIUM)
+
+$(TEST_STAMP): $(STAMP)
+	$(VPY) -m pip install -e '.[notebooks,test]'
+	touch $@
+
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then SUDO=; \
+	elif command -v sudo >/dev/null 2>&1; then SUDO=sudo; \
+	else echo "error: $(CHROMIUM) is missing; install Debian's chromium package as root" >&2; exit 1; fi; \
+	$$SUDO apt-get update && $$SUDO apt-get install -y chromium
+
+# One pytest run: test_*.py under tests/ and every notebook under notebooks/ (nbval).
+test: install test-deps
+	$(VPY) -m pytest -q tests notebooks --nbval-lax
+
+bench: install
+	$(VPY) bench/run.py $(if $(QUICK),--quick,)
+
+clean:
+	rm -rf build dist *.egg-info tests/artifacts .pytest_cache .hypothesis
+	find . -path ./$(VENV) -prune -o \( -name __pycache__ -o -name .ipynb_checkpoints \) -type d -prune -exec rm -rf {} +
+
+# clean, and also remove the virtual environment (next `make install` rebuilds it).
+distclean: clean
+	rm -rf $(VENV)

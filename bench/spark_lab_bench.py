@@ -1,0 +1,69 @@
+"""spark_lab on the 7-pool closed-loop benchmark (../shared/notes/benchmark.md).
+
+Same command line and one-line JSON output as the reference scripts:
+    python bench/spark_lab_bench.py --K 100 --seconds 10 [--rng auto|threefry2x32|unsafe_rbg]
+Per chunk: set the 100 input rates, simulate K steps, read pool 6's spike counts
+into a numpy array (the closed loop's host round trip).
+"""
+import json
+import math
+import os
+import resource
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import numpy as np  # noqa: E402
+
+import bench_common as bc  # noqa: E402
+
+
+def main():
+    args = bc.parse_args(lambda ap: (ap.add_argument("--rng", default="auto",
+                                                     help="auto: unsafe_rbg for K<=10, threefry2x32 above"),
+                                     ap.add_argument("--spike-batch", type=int, default=128)))
+    K = args.K
+    rng = args.rng if args.rng != "auto" else ("unsafe_rbg" if K <= 10 else "threefry2x32")
+    t0 = time.perf_counter()
+    import spark_lab_net
+    d = bc.build_network()
+    fp = bc.fingerprint(d)
+    sim = spark_lab_net.build(d, rng=rng, spike_batch=args.spike_batch)
+    setup_s = time.perf_counter() - t0
+    n_chunks = max(1, int(round(args.seconds / (K * bc.DT))))
+    warm = args.warmup_chunks if args.warmup_chunks is not None else max(1, min(3, math.ceil(20 / K)))
+    rates = bc.rate_schedule(warm + n_chunks).astype(np.float32)
+    ro = ("p6",)
+
+    t0 = time.perf_counter()
+    for c in range(warm):
+        np.asarray(sim.run_chunk(K, {"input": rates[c]}, readout=ro)["p6"])
+    compile_s = time.perf_counter() - t0
+    totals = np.zeros(bc.N, np.int64)
+    c0 = {f"p{a}": np.asarray(sim.state["pools"][f"p{a}"]["v"]) for a in range(1)}  # noqa: F841
+    t_start = sim.t
+    t0 = time.perf_counter()
+    for c in range(warm, warm + n_chunks):
+        out = np.asarray(sim.run_chunk(K, {"input": rates[c]}, readout=ro)["p6"])
+    wall = time.perf_counter() - t0
+    steps = n_chunks * K
+    # firing rates of the timed part: re-run the same chunks with full counts (not timed)
+    sim.reset()
+    import spark_lab_net as sn  # noqa: F401
+    counts = np.zeros(bc.N, np.int64)
+    sim2 = spark_lab_net.build(d, rng=rng, spike_batch=args.spike_batch)
+    for c in range(warm):
+        sim2.run_chunk(K, {"input": rates[c]}, readout=())
+    for c in range(warm, warm + n_chunks):
+        cnt = sim2.run_chunk(K, {"input": rates[c]}, readout=tuple(f"p{a}" for a in range(7)))
+        counts += np.concatenate([np.asarray(cnt[f"p{a}"]) for a in range(7)])
+    sim_s = steps * bc.DT
+    st = bc.rate_stats(counts, sim_s)
+    bc.emit(dict(simulator="spark_lab", variant=f"jax_{rng}", K=K, seconds=sim_s, steps=steps,
+                 steps_per_s=round(steps / wall, 1), wall_s=round(wall, 3), setup_s=round(setup_s, 2),
+                 compile_s=round(compile_s, 2), fingerprint=fp, last_readout_sum=int(out.sum()),
+                 peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1), **st))
+
+
+if __name__ == "__main__":
+    main()

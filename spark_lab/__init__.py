@@ -1,0 +1,24 @@
+"""spark_lab: spiking neural networks on JAX, built for the notebook.
+
+The kernel (this package) is pure JAX and imports no UI library; the notebook
+layer lives in ``spark_lab.notebook``.
+"""
+from . import connectivity, initializers, neurons, synapses
+from .connectivity import AllToAll, FixedInDegree, FixedProbability, FromList, FromMatrix, OneToOne
+from .errors import DivergenceError, NetworkError, ParameterError, SparkLabError
+from .initializers import Constant, LogNormal, Normal, Uniform
+from .network import Network, RecordSpec
+from .neurons import ALIF, EIF, LIF, AdEx, Izhikevich, PoissonSource, SpikeGenerator
+from .simulator import RunResult, Simulator
+from .synapses import Delta, Exponential
+from ._params import Param
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Network", "Simulator", "RunResult", "RecordSpec", "Param",
+    "LIF", "ALIF", "AdEx", "Izhikevich", "EIF", "PoissonSource", "SpikeGenerator", "Exponential", "Delta",
+    "AllToAll", "OneToOne", "FixedProbability", "FixedInDegree", "FromList", "FromMatrix",
+    "Constant", "Uniform", "Normal", "LogNormal",
+    "SparkLabError", "ParameterError", "NetworkError", "DivergenceError",
+]

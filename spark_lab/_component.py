@@ -1,0 +1,70 @@
+"""Base class of every component (neuron model, synapse model, connectivity rule).
+
+A component is a small immutable description: its class declares its parameters
+once (``PARAMS``), an instance holds the user's values (numbers, arrays or
+initializers), validated at construction. The arrays that flow through ``jit`` are
+made from these values when a network is built; changing them later never
+recompiles.
+"""
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ._params import Param, validate_kwargs
+from .initializers import Initializer
+
+
+class Component:
+    """Parameters declared in ``PARAMS``; values passed as keyword arguments."""
+
+    kind: ClassVar[str] = "component"
+    name: ClassVar[str] = "component"          # registry name, e.g. "lif"
+    PARAMS: ClassVar[dict[str, Param]] = {}
+
+    def __init__(self, **params: Any):
+        self.values = validate_kwargs(self.PARAMS, params, self.describe())
+
+    @classmethod
+    def describe(cls, where: str = "") -> str:
+        return f"{cls.__name__}{' ' + where if where else ''}"
+
+    def replace(self, **params: Any) -> "Component":
+        """A copy with some parameter values changed (validated)."""
+        vals = dict(self.values)
+        vals.update(params)
+        return type(self)(**vals)
+
+    def __repr__(self) -> str:
+        diff = {k: v for k, v in self.values.items()
+                if isinstance(v, Initializer) or np.ndim(v) > 0 or v != self.PARAMS[k].default}
+        args = ", ".join(f"{k}={_fmt(v)}" for k, v in diff.items())
+        return f"{type(self).__name__}({args})"
+
+    def __eq__(self, other):
+        return type(self) is type(other) and _values_equal(self.values, other.values)
+
+    def __hash__(self):
+        return id(self)
+
+
+def _fmt(v):
+    if isinstance(v, Initializer):
+        return repr(v)
+    if np.ndim(v) > 0:
+        return f"array(shape={np.shape(v)})"
+    return f"{v!r}"
+
+
+def _values_equal(a, b):
+    if a.keys() != b.keys():
+        return False
+    for k in a:
+        x, y = a[k], b[k]
+        if isinstance(x, Initializer) or isinstance(y, Initializer):
+            if x != y:
+                return False
+        elif not np.array_equal(np.asarray(x), np.asarray(y)):
+            return False
+    return True

@@ -1,0 +1,161 @@
+"""Parameter declarations: one place that states default, unit, valid range and help.
+
+A component class lists its parameters once, as ``Param`` objects. That single
+declaration validates user input, builds the runtime parameter pytree, and later
+feeds the model file, the inspector and the sliders.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .errors import ParameterError
+
+
+@dataclass(frozen=True)
+class Param:
+    """Declaration of one numeric parameter.
+
+    default: value used when the user gives none.
+    unit:    physical unit as written in docs and UI ("ms", "mV", "Hz", "pA", "nS", "pF", "1").
+    low, high: bounds; ``low_open``/``high_open`` make them exclusive (``tau > 0``: low=0, low_open=True).
+    help:    one line shown as tooltip and in errors.
+    log:     suggest a logarithmic slider (time constants, rates).
+    per_neuron: may be a per-neuron array or an initializer (heterogeneous values).
+    integer: value must be a whole number.
+    """
+
+    default: float
+    unit: str = "1"
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+    help: str = ""
+    log: bool = False
+    per_neuron: bool = True
+    integer: bool = False
+
+    def range_text(self) -> str:
+        u = "" if self.unit in ("1", "") else f" {self.unit}"
+        parts = []
+        if self.low is not None:
+            parts.append(f"{'>' if self.low_open else '>='} {self.low:g}{u}")
+        if self.high is not None:
+            parts.append(f"{'<' if self.high_open else '<='} {self.high:g}{u}")
+        return " and ".join(parts) if parts else "any finite value"
+
+    def check_values(self, values: np.ndarray, component: str, name: str) -> None:
+        """Raise ParameterError unless every value is finite and within range."""
+        arr = np.asarray(values, dtype=np.float64)
+        u = "" if self.unit in ("1", "") else f" {self.unit}"
+        what = f"{name} ({self.help})" if self.help else name
+        bad = ~np.isfinite(arr)
+        if bad.any():
+            raise ParameterError(component, name, f"got {_show(arr, bad)}; values must be finite numbers",
+                                 f"{what} must be {self.range_text()}")
+        if self.low is not None:
+            bad = arr <= self.low if self.low_open else arr < self.low
+            if bad.any():
+                raise ParameterError(component, name, f"got {_show(arr, bad)}{u}",
+                                     f"{what} must be {self.range_text()}")
+        if self.high is not None:
+            bad = arr >= self.high if self.high_open else arr > self.high
+            if bad.any():
+                raise ParameterError(component, name, f"got {_show(arr, bad)}{u}",
+                                     f"{what} must be {self.range_text()}")
+        if self.integer and np.any(arr != np.round(arr)):
+            raise ParameterError(component, name, f"got {_show(arr, arr != np.round(arr))}",
+                                 "must be a whole number")
+
+
+def _show(arr: np.ndarray, bad: np.ndarray) -> str:
+    if arr.ndim == 0:
+        return f"{float(arr):g}"
+    idx = int(np.flatnonzero(bad)[0])
+    return f"{float(arr.ravel()[idx]):g} at index {idx}"
+
+
+def resolve_value(value: Any, decl: Param, n: int | None, rng: np.random.Generator,
+                  component: str, name: str) -> np.ndarray:
+    """Turn a user value (number, array or Initializer) into a float64 numpy array.
+
+    Returns shape () for a scalar when ``n`` is None, else shape (n,).
+    """
+    from .initializers import Initializer
+
+    if isinstance(value, Initializer):
+        if n is None:
+            raise ParameterError(component, name, f"an initializer ({value!r}) was given",
+                                 "this parameter takes one number, not per-neuron values")
+        arr = np.asarray(value.sample(rng, (n,)), dtype=np.float64)
+    else:
+        if isinstance(value, bool) or value is None or isinstance(value, str):
+            raise ParameterError(component, name, f"got {value!r}",
+                                 f"give a number in {decl.unit}" if decl.unit not in ("", "1") else "give a number")
+        try:
+            arr = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ParameterError(component, name, f"got {value!r}", "give a number or an array of numbers") from None
+        if arr.ndim > 1:
+            raise ParameterError(component, name, f"got an array of shape {arr.shape}",
+                                 f"give one number or an array of shape ({n},)")
+        if arr.ndim == 1:
+            if n is None or not decl.per_neuron:
+                raise ParameterError(component, name, f"got an array of shape {arr.shape}",
+                                     "this parameter takes one number")
+            if arr.shape[0] != n:
+                raise ParameterError(component, name, f"got an array of shape {arr.shape}",
+                                     f"give one number or an array of shape ({n},), one value per neuron")
+        elif n is not None:
+            arr = np.full((n,), float(arr))
+    decl.check_values(arr, component, name)
+    return arr
+
+
+def validate_kwargs(decls: dict[str, Param], kwargs: dict[str, Any], component: str) -> dict[str, Any]:
+    """Check names and (for plain numbers) ranges; return the complete value dict."""
+    from .initializers import Initializer
+
+    unknown = set(kwargs) - set(decls)
+    if unknown:
+        name = sorted(unknown)[0]
+        raise ParameterError(component, name, "unknown parameter",
+                             f"{_did_you_mean(name, decls)}allowed: {', '.join(decls)}")
+    values = {k: d.default for k, d in decls.items()}
+    for k, v in kwargs.items():
+        d = decls[k]
+        if isinstance(v, Initializer):
+            if not d.per_neuron:
+                raise ParameterError(component, k, f"an initializer ({v!r}) was given",
+                                     "this parameter takes one number")
+            v.check(d, component, k)
+        elif np.ndim(v) == 0:
+            resolve_value(v, d, None, np.random.default_rng(0), component, k)
+        else:
+            if not d.per_neuron:
+                raise ParameterError(component, k, f"got an array of shape {np.shape(v)}",
+                                     "this parameter takes one number")
+            d.check_values(np.asarray(v, dtype=np.float64), component, k)
+        values[k] = v
+    return values
+
+
+def _did_you_mean(name: str, options) -> str:
+    import difflib
+    m = difflib.get_close_matches(name, list(options), n=1)
+    return f"did you mean {m[0]!r}? " if m else ""
+
+
+def did_you_mean(name: str, options) -> str:
+    return _did_you_mean(name, options)
+
+
+def is_finite_number(x) -> bool:
+    try:
+        return math.isfinite(float(x))
+    except (TypeError, ValueError):
+        return False

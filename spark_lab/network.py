@@ -1,0 +1,266 @@
+"""Network: pools of neurons, projections between them, what to record.
+
+    net = Network(dt=0.1, seed=1)
+    exc = net.add_pool("exc", LIF(tau_m=20.0), n=800, excitatory=True)
+    inh = net.add_pool("inh", LIF(tau_m=10.0), n=200, excitatory=False)
+    net.connect("exc", "inh", synapse=Exponential(tau=5.0),
+                connectivity=FixedProbability(p=0.1), weight=0.5, delay=1.0)
+    net.record("exc", "spikes")
+    sim = net.build()            # compile-ready simulator
+    res = sim.run(1000)          # 1000 steps
+
+A Network is a plain description; ``build()`` draws connectivity and initial values
+from the seed and returns a :class:`~spark_lab.simulator.Simulator`.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ._params import did_you_mean
+from .connectivity import Connectivity, FixedProbability
+from .errors import NetworkError, ParameterError
+from .initializers import Constant, Initializer
+from .neurons._base import NeuronModel
+from .synapses._base import SynapseModel
+
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*$")
+RNG_IMPLS = ("threefry2x32", "rbg", "unsafe_rbg")
+
+
+@dataclass
+class Pool:
+    name: str
+    model: NeuronModel
+    n: int
+    excitatory: np.ndarray | None = None     # Dale: per-neuron bool mask, or None
+    g_inh: float = 1.0                        # Dale: weights from inhibitory neurons act as -g_inh * weight
+
+    def __repr__(self):
+        return f"Pool({self.name!r}, {self.model!r}, n={self.n})"
+
+
+@dataclass
+class Projection:
+    name: str
+    pre: str
+    post: str
+    synapse: SynapseModel
+    connectivity: Connectivity
+    weight: Any = 1.0
+    delay: float = 0.0          # ms
+
+    def __repr__(self):
+        return (f"Projection({self.name!r}: {self.pre} -> {self.post}, {self.synapse!r}, "
+                f"{self.connectivity!r}, weight={self.weight!r}, delay={self.delay} ms)")
+
+
+@dataclass(frozen=True)
+class RecordSpec:
+    """Record ``var`` ("spikes" or a state variable) of ``pool`` every ``every`` steps,
+    for the neurons ``neurons`` (indices; None = all)."""
+    pool: str
+    var: str = "spikes"
+    every: int = 1
+    neurons: tuple | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.pool}.{self.var}"
+
+
+class Network:
+    """A network description. See the module docstring for an example.
+
+    dt:    time step in ms (> 0).
+    seed:  integer seed of everything random (connectivity, initial values, noise).
+    dtype: "float32" (default) or "float64" (needs ``jax_enable_x64``).
+    rng:   JAX PRNG implementation for the noise drawn during the run
+           ("threefry2x32" default, "rbg", "unsafe_rbg": cheaper on CPU for small draws).
+    spike_batch: spikes handled per batch in the event-driven propagation; more
+           spikes in one step are handled by further batches (exact, just slower).
+    """
+
+    def __init__(self, dt: float = 0.1, seed: int = 0, dtype: str = "float32",
+                 rng: str = "threefry2x32", spike_batch: int = 128):
+        if isinstance(dt, bool) or not isinstance(dt, (int, float)) or not math.isfinite(dt) or dt <= 0:
+            raise ParameterError("Network", "dt", f"got {dt!r}", "the time step must be a number > 0 ms")
+        if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
+            raise ParameterError("Network", "seed", f"got {seed!r}", "give a non-negative integer")
+        if dtype not in ("float32", "float64"):
+            raise ParameterError("Network", "dtype", f"got {dtype!r}", "use 'float32' or 'float64'")
+        if rng not in RNG_IMPLS:
+            raise ParameterError("Network", "rng", f"got {rng!r}", f"use one of {RNG_IMPLS}")
+        if not isinstance(spike_batch, int) or spike_batch < 1:
+            raise ParameterError("Network", "spike_batch", f"got {spike_batch!r}", "give an integer >= 1")
+        self.dt = float(dt)
+        self.seed = int(seed)
+        self.dtype = dtype
+        self.rng = rng
+        self.spike_batch = spike_batch
+        self.pools: dict[str, Pool] = {}
+        self.projections: dict[str, Projection] = {}
+        self.records: list[RecordSpec] = []
+
+    # ------------------------------------------------------------------ pools
+    def add_pool(self, name: str, model: NeuronModel, n: int, excitatory=None, g_inh: float = 1.0) -> Pool:
+        """Add ``n`` neurons of ``model``.
+
+        excitatory (Dale's law): None = weights keep their sign; True / False = all
+        neurons excitatory / inhibitory; a float f = the first round(f n) neurons are
+        excitatory; or a boolean array of length n. Weights of projections leaving a
+        Dale pool are magnitudes (>= 0); those from inhibitory neurons act as
+        ``-g_inh * weight`` (g_inh >= 0, changeable at run time as the pool parameter "g_inh").
+        """
+        self._check_name(name, "pool")
+        if name in self.pools:
+            raise NetworkError(f"a pool named {name!r} exists already")
+        if not isinstance(model, NeuronModel):
+            raise NetworkError(f"pool {name!r}: model must be a neuron model such as LIF(), got {model!r}")
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise ParameterError(f"pool {name!r}", "n", f"got {n!r}", "the number of neurons must be an integer >= 1")
+        n = int(n)
+        _check_number(g_inh, f"pool {name!r}", "g_inh", "1", low=0.0)
+        self.pools[name] = Pool(name, model, n, _dale_mask(excitatory, n, name), float(g_inh))
+        return self.pools[name]
+
+    def connect(self, pre, post, synapse: SynapseModel | None = None,
+                connectivity: Connectivity | None = None, weight=1.0, delay: float = 0.0,
+                name: str | None = None) -> Projection:
+        """Connect pool ``pre`` to pool ``post``.
+
+        synapse: a synapse model (default ``Exponential()``); projections into one pool
+            that share a synapse *instance* share its state and parameters.
+        connectivity: default ``FixedProbability(p=0.1)``.
+        weight: a number (one value for the projection: the fast path) or an initializer
+            (one value per synapse), in the post model's input unit; changeable at run time.
+        delay: axonal delay in ms, a whole number of steps; 0 = the spike acts at the next step.
+        """
+        from .synapses.exponential import Exponential
+
+        pre_n, post_n = self._pool_name(pre), self._pool_name(post)
+        synapse = Exponential() if synapse is None else synapse
+        connectivity = FixedProbability() if connectivity is None else connectivity
+        name = name or self._unique(f"{pre_n}->{post_n}")
+        self._check_name(name, "projection", allow_arrow=True)
+        if name in self.projections:
+            raise NetworkError(f"a projection named {name!r} exists already")
+        where = f"projection {name!r}"
+        if not isinstance(synapse, SynapseModel):
+            raise NetworkError(f"{where}: synapse must be a synapse model such as Exponential(), got {synapse!r}")
+        if not isinstance(connectivity, Connectivity):
+            raise NetworkError(f"{where}: connectivity must be a rule such as FixedProbability(p=0.1), got {connectivity!r}")
+        _check_number(delay, where, "delay", "ms", low=0.0)
+        steps = delay / self.dt
+        if abs(steps - round(steps)) > 1e-6 * max(1.0, steps):
+            raise ParameterError(where, "delay", f"{delay:g} ms is not a whole number of steps of dt={self.dt:g} ms",
+                                 f"use a multiple of {self.dt:g} ms")
+        if isinstance(weight, Initializer):
+            if self.pools[pre_n].excitatory is not None:
+                weight.check(_NONNEG, where, "weight")
+        else:
+            _check_number(weight, where, "weight", self.pools[post_n].model.INPUT_UNIT,
+                          low=0.0 if self.pools[pre_n].excitatory is not None else None,
+                          hint_dale=self.pools[pre_n].excitatory is not None and pre_n)
+        p = Projection(name, pre_n, post_n, synapse, connectivity, weight, float(delay))
+        self.projections[name] = p
+        return p
+
+    def record(self, pool, var: str = "spikes", every: int = 1, neurons=None) -> RecordSpec:
+        """Record ``var`` of ``pool`` (see RecordSpec). Recording never changes the dynamics."""
+        pn = self._pool_name(pool)
+        model = self.pools[pn].model
+        allowed = ("spikes",) + tuple(model.STATE)
+        if var not in allowed:
+            raise NetworkError(f"pool {pn!r} ({type(model).__name__}) has no variable {var!r}; "
+                               f"{did_you_mean(var, allowed)}recordable: {', '.join(allowed)}")
+        if not isinstance(every, int) or every < 1:
+            raise ParameterError(f"record {pn}.{var}", "every", f"got {every!r}", "give an integer >= 1")
+        if neurons is not None:
+            neurons = tuple(int(i) for i in np.atleast_1d(neurons))
+            bad = [i for i in neurons if not 0 <= i < self.pools[pn].n]
+            if bad:
+                raise ParameterError(f"record {pn}.{var}", "neurons", f"index {bad[0]} is outside the pool",
+                                     f"pool {pn!r} has {self.pools[pn].n} neurons (0..{self.pools[pn].n - 1})")
+        spec = RecordSpec(pn, var, every, neurons)
+        self.records = [r for r in self.records if r.key != spec.key] + [spec]
+        return spec
+
+    def build(self):
+        """Draw connectivity and initial values and return a Simulator."""
+        from .simulator import Simulator
+        return Simulator(self)
+
+    # ------------------------------------------------------------------ helpers
+    def _pool_name(self, p) -> str:
+        name = p.name if isinstance(p, Pool) else p
+        if not isinstance(name, str) or name not in self.pools:
+            raise NetworkError(f"unknown pool {name!r}; {did_you_mean(str(name), self.pools)}"
+                               f"pools: {', '.join(self.pools) or '(none yet)'}")
+        return name
+
+    def _unique(self, base: str) -> str:
+        if base not in self.projections:
+            return base
+        k = 2
+        while f"{base}#{k}" in self.projections:
+            k += 1
+        return f"{base}#{k}"
+
+    @staticmethod
+    def _check_name(name, what, allow_arrow=False):
+        ok = isinstance(name, str) and (_NAME.match(name) or (allow_arrow and re.match(r"^[\w\-]+->[\w\-]+(#\d+)?$", name)))
+        if not ok:
+            raise NetworkError(f"{what} name {name!r} is not allowed: use letters, digits, '_' or '-', "
+                               f"starting with a letter")
+
+    def __repr__(self):
+        return (f"Network(dt={self.dt} ms, seed={self.seed}, pools={list(self.pools)}, "
+                f"projections={list(self.projections)})")
+
+
+class _NonNeg:
+    low, high, low_open, high_open, unit, help = 0.0, None, False, False, "1", "weight magnitude (Dale pool)"
+
+    def range_text(self):
+        return ">= 0"
+
+    def check_values(self, values, component, name):
+        if np.any(np.asarray(values) < 0):
+            raise ParameterError(component, name, "can draw negative weights",
+                                 "weights from a Dale pool are magnitudes >= 0; the sign comes from the neuron type")
+
+
+_NONNEG = _NonNeg()
+
+
+def _check_number(x, where, field, unit, low=None, hint_dale=False):
+    if isinstance(x, bool) or not isinstance(x, (int, float, np.integer, np.floating)):
+        raise ParameterError(where, field, f"got {x!r}", f"give a number in {unit}")
+    if not math.isfinite(float(x)):
+        raise ParameterError(where, field, f"got {x!r}", "must be a finite number")
+    if low is not None and x < low:
+        hint = (f"pool {hint_dale!r} follows Dale's law: give a magnitude >= 0, the sign comes from the neuron type"
+                if hint_dale else f"must be >= {low:g} {unit}")
+        raise ParameterError(where, field, f"got {x!r}", hint)
+
+
+def _dale_mask(excitatory, n, name):
+    if excitatory is None:
+        return None
+    if isinstance(excitatory, (bool, np.bool_)):
+        return np.full(n, bool(excitatory))
+    if isinstance(excitatory, float):
+        if not 0.0 <= excitatory <= 1.0:
+            raise ParameterError(f"pool {name!r}", "excitatory", f"got {excitatory!r}",
+                                 "a fraction must be between 0 and 1")
+        return np.arange(n) < round(excitatory * n)
+    arr = np.asarray(excitatory)
+    if arr.shape != (n,) or arr.dtype != bool:
+        raise ParameterError(f"pool {name!r}", "excitatory", f"got an array of shape {arr.shape} and dtype {arr.dtype}",
+                             f"give None, True, False, a fraction, or a boolean array of shape ({n},)")
+    return arr.copy()

@@ -1,0 +1,11 @@
+"""Neuron models. Each module holds one model, its equations and its parameters."""
+from ._base import NeuronModel, SynInput
+from .adex import AdEx
+from .alif import ALIF
+from .eif import EIF
+from .izhikevich import Izhikevich
+from .lif import LIF
+from .poisson import PoissonSource
+from .spike_generator import SpikeGenerator
+
+__all__ = ["NeuronModel", "SynInput", "LIF", "ALIF", "AdEx", "Izhikevich", "EIF", "PoissonSource", "SpikeGenerator"]

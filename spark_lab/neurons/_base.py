@@ -1,0 +1,77 @@
+"""Interface every neuron model implements.
+
+Units: time in ms, potentials in mV (or the model's own units, stated in its
+docstring). ``INPUT_UNIT`` is the unit of the synaptic and external input a pool of
+this model receives; projection weights into the pool are in that unit.
+"""
+from __future__ import annotations
+
+from typing import ClassVar, NamedTuple
+
+import jax.numpy as jnp
+import numpy as np
+
+from .._component import Component
+
+
+class SynInput(NamedTuple):
+    """Input to one pool for one step.
+
+    current:   total input current at the start of the step (synaptic + external),
+               in the model's INPUT_UNIT.
+    jump:      instantaneous jumps of the membrane potential (delta synapses), in mV.
+    exp_terms: the parts of ``current`` that decay exponentially during the step, as
+               ``(I, tau)`` pairs; linear models integrate them exactly.
+    """
+    current: jnp.ndarray
+    jump: jnp.ndarray
+    exp_terms: tuple = ()
+
+
+class NeuronModel(Component):
+    """A neuron model: parameters, state variables, and one time step.
+
+    Subclasses define ``PARAMS``, ``STATE`` (float state variables that can be
+    recorded, checked for NaN and checkpointed) and implement ``init_state`` and
+    ``step``. ``prepare`` turns parameters into per-chunk constants (propagators)
+    outside the time loop.
+    """
+
+    kind: ClassVar[str] = "neuron"
+    INPUT_UNIT: ClassVar[str] = "mV"
+    STATE: ClassVar[tuple[str, ...]] = ("v",)
+    #: integer state (e.g. step of the last spike); checkpointed, not NaN-checked
+    INT_STATE: ClassVar[tuple[str, ...]] = ()
+    #: True if ``step`` draws random numbers (it then gets a fresh key every step)
+    STOCHASTIC: ClassVar[bool] = False
+    #: name of the membrane potential for conductance synapses, or None
+    VOLTAGE: ClassVar[str | None] = "v"
+
+    def init_state(self, n: int, p: dict[str, np.ndarray], rng: np.random.Generator) -> dict[str, np.ndarray]:
+        raise NotImplementedError
+
+    def prepare(self, p: dict, dt: float, exp_taus: tuple) -> dict:
+        """Per-chunk constants from parameters (traced arrays). Default: the parameters."""
+        return dict(p)
+
+    def step(self, state: dict, q: dict, syn: SynInput, t, dt: float, key) -> tuple[dict, jnp.ndarray]:
+        """Advance one step of ``dt`` ms at step index ``t``; return (new state, spikes bool)."""
+        raise NotImplementedError
+
+    def structure(self, n: int, dt: float) -> dict[str, np.ndarray]:
+        """Structural data that is not a parameter (e.g. the spike steps of a generator);
+        passed to ``step`` as ``q["_struct"]``."""
+        return {}
+
+
+def refractory_free(t, last, t_ref, dt):
+    """True where the neuron may integrate: at least ``t_ref`` ms (in whole steps) since its last spike.
+
+    Brian2 semantics: a neuron that spiked at step s with t_ref = 2 dt is clamped at s+1
+    and may spike again at s+2.
+    """
+    ref_steps = jnp.round(t_ref / dt).astype(jnp.int32)
+    return (t - last) >= ref_steps
+
+
+NEVER = -(2 ** 30)   # "last spike" before any spike; t - NEVER stays inside int32

@@ -1,0 +1,33 @@
+"""Poisson spike source.
+
+Each neuron spikes in a step of dt with probability ``rate dt`` (rate in Hz, dt in
+ms, so p = rate * dt / 1000, capped at 1). External input to the pool (``run(...,
+inputs={pool: r})``) adds to ``rate``, so a closed loop can set the rates every chunk.
+The draws come from the network's PRNG, keyed by (seed, pool, step).
+"""
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+
+from .._params import Param
+from ._base import NeuronModel
+
+
+class PoissonSource(NeuronModel):
+    """Independent Poisson spike trains at ``rate`` Hz (see module docstring)."""
+
+    name = "poisson"
+    INPUT_UNIT = "Hz"
+    STATE = ()
+    STOCHASTIC = True
+    VOLTAGE = None
+    PARAMS = {"rate": Param(10.0, "Hz", low=0, help="firing rate", log=True)}
+
+    def init_state(self, n, p, rng):
+        return {}
+
+    def step(self, s, q, syn, t, dt, key):
+        rate = q["rate"] + syn.current
+        u = jax.random.uniform(key, rate.shape, dtype=rate.dtype)
+        return {}, u < rate * (dt * 1e-3)

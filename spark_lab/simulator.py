@@ -1,0 +1,689 @@
+"""Simulator: a built network, run in jitted chunks of K steps.
+
+Parameters and state are passed to the compiled chunk function as arguments (packed
+into a few flat buffers, see ``_packing``), so changing any numeric parameter with
+``set_param`` reuses the compiled code. A chunk of K steps is one ``lax.scan``,
+compiled once per (structure, K, record specification, input layout) and cached.
+
+Randomness: the noise of pool ``i`` at step ``t`` comes from
+``fold_in(fold_in(key(seed), i), t)``, so results do not depend on how a run is cut
+into chunks or on what is recorded.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+
+from . import _sparse
+from ._packing import Packer
+from ._params import did_you_mean, resolve_value
+from .errors import DivergenceError, NetworkError, ParameterError
+from .initializers import Constant, Initializer
+from .network import Network, RecordSpec
+from .neurons._base import SynInput
+
+
+@dataclass
+class RunResult:
+    """What one ``run`` returns.
+
+    counts:  {pool: (n,) int array} spikes per neuron during the run.
+    records: {"pool.var": array}; spikes as bool (samples, n), variables as (samples, n_sel).
+    times:   {"pool.var": (samples,) step indices of the samples}.
+    t_start, steps, dt: first step index, number of steps, step in ms.
+    """
+    counts: dict
+    records: dict
+    times: dict
+    t_start: int
+    steps: int
+    dt: float
+
+    def spike_trains(self, pool: str):
+        """(times in ms, neuron indices) of the recorded spikes of ``pool``."""
+        s = np.asarray(self.records[f"{pool}.spikes"])
+        ti, ni = np.nonzero(s)
+        return self.times[f"{pool}.spikes"][ti] * self.dt, ni
+
+    def rate(self, pool: str) -> float:
+        """Mean firing rate of ``pool`` in Hz over this run."""
+        c = np.asarray(self.counts[pool])
+        return float(c.sum()) / c.size / (self.steps * self.dt * 1e-3)
+
+
+class Simulator:
+    """Runs a built :class:`Network`. Create it with ``network.build()``."""
+
+    def __init__(self, net: Network):
+        if not net.pools:
+            raise NetworkError("the network has no pools; add one with add_pool()")
+        self.net = net
+        self.dt = net.dt
+        self.fdtype = np.float32 if net.dtype == "float32" else np.float64
+        self._compiled: dict = {}
+        self.compile_count = 0        # traces of the chunk function (each trace = one compilation)
+        self._build()
+        self.reset()
+
+    # ================================================================== build
+    def _build(self):
+        net, seed = self.net, self.net.seed
+        self.pools = list(net.pools.values())
+        self._pool_index = {p.name: i for i, p in enumerate(self.pools)}
+        self.offsets, off = {}, 0
+        for p in self.pools:
+            self.offsets[p.name] = off
+            off += p.n
+        self.n_total = off
+        self.n_pad = -(-self.n_total // _sparse.BLOCK) * _sparse.BLOCK
+        rows = self.n_pad + 1
+
+        # ---- pool parameters (host copies, float64) and initial state
+        self._pool_params, self._init_pool_state, pool_struct = {}, {}, {}
+        for i, p in enumerate(self.pools):
+            rng = np.random.default_rng([seed, 0, i])
+            where = f"{type(p.model).__name__} pool {p.name!r}"
+            self._pool_params[p.name] = {
+                k: resolve_value(p.model.values[k], d, p.n if d.per_neuron else None, rng, where, k)
+                for k, d in p.model.PARAMS.items()}
+            self._init_pool_state[p.name] = p.model.init_state(p.n, self._pool_params[p.name],
+                                                               np.random.default_rng([seed, 1, i]))
+            pool_struct[p.name] = {k: jnp.asarray(v) for k, v in p.model.structure(p.n, self.dt).items()}
+        self._g_inh = {p.name: np.float64(p.g_inh) for p in self.pools}
+
+        # ---- receptors: one per (post pool, synapse instance)
+        self.receptors, rec_of, slot = [], {}, 0
+        for pr in net.projections.values():
+            key = (pr.post, id(pr.synapse))
+            if key not in rec_of:
+                n_post = net.pools[pr.post].n
+                rec_of[key] = len(self.receptors)
+                self.receptors.append(dict(post=pr.post, synapse=pr.synapse, offset=slot, n=n_post, projections=[]))
+                slot += n_post
+            self.receptors[rec_of[key]]["projections"].append(pr.name)
+        self.n_slots = max(slot, 1)
+        self._rec_params = []
+        for r, rc in enumerate(self.receptors):
+            syn, rng = rc["synapse"], np.random.default_rng([seed, 4, r])
+            where = f"{type(syn).__name__} synapse of projection {rc['projections'][0]!r}"
+            self._rec_params.append({k: resolve_value(syn.values[k], d, rc["n"] if d.per_neuron else None, rng, where, k)
+                                     for k, d in syn.PARAMS.items()})
+        self._receptor_of_proj = {nm: r for r, rc in enumerate(self.receptors) for nm in rc["projections"]}
+        self._receptors_into = {p.name: [r for r, rc in enumerate(self.receptors) if rc["post"] == p.name]
+                                for p in self.pools}
+
+        # ---- projections: connectivity and weights
+        self.proj_info, self._proj_params = {}, {}
+        for k, pr in enumerate(net.projections.values()):
+            pre_pool, post_pool = net.pools[pr.pre], net.pools[pr.post]
+            where = f"projection {pr.name!r}"
+            try:
+                pre, post = pr.connectivity.connect(pre_pool.n, post_pool.n, np.random.default_rng([seed, 2, k]),
+                                                    pr.pre == pr.post)
+            except NetworkError as e:
+                raise NetworkError(f"{where}: {e}") from None
+            pre, post = np.asarray(pre, np.int64), np.asarray(post, np.int64)
+            order = np.lexsort((post, pre))
+            pre, post = pre[order], post[order]
+            explicit = pr.connectivity.explicit_weights()
+            if explicit is not None:
+                w, per_syn = np.asarray(explicit, np.float64)[order], True
+            elif isinstance(pr.weight, Initializer) and not isinstance(pr.weight, Constant):
+                w = np.asarray(pr.weight.sample(np.random.default_rng([seed, 3, k]), (pre.size,)), np.float64)
+                per_syn = True
+            else:
+                w = np.float64(pr.weight.value if isinstance(pr.weight, Constant) else pr.weight)
+                per_syn = False
+            if pre_pool.excitatory is not None and np.any(w < 0):
+                raise ParameterError(where, "weight", "negative weights from a Dale pool",
+                                     "weights are magnitudes >= 0; the sign comes from the neuron type")
+            self.proj_info[pr.name] = dict(pre=pre, post=post, per_syn=per_syn, delay=int(round(pr.delay / self.dt)),
+                                           receptor=self._receptor_of_proj[pr.name], n_syn=pre.size)
+            self._proj_params[pr.name] = {"weight": w}
+
+        # ---- fuse projections into ELL groups: per delay, one class group and one synapse group
+        self.groups, by_key = [], {}
+        for nm, inf in self.proj_info.items():
+            by_key.setdefault((inf["delay"], inf["per_syn"]), []).append(nm)
+        cls_index = {}
+        for (delay, per_syn), names in sorted(by_key.items()):
+            klass, used = {}, {}
+            gpre, gtgt, gproj = [], [], []
+            for m, nm in enumerate(names):
+                inf, pr = self.proj_info[nm], net.projections[nm]
+                r = inf["receptor"]
+                if not per_syn:
+                    klass[nm] = used.get(r, 0)
+                    used[r] = klass[nm] + 1
+                gpre.append(inf["pre"] + self.offsets[pr.pre])
+                gtgt.append(inf["post"] + self.receptors[r]["offset"] + klass.get(nm, 0) * self.n_slots)
+                gproj.append(np.full(inf["pre"].size, m))
+            gid = f"{'syn' if per_syn else 'cls'}{delay}"
+            g = _sparse.build_ell(gid, delay, per_syn, rows, self.n_slots, np.concatenate(gpre),
+                                  np.concatenate(gtgt), np.concatenate(gproj), names, klass)
+            for nm in names:
+                self.proj_info[nm]["group"] = gid
+            if not per_syn:        # (C, n_slots) index into the group's weight vector; len(names) = none
+                idx = np.full((g.n_classes, self.n_slots), len(names), np.int32)
+                for m, nm in enumerate(names):
+                    rc = self.receptors[self.proj_info[nm]["receptor"]]
+                    idx[klass[nm], rc["offset"]:rc["offset"] + rc["n"]] = m
+                cls_index[gid] = idx
+            self.groups.append(g)
+        self.delays = sorted({g.delay for g in self.groups} | {0})
+        self._group_by_id = {g.gid: g for g in self.groups}
+
+        # per-row factor: 1, or -g_inh of the pool for inhibitory neurons of Dale pools
+        inh_pool = np.full(rows, len(self.pools), np.int32)
+        for i, p in enumerate(self.pools):
+            if p.excitatory is not None:
+                o = self.offsets[p.name]
+                inh_pool[o:o + p.n][~p.excitatory] = i
+        self._cls_index, self._inh_pool = cls_index, inh_pool
+        self._struct = {
+            "targets": {g.gid: jnp.asarray(g.targets) for g in self.groups},
+            "pool": pool_struct,
+            "key": jax.random.key(seed, impl=net.rng),
+        }
+        self._param_packer = Packer(self._param_tree(), self.fdtype)
+        self._make_prepare()
+        self._push_params()
+        self._syn_w = {g.gid: jnp.asarray(self._per_synapse_weights(g), self.fdtype)
+                       for g in self.groups if g.per_synapse}
+
+    def _make_prepare(self):
+        """Per-parameter-change constants (propagators etc.), computed by one jitted call
+        when parameters change, not in every chunk."""
+        pools, receptors, dt, into = self.pools, self.receptors, self.dt, self._receptors_into
+        ppack = self._param_packer
+
+        def prepare(fparams):
+            params = ppack.unpack(fparams)
+            q_rec = [rc["synapse"].prepare(params["receptors"][r], dt) for r, rc in enumerate(receptors)]
+            q_pool = {}
+            for p in pools:
+                taus = tuple(tau for r in into[p.name]
+                             for tau in receptors[r]["synapse"].exp_taus(params["receptors"][r]))
+                q_pool[p.name] = p.model.prepare(params["pools"][p.name], dt, taus)
+            return {"pools": q_pool, "rec": q_rec}
+
+        example = {k: jnp.zeros((max(n, 1),), k) for k, n in ppack.sizes.items()}
+        shapes = jax.eval_shape(prepare, example)
+        self._q_packer = qp = Packer(shapes)
+        self._prepare_fn = jax.jit(lambda fp: qp.pack_traced(prepare(fp)))
+
+    def _param_tree(self):
+        return {"pools": self._pool_params, "g_inh": self._g_inh, "receptors": self._rec_params,
+                "w": {nm: v["weight"] for nm, v in self._proj_params.items() if not self.proj_info[nm]["per_syn"]}}
+
+    def _push_params(self):
+        """Send the parameters to the device, with the derived weight tables of class groups
+        (computed here, on parameter change, not in every chunk)."""
+        self._fparams = {k: jnp.asarray(v) for k, v in self._param_packer.pack(self._param_tree()).items()}
+        self._prepared = self._prepare_fn(self._fparams)
+        gext = np.concatenate([[-self._g_inh[p.name] for p in self.pools], [1.0]])
+        derived = {"row_w": jnp.asarray(gext[self._inh_pool], self.fdtype), "class_w": {}}
+        for g in self.groups:
+            if not g.per_synapse:
+                wv = np.array([float(self._proj_params[nm]["weight"]) for nm in g.projections] + [0.0])
+                derived["class_w"][g.gid] = jnp.asarray(wv[self._cls_index[g.gid]], self.fdtype)
+        self._derived = derived
+
+    def _per_synapse_weights(self, g):
+        W = np.zeros((self.n_pad + 1) * g.width, np.float64)
+        for nm in g.projections:
+            W[g.slot_index[nm]] = self.synapses(nm)[2]
+        return W.reshape(self.n_pad + 1, g.width)
+
+    # ================================================================== state
+    def reset(self):
+        """Back to the initial state (same seed: the same run again)."""
+        f, i = self.fdtype, np.int32
+        st = {"t": np.zeros((), i), "pools": {}, "receptors": [], "delay": {}}
+        for p in self.pools:
+            init = self._init_pool_state[p.name]
+            st["pools"][p.name] = {k: np.asarray(init[k], i if k in p.model.INT_STATE else f)
+                                   for k in p.model.STATE + p.model.INT_STATE}
+        for rc in self.receptors:
+            st["receptors"].append({k: np.asarray(v, f) for k, v in rc["synapse"].init_state(rc["n"]).items()})
+        for d in self.delays:
+            if d > 0:
+                st["delay"][str(d)] = np.zeros((d, self.n_slots), f)
+        self._spack = Packer(st)
+        self._state = {k: jnp.asarray(v) for k, v in self._spack.pack(st).items()}
+        self._t_host = 0
+
+    @property
+    def state(self) -> dict:
+        """The current state as nested dicts of numpy arrays (a copy):
+        {"t", "pools": {pool: {var}}, "receptors": [{var}], "delay": {d: buffer}}."""
+        st = self._spack.unpack({k: np.asarray(v).copy() for k, v in self._state.items()})
+        st["t"] = int(st["t"])
+        return st
+
+    def set_state(self, pool: str, var: str, value) -> None:
+        """Overwrite one state variable of a pool (e.g. the initial membrane potentials)."""
+        if pool not in self.net.pools:
+            raise NetworkError(f"unknown pool {pool!r}; {did_you_mean(pool, self.net.pools)}")
+        model, n = self.net.pools[pool].model, self.net.pools[pool].n
+        if var not in model.STATE:
+            raise ParameterError(f"pool {pool!r}", var, "not a state variable",
+                                 f"{did_you_mean(var, model.STATE)}state: {', '.join(model.STATE)}")
+        arr = np.asarray(value, np.float64)
+        if arr.ndim == 0:
+            arr = np.full(n, float(arr))
+        if arr.shape != (n,) or not np.all(np.isfinite(arr)):
+            raise ParameterError(f"pool {pool!r}", var, f"got shape {arr.shape}", f"give finite values of shape ({n},)")
+        st = self._spack.unpack({k: np.asarray(v).copy() for k, v in self._state.items()})
+        st["pools"][pool][var] = arr
+        self._state = {k: jnp.asarray(v) for k, v in self._spack.pack(st).items()}
+
+    @property
+    def t(self) -> int:
+        """Current step index."""
+        return int(self._t_host)
+
+    @property
+    def time_ms(self) -> float:
+        return self.t * self.dt
+
+    # ================================================================== parameters
+    def _locate(self, target: str, name: str):
+        """-> (kind, key, decl, where) for a parameter address."""
+        if target in self.net.pools:
+            model = self.net.pools[target].model
+            where = f"{type(model).__name__} pool {target!r}"
+            if name in model.PARAMS:
+                return "pool", target, model.PARAMS[name], where
+            if name == "g_inh":
+                return "g_inh", target, None, where
+            opts = list(model.PARAMS) + ["g_inh"]
+            raise ParameterError(where, name, "unknown parameter",
+                                 f"{did_you_mean(name, opts)}parameters: {', '.join(opts)}")
+        if target in self.net.projections:
+            pr = self.net.projections[target]
+            if name == "weight":
+                return "proj", target, None, f"projection {target!r}"
+            if name in pr.synapse.PARAMS:
+                return "receptor", self._receptor_of_proj[target], pr.synapse.PARAMS[name], \
+                    f"{type(pr.synapse).__name__} synapse of projection {target!r}"
+            opts = ["weight"] + list(pr.synapse.PARAMS)
+            raise ParameterError(f"projection {target!r}", name, "unknown parameter",
+                                 f"{did_you_mean(name, opts)}parameters: {', '.join(opts)}")
+        opts = list(self.net.pools) + list(self.net.projections)
+        raise NetworkError(f"unknown pool or projection {target!r}; {did_you_mean(str(target), opts)}"
+                           f"known: {', '.join(opts)}")
+
+    def get_param(self, target: str, name: str) -> np.ndarray:
+        """Current value of a parameter (a numpy copy)."""
+        kind, key, _, _ = self._locate(target, name)
+        if kind == "pool":
+            return self._pool_params[key][name].copy()
+        if kind == "g_inh":
+            return np.array(self._g_inh[key])
+        if kind == "receptor":
+            return self._rec_params[key][name].copy()
+        return np.array(self._proj_params[key]["weight"], copy=True)
+
+    def set_param(self, target: str, name: str, value) -> None:
+        """Change a parameter of a pool or projection; it takes effect at the next chunk.
+
+        Never recompiles: a number sets every neuron (or synapse), an array of the right
+        shape sets them one by one. An invalid value raises ParameterError and changes nothing.
+        """
+        self.set_params({(target, name): value})
+
+    def set_params(self, changes: dict) -> None:
+        """Apply several changes ``{(target, name): value}`` at once: all or none."""
+        staged = []
+        for (target, name), value in changes.items():
+            kind, key, decl, where = self._locate(target, name)
+            if kind == "pool":
+                n = self.net.pools[key].n if decl.per_neuron else None
+                arr = resolve_value(value, decl, n, np.random.default_rng(), where, name)
+            elif kind == "receptor":
+                n = self.receptors[key]["n"] if decl.per_neuron else None
+                arr = resolve_value(value, decl, n, np.random.default_rng(), where, name)
+            elif kind == "g_inh":
+                arr = _scalar(value, where, name, low=0.0)
+            else:
+                arr = self._check_weight(key, value, where)
+            staged.append((kind, key, name, arr))
+        groups = set()
+        for kind, key, name, arr in staged:
+            if kind == "pool":
+                self._pool_params[key][name] = arr
+            elif kind == "g_inh":
+                self._g_inh[key] = arr
+                groups |= {self.proj_info[nm]["group"] for nm, pr in self.net.projections.items()
+                           if pr.pre == key and self.proj_info[nm]["per_syn"]}
+            elif kind == "receptor":
+                self._rec_params[key][name] = arr
+            else:
+                self._proj_params[key]["weight"] = arr
+                if self.proj_info[key]["per_syn"]:
+                    groups.add(self.proj_info[key]["group"])
+        self._push_params()
+        for gid in groups:
+            self._syn_w[gid] = jnp.asarray(self._per_synapse_weights(self._group_by_id[gid]), self.fdtype)
+
+    def _check_weight(self, key, value, where):
+        inf = self.proj_info[key]
+        if isinstance(value, (bool, str, type(None))):
+            raise ParameterError(where, "weight", f"got {value!r}", "give a number")
+        try:
+            arr = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ParameterError(where, "weight", f"got {value!r}", "give a number or an array") from None
+        if not np.all(np.isfinite(arr)):
+            raise ParameterError(where, "weight", "got NaN or inf", "must be finite")
+        if arr.ndim == 1:
+            if not inf["per_syn"]:
+                raise ParameterError(where, "weight", f"got an array of shape {arr.shape}",
+                                     "this projection has one weight for all synapses (built with a number); "
+                                     "build it with an initializer for per-synapse weights")
+            if arr.shape != (inf["n_syn"],):
+                raise ParameterError(where, "weight", f"got an array of shape {arr.shape}",
+                                     f"give one number or an array of shape ({inf['n_syn']},), one per synapse")
+        elif arr.ndim > 1:
+            raise ParameterError(where, "weight", f"got an array of shape {arr.shape}", "give a number or a 1-D array")
+        elif inf["per_syn"]:
+            arr = np.full(inf["n_syn"], float(arr))
+        if self.net.pools[self.net.projections[key].pre].excitatory is not None and np.any(arr < 0):
+            raise ParameterError(where, "weight", "negative weight from a Dale pool",
+                                 "weights are magnitudes >= 0; the sign comes from the neuron type")
+        return arr
+
+    def parameters(self) -> dict:
+        """Declarations of the changeable parameters: {target: {name: Param or None}}."""
+        out = {p.name: {**p.model.PARAMS, "g_inh": None} for p in self.pools}
+        for nm, pr in self.net.projections.items():
+            out[nm] = {"weight": None, **pr.synapse.PARAMS}
+        return out
+
+    def synapses(self, projection: str):
+        """(pre, post, weight) numpy arrays of a projection: local indices and signed weights."""
+        if projection not in self.proj_info:
+            raise NetworkError(f"unknown projection {projection!r}; {did_you_mean(str(projection), self.proj_info)}")
+        inf, pr = self.proj_info[projection], self.net.projections[projection]
+        w = np.broadcast_to(self._proj_params[projection]["weight"], (inf["n_syn"],)).astype(np.float64)
+        mask = self.net.pools[pr.pre].excitatory
+        if mask is not None:
+            w = np.where(mask[inf["pre"]], w, -self._g_inh[pr.pre] * w)
+        return inf["pre"].copy(), inf["post"].copy(), w
+
+    # ================================================================== running
+    def run(self, steps: int, inputs: dict | None = None, record=None, chunk: int | None = None,
+            check_finite: bool = True) -> RunResult:
+        """Simulate ``steps`` steps.
+
+        inputs: {pool: array} external input in the pool model's input unit (a rate in Hz
+            for PoissonSource); a number or shape (n,) holds for every step, shape (steps, n)
+            gives one row per step.
+        record: list of RecordSpec or "pool.var" strings; default: the network's record list.
+        chunk:  steps per compiled call (default: all ``steps``, at most 10,000 per call).
+        check_finite: on NaN/inf raise DivergenceError and keep the state from before the chunk.
+        """
+        steps = _count(steps, "run", "steps")
+        specs = self._record_specs(record)
+        inputs = self._check_inputs(inputs or {}, steps)
+        chunk = min(steps, 10_000) if chunk is None else _count(chunk, "run", "chunk")
+        t0 = self.t
+        counts = {p.name: np.zeros(p.n, np.int64) for p in self.pools}
+        recs = {s.key: [] for s in specs}
+        times = {s.key: [] for s in specs}
+        done = 0
+        while done < steps:
+            k = min(chunk, steps - done)
+            inp = {nm: (a[done:done + k] if a.ndim == 2 else a) for nm, a in inputs.items()}
+            c, ys = self._run_chunk(k, inp, specs, check_finite, None)
+            for p in self.pools:
+                counts[p.name] += np.asarray(c[p.name])
+            steps_idx = np.arange(t0 + done, t0 + done + k)
+            for s, y in zip(specs, ys):
+                keep = (steps_idx % s.every) == 0
+                recs[s.key].append(np.asarray(y)[keep])
+                times[s.key].append(steps_idx[keep])
+            done += k
+        return RunResult(counts=counts, records={k: np.concatenate(v) for k, v in recs.items()},
+                         times={k: np.concatenate(v) for k, v in times.items()}, t_start=t0, steps=steps, dt=self.dt)
+
+    def run_chunk(self, steps: int, inputs: dict | None = None, readout=()):
+        """Lean closed-loop call: one compiled chunk of ``steps`` steps, nothing recorded.
+
+        Returns {pool: spike counts during the chunk} (numpy, fetched in one transfer) for
+        the ``readout`` pools. NaN/inf still raise DivergenceError.
+        """
+        steps = _count(steps, "run_chunk", "steps")
+        c, _ = self._run_chunk(steps, self._check_inputs(inputs or {}, steps), (), True, tuple(readout))
+        return c
+
+    def _record_specs(self, record):
+        if record is None:
+            return tuple(self.net.records)
+        specs = []
+        for r in record:
+            if isinstance(r, str):
+                pool, _, var = r.partition(".")
+                r = RecordSpec(pool, var or "spikes")
+            if r.pool not in self.net.pools:
+                raise NetworkError(f"cannot record {r.key}: unknown pool {r.pool!r}; "
+                                   f"{did_you_mean(r.pool, self.net.pools)}pools: {', '.join(self.net.pools)}")
+            allowed = ("spikes",) + tuple(self.net.pools[r.pool].model.STATE)
+            if r.var not in allowed:
+                raise NetworkError(f"cannot record {r.key}: {did_you_mean(r.var, allowed)}"
+                                   f"recordable: {', '.join(allowed)}")
+            specs.append(r)
+        return tuple(specs)
+
+    def _check_inputs(self, inputs, steps):
+        out = {}
+        for nm, a in inputs.items():
+            if nm not in self.net.pools:
+                raise NetworkError(f"input for unknown pool {nm!r}; {did_you_mean(str(nm), self.net.pools)}"
+                                   f"pools: {', '.join(self.net.pools)}")
+            n = self.net.pools[nm].n
+            arr = np.asarray(a, dtype=self.fdtype)
+            if arr.ndim == 0:
+                arr = np.full(n, arr, self.fdtype)
+            if not (arr.shape == (n,) or arr.shape == (steps, n)):
+                raise ParameterError(f"input to pool {nm!r}", "shape", f"got {arr.shape}",
+                                     f"give a number, shape ({n},) for every step, or ({steps}, {n}) per step")
+            if not np.all(np.isfinite(arr)):
+                raise ParameterError(f"input to pool {nm!r}", "value", "contains NaN or inf", "must be finite")
+            out[nm] = arr
+        return out
+
+    def _run_chunk(self, k, inputs, specs, check_finite, readout):
+        layout = tuple(sorted((nm, a.ndim) for nm, a in inputs.items()))
+        key = (k, specs, layout, readout)
+        fn = self._compiled.get(key)
+        if fn is None:
+            fn = self._compiled[key] = jax.jit(self._make_chunk(k, specs, layout, readout))
+        new_state, out, ys = fn(self._state, self._prepared, self._derived, self._syn_w, self._struct, inputs)
+        out = np.asarray(out)            # one transfer: [finite flag, counts of the counted pools]
+        if check_finite and not out[0]:
+            raise DivergenceError(self._locate_bad(new_state), self.t, k)
+        self._state = new_state
+        self._t_host += k
+        counts, o = {}, 1
+        for nm in (readout if readout is not None else [p.name for p in self.pools]):
+            n = self.net.pools[nm].n
+            counts[nm] = out[o:o + n]
+            o += n
+        return counts, ys
+
+    def _locate_bad(self, state):
+        f = self._spack.unpack({k: np.asarray(v) for k, v in state.items()})
+        bad = []
+        for p in self.pools:
+            for v in p.model.STATE:
+                nz = np.flatnonzero(~np.isfinite(f["pools"][p.name][v]))
+                if nz.size:
+                    bad.append((p.name, v, int(nz[0])))
+        for r, rc in enumerate(self.receptors):
+            for v, a in f["receptors"][r].items():
+                nz = np.flatnonzero(~np.isfinite(a))
+                if nz.size:
+                    bad.append((f"{rc['post']} synapse of {rc['projections'][0]!r}", v, int(nz[0])))
+        return bad
+
+    # ================================================================== the compiled chunk
+    def _make_chunk(self, K, specs, layout, readout):
+        pools, receptors, groups = self.pools, self.receptors, self.groups
+        dt, n_pad, n_total, n_slots = self.dt, self.n_pad, self.n_total, self.n_slots
+        delays, batch, fdtype = self.delays, self.net.spike_batch, self.fdtype
+        per_step = {nm for nm, nd in layout if nd == 2}
+        into = self._receptors_into
+        pindex = self._pool_index
+        spack, qpack = self._spack, self._q_packer
+        counted = [p.name for p in pools] if readout is None else list(readout)
+        rec_pos = [(s, pindex[s.pool]) for s in specs]
+
+        def chunk(state, prepared, derived, syn_w, struct, inputs):
+            self.compile_count += 1            # runs only while tracing
+            q = qpack.unpack(prepared)
+            q_rec = q["rec"]
+            q_pool = {p.name: {**q["pools"][p.name], "_struct": struct["pool"][p.name]} for p in pools}
+            row_w, class_w = derived["row_w"], derived["class_w"]
+            keys = {p.name: jax.random.fold_in(struct["key"], pindex[p.name]) for p in pools if p.model.STOCHASTIC}
+            const_in = {nm: a for nm, a in inputs.items() if nm not in per_step}
+            xs_in = {nm: a for nm, a in inputs.items() if nm in per_step}
+            st0 = spack.unpack(state)
+
+            def step(carry, xs):
+                fs, cnt = carry
+                t = fs["t"]
+                rs = fs["receptors"]
+                new_f, spikes = {}, []
+                # 1. neurons integrate with the input present at the start of the step
+                for p in pools:
+                    ps = fs["pools"][p.name]
+                    v = ps.get(p.model.VOLTAGE) if p.model.VOLTAGE else None
+                    cur, jump, exp_terms = jnp.zeros((p.n,), fdtype), jnp.zeros((p.n,), fdtype), []
+                    for r in into[p.name]:
+                        c, j, e = receptors[r]["synapse"].input(rs[r], q_rec[r], v)
+                        cur = cur if c is None else cur + c
+                        jump = jump if j is None else jump + j
+                        exp_terms.extend(e)
+                    if p.name in const_in:
+                        cur = cur + const_in[p.name]
+                    if p.name in xs:
+                        cur = cur + xs[p.name]
+                    key = jax.random.fold_in(keys[p.name], t) if p.model.STOCHASTIC else None
+                    ns, spk = p.model.step(ps, q_pool[p.name], SynInput(cur, jump, tuple(exp_terms)), t, dt, key)
+                    new_f[p.name] = {k: ns[k] for k in p.model.STATE + p.model.INT_STATE}
+                    spikes.append(spk)
+                # 2. receptor decay
+                rs = [rc["synapse"].decay(rs[r], q_rec[r]) for r, rc in enumerate(receptors)]
+                # 3. event-driven propagation; axonal delays through ring buffers
+                sp = jnp.concatenate(spikes + ([jnp.zeros((n_pad - n_total,), bool)] if n_pad > n_total else []))
+                accs = _sparse.propagate(sp, groups, struct["targets"], row_w, class_w, syn_w, n_slots, batch)
+                arrive = accs.get(0, jnp.zeros((n_slots,), fdtype))
+                bufs = dict(fs["delay"])
+                for d in delays:
+                    if d > 0:
+                        slot = t % d
+                        arrive = arrive + bufs[str(d)][slot]
+                        bufs[str(d)] = bufs[str(d)].at[slot].set(accs.get(d, jnp.zeros((n_slots,), fdtype)))
+                rs = [rc["synapse"].receive(rs[r], q_rec[r], lax.dynamic_slice_in_dim(arrive, rc["offset"], rc["n"]))
+                      for r, rc in enumerate(receptors)]
+                cnt = {nm: cnt[nm] + spikes[pindex[nm]].astype(jnp.int32) for nm in cnt}
+                ys = []
+                for s, i in rec_pos:
+                    val = spikes[i] if s.var == "spikes" else new_f[s.pool][s.var]
+                    ys.append(val if s.neurons is None else val[jnp.asarray(s.neurons)])
+                return ({"t": t + 1, "pools": new_f, "receptors": rs, "delay": bufs}, cnt), tuple(ys)
+
+            cnt0 = {nm: jnp.zeros((self.net.pools[nm].n,), jnp.int32) for nm in counted}
+            if K == 1:
+                (st, cnt), ys = step((st0, cnt0), {nm: a[0] for nm, a in xs_in.items()})
+                ys = tuple(y[None] for y in ys)
+            else:
+                (st, cnt), ys = lax.scan(step, (st0, cnt0), xs_in, length=K)
+            flat = spack.pack_traced(st)
+            ok = jnp.all(jnp.stack([jnp.all(jnp.isfinite(v)) for k, v in flat.items() if k.startswith("float")]
+                                   or [jnp.array(True)])).astype(jnp.int32)[None]
+            out = jnp.concatenate([ok] + [cnt[nm] for nm in counted])
+            return flat, out, ys
+
+        return chunk
+
+    # ================================================================== checkpoints
+    def save_checkpoint(self, path) -> None:
+        """Write state, parameters, step and seed to an ``.npz`` file (no pickle)."""
+        arrays = {f"state:{k}": np.asarray(v) for k, v in self._state.items()}
+        arrays.update({f"params:{k}": v for k, v in
+                       Packer(self._param_tree(), np.float64).pack(self._param_tree()).items()})
+        for nm, v in self._proj_params.items():
+            if self.proj_info[nm]["per_syn"]:
+                arrays[f"weight:{nm}"] = np.asarray(v["weight"])
+        meta = {"format": "spark_lab.checkpoint/1", "fingerprint": self.fingerprint(), "t": self.t,
+                "seed": self.net.seed}
+        arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+        with open(path, "wb") as fh:
+            np.savez(fh, **arrays)
+
+    def load_checkpoint(self, path) -> None:
+        """Restore a checkpoint written by ``save_checkpoint`` for the same network."""
+        with np.load(path, allow_pickle=False) as z:
+            try:
+                meta = json.loads(bytes(z["meta"]).decode())
+            except (KeyError, ValueError):
+                raise NetworkError(f"{path}: not a spark_lab checkpoint") from None
+            if meta.get("format") != "spark_lab.checkpoint/1":
+                raise NetworkError(f"{path}: not a spark_lab checkpoint (format {meta.get('format')!r})")
+            if meta["fingerprint"] != self.fingerprint() or meta.get("seed") != self.net.seed:
+                raise NetworkError(f"{path}: checkpoint of a different network (structure {meta['fingerprint']}, "
+                                   f"seed {meta.get('seed')}; this one: {self.fingerprint()}, seed {self.net.seed})")
+            state = {k.split(":", 1)[1]: z[k] for k in z.files if k.startswith("state:")}
+            params = {k.split(":", 1)[1]: z[k] for k in z.files if k.startswith("params:")}
+            weights = {k.split(":", 1)[1]: z[k] for k in z.files if k.startswith("weight:")}
+        for k, n in self._spack.sizes.items():
+            if k not in state or state[k].shape != (max(n, 1),):
+                raise NetworkError(f"{path}: the saved state does not fit this network ({k})")
+        tree = Packer(self._param_tree(), np.float64).unpack(params)
+        self._pool_params = {p: {k: np.asarray(v, np.float64) for k, v in d.items()} for p, d in tree["pools"].items()}
+        self._g_inh = {p: np.float64(v) for p, v in tree["g_inh"].items()}
+        self._rec_params = [{k: np.asarray(v, np.float64) for k, v in d.items()} for d in tree["receptors"]]
+        for nm, v in tree["w"].items():
+            self._proj_params[nm]["weight"] = np.float64(v)
+        for nm, v in weights.items():
+            self._proj_params[nm]["weight"] = np.asarray(v, np.float64)
+        self._push_params()
+        self._syn_w = {g.gid: jnp.asarray(self._per_synapse_weights(g), self.fdtype)
+                       for g in self.groups if g.per_synapse}
+        self._state = {k: jnp.asarray(state[k].astype(k)) for k in self._spack.sizes}
+        self._t_host = int(meta["t"])
+
+    def fingerprint(self) -> str:
+        """Hash of the structure (pools, sizes, synapse lists, delays): equal for equal networks."""
+        h = hashlib.sha256()
+        for p in self.pools:
+            h.update(f"{p.name}:{type(p.model).__name__}:{p.n};".encode())
+        for nm, inf in self.proj_info.items():
+            h.update(f"{nm}:{inf['delay']}:{inf['receptor']}:{inf['per_syn']};".encode())
+            h.update(inf["pre"].tobytes())
+            h.update(inf["post"].tobytes())
+        return h.hexdigest()[:16]
+
+
+def _count(x, where, field):
+    if isinstance(x, bool) or not isinstance(x, (int, np.integer)) or x < 1:
+        raise ParameterError(where, field, f"got {x!r}", "give an integer >= 1")
+    return int(x)
+
+
+def _scalar(value, where, field, low=None):
+    if isinstance(value, (bool, str, type(None))) or np.ndim(value) != 0:
+        raise ParameterError(where, field, f"got {value!r}", "give one number")
+    v = float(value)
+    if not np.isfinite(v) or (low is not None and v < low):
+        raise ParameterError(where, field, f"got {value!r}", f"must be a finite number >= {low:g}")
+    return np.float64(v)

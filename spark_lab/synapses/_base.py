@@ -1,0 +1,53 @@
+"""Interface every synapse model implements.
+
+A synapse model describes the postsynaptic response to a presynaptic spike. Because
+these responses are linear in the weights, the state lives once per postsynaptic
+neuron (a "receptor"), not once per synapse: every spike adds its weight to the
+receptor state of its targets, and the receptor turns its state into input current.
+Projections that share one synapse instance and one target pool share a receptor.
+"""
+from __future__ import annotations
+
+from typing import ClassVar
+
+import jax.numpy as jnp
+import numpy as np
+
+from .._component import Component
+
+
+class SynapseModel(Component):
+    """Receptor dynamics: ``STATE`` per postsynaptic neuron, updated every step by
+
+    1. ``input(state, q, v)`` -> (current, jump, exp_terms) read at the start of the step,
+    2. ``decay(state, q)``   after the neurons have integrated,
+    3. ``receive(state, q, x)`` adds ``x``, the summed weights of the spikes arriving now.
+    """
+
+    kind: ClassVar[str] = "synapse"
+    STATE: ClassVar[tuple[str, ...]] = ()
+    #: True if the current depends on the postsynaptic membrane potential
+    NEEDS_VOLTAGE: ClassVar[bool] = False
+
+    def init_state(self, n: int) -> dict[str, np.ndarray]:
+        return {k: np.zeros(n) for k in self.STATE}
+
+    def prepare(self, p: dict, dt: float) -> dict:
+        return dict(p)
+
+    def exp_taus(self, p: dict) -> tuple:
+        """Time constants of the exponential terms ``input`` returns (for exact integration)."""
+        return ()
+
+    def input(self, s: dict, q: dict, v):
+        raise NotImplementedError
+
+    def decay(self, s: dict, q: dict) -> dict:
+        return s
+
+    def receive(self, s: dict, q: dict, x) -> dict:
+        raise NotImplementedError
+
+
+def zeros_like_v(s, n):
+    return jnp.zeros((n,), jnp.float32)
