@@ -40,16 +40,14 @@ def main():
         np.asarray(sim.run_chunk(K, {"input": rates[c]}, readout=ro)["p6"])
     compile_s = time.perf_counter() - t0
     totals = np.zeros(bc.N, np.int64)
-    c0 = {f"p{a}": np.asarray(sim.state["pools"][f"p{a}"]["v"]) for a in range(1)}  # noqa: F841
     t_start = sim.t
     t0 = time.perf_counter()
     for c in range(warm, warm + n_chunks):
         out = np.asarray(sim.run_chunk(K, {"input": rates[c]}, readout=ro)["p6"])
     wall = time.perf_counter() - t0
     steps = n_chunks * K
-    # firing rates of the timed part: re-run the same chunks with full counts (not timed)
-    sim.reset()
-    import spark_lab_net as sn  # noqa: F401
+    # firing rates of the timed part: the same chunks again in a fresh simulator with
+    # every pool's counts read out (not timed; same seed and inputs give the same spikes)
     counts = np.zeros(bc.N, np.int64)
     sim2 = spark_lab_net.build(d, rng=rng, spike_batch=args.spike_batch)
     for c in range(warm):
