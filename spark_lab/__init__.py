@@ -10,14 +10,14 @@ from .initializers import Constant, LogNormal, Normal, Uniform
 from .network import Network, RecordSpec
 from .neurons import ALIF, EIF, LIF, AdEx, Izhikevich, PoissonSource, SpikeGenerator
 from .simulator import RunResult, Simulator
-from .synapses import Delta, Exponential
+from .synapses import BiExponential, Conductance, Delta, Exponential
 from ._params import Param
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Network", "Simulator", "RunResult", "RecordSpec", "Param",
-    "LIF", "ALIF", "AdEx", "Izhikevich", "EIF", "PoissonSource", "SpikeGenerator", "Exponential", "Delta",
+    "LIF", "ALIF", "AdEx", "Izhikevich", "EIF", "PoissonSource", "SpikeGenerator", "Exponential", "Delta", "BiExponential", "Conductance",
     "AllToAll", "OneToOne", "FixedProbability", "FixedInDegree", "FromList", "FromMatrix",
     "Constant", "Uniform", "Normal", "LogNormal",
     "SparkLabError", "ParameterError", "NetworkError", "DivergenceError",

@@ -25,6 +25,14 @@ class Component:
 
     def __init__(self, **params: Any):
         self.values = validate_kwargs(self.PARAMS, params, self.describe())
+        self.validate(self.values, self.describe())
+
+    def validate(self, values: dict, component: str) -> None:
+        """Checks across fields (e.g. tau_rise < tau_decay); raise ParameterError.
+
+        Called at construction and by ``Simulator.set_param`` with the new values
+        (numbers, per-neuron arrays or initializers). Per-field ranges are checked
+        from ``PARAMS`` already; the default does nothing more."""
 
     @classmethod
     def describe(cls, where: str = "") -> str:

@@ -154,6 +154,14 @@ class Network:
             raise NetworkError(f"{where}: synapse must be a synapse model such as Exponential(), got {synapse!r}")
         if not isinstance(connectivity, Connectivity):
             raise NetworkError(f"{where}: connectivity must be a rule such as FixedProbability(p=0.1), got {connectivity!r}")
+        if synapse.NEEDS_VOLTAGE and self.pools[post_n].model.VOLTAGE is None:
+            raise NetworkError(f"{where}: a {type(synapse).__name__} synapse needs the membrane potential of its "
+                               f"target, but pool {post_n!r} ({type(self.pools[post_n].model).__name__}) has none")
+        mask = self.pools[pre_n].excitatory
+        if synapse.NEEDS_VOLTAGE and mask is not None and not mask.all():
+            raise NetworkError(f"{where}: pool {pre_n!r} has inhibitory neurons (Dale) and would give negative "
+                               f"conductances; connect them through a separate projection whose synapse has an "
+                               f"inhibitory reversal potential (e.g. Conductance(E_rev=-80.0))")
         _check_number(delay, where, "delay", "ms", low=0.0)
         steps = delay / self.dt
         if abs(steps - round(steps)) > 1e-6 * max(1.0, steps):
@@ -254,7 +262,7 @@ def _dale_mask(excitatory, n, name):
         return None
     if isinstance(excitatory, (bool, np.bool_)):
         return np.full(n, bool(excitatory))
-    if isinstance(excitatory, float):
+    if isinstance(excitatory, (int, float, np.integer, np.floating)):
         if not 0.0 <= excitatory <= 1.0:
             raise ParameterError(f"pool {name!r}", "excitatory", f"got {excitatory!r}",
                                  "a fraction must be between 0 and 1")

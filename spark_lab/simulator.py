@@ -347,9 +347,11 @@ class Simulator:
             if kind == "pool":
                 n = self.net.pools[key].n if decl.per_neuron else None
                 arr = resolve_value(value, decl, n, np.random.default_rng(), where, name)
+                self.net.pools[key].model.validate({**self._pool_params[key], name: arr}, where)
             elif kind == "receptor":
                 n = self.receptors[key]["n"] if decl.per_neuron else None
                 arr = resolve_value(value, decl, n, np.random.default_rng(), where, name)
+                self.receptors[key]["synapse"].validate({**self._rec_params[key], name: arr}, where)
             elif kind == "g_inh":
                 arr = _scalar(value, where, name, low=0.0)
             else:

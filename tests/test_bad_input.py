@@ -1,0 +1,185 @@
+"""Invalid input raises ParameterError / NetworkError (subclasses of SparkLabError) whose
+message names the component and the field and says what is allowed; a failed
+set_param changes nothing."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from spark_lab import (LIF, AllToAll, Exponential, FixedProbability, Network, NetworkError,
+                       ParameterError, PoissonSource, SparkLabError, Uniform)
+from spark_lab.synapses.biexponential import BiExponential
+from spark_lab.synapses.conductance import Conductance
+
+
+def check(err, component, field, allowed):
+    """The error names the component and field and says what is allowed."""
+    assert isinstance(err, SparkLabError)
+    msg = str(err)
+    assert component in msg, msg
+    assert field in msg, msg
+    for a in ([allowed] if isinstance(allowed, str) else allowed):
+        assert a in msg, msg
+    if isinstance(err, ParameterError):
+        assert err.field == field and component in err.component and err.hint
+
+
+def small_sim():
+    net = Network(dt=0.1, seed=0)
+    net.add_pool("inp", PoissonSource(rate=500.0), 10)
+    net.add_pool("exc", LIF(), 8, excitatory=True)
+    net.connect("inp", "exc", synapse=Exponential(tau=5.0), connectivity=AllToAll(), weight=3.0, name="ff")
+    net.connect("exc", "exc", synapse=Exponential(), connectivity=AllToAll(), weight=Uniform(0.1, 0.3), name="rec")
+    return net.build()
+
+
+# ---------------------------------------------------------------- construction
+@pytest.mark.parametrize("make,component,field,allowed", [
+    (lambda: LIF(tau_m=-1), "LIF", "tau_m", "> 0 ms"),
+    (lambda: LIF(tau_m=0), "LIF", "tau_m", "> 0 ms"),
+    (lambda: Exponential(tau=0), "Exponential", "tau", "> 0 ms"),
+    (lambda: Exponential(tau=-2.0), "Exponential", "tau", "> 0 ms"),
+    (lambda: BiExponential(tau_rise=0.0), "BiExponential", "tau_rise", "> 0 ms"),
+    (lambda: BiExponential(tau_rise=3.0, tau_decay=2.0), "BiExponential", "tau_rise", "tau_rise < tau_decay"),
+    (lambda: Conductance(tau=-1.0), "Conductance", "tau", "> 0 ms"),
+    (lambda: LIF(v_th=float("nan")), "LIF", "v_th", "finite"),
+    (lambda: LIF(t_ref=-0.5), "LIF", "t_ref", ">= 0 ms"),
+    (lambda: PoissonSource(rate=-3.0), "PoissonSource", "rate", ">= 0 Hz"),
+    (lambda: LIF(tau_m=np.array([10.0, -1.0])), "LIF", "tau_m", "index 1"),
+    (lambda: LIF(tau_m=Uniform(-1.0, 5.0)), "LIF", "tau_m", "> 0 ms"),
+    (lambda: LIF(tau_mem=10.0), "LIF", "tau_mem", ["did you mean 'tau_m'", "allowed"]),
+    (lambda: Exponential(tua=1.0), "Exponential", "tua", "did you mean 'tau'"),
+    (lambda: FixedProbability(p=1.5), "FixedProbability", "p", "<= 1"),
+    (lambda: Network(dt=0), "Network", "dt", "> 0"),
+    (lambda: Network(dt=-0.1), "Network", "dt", "> 0"),
+    (lambda: Network(dt=float("nan")), "Network", "dt", "> 0"),
+], ids=lambda x: x if isinstance(x, str) else None)
+def test_bad_values_at_construction(make, component, field, allowed):
+    with pytest.raises(ParameterError) as e:
+        make()
+    check(e.value, component, field, allowed)
+
+
+def test_per_neuron_array_of_wrong_shape_at_build():
+    net = Network(dt=0.1)
+    net.add_pool("exc", LIF(v_th=np.full(5, -50.0)), 10)
+    with pytest.raises(ParameterError) as e:
+        net.build()
+    check(e.value, "pool 'exc'", "v_th", ["(5,)", "(10,)"])
+
+
+def test_projection_to_unknown_pool_suggests_name():
+    net = Network(dt=0.1)
+    net.add_pool("exc", LIF(), 10)
+    net.add_pool("inh", LIF(), 5)
+    with pytest.raises(NetworkError) as e:
+        net.connect("exc", "inhh")
+    msg = str(e.value)
+    assert "'inhh'" in msg and "did you mean 'inh'" in msg and "exc" in msg
+
+
+def test_delay_not_a_multiple_of_dt():
+    net = Network(dt=0.1)
+    net.add_pool("a", LIF(), 3)
+    with pytest.raises(ParameterError) as e:
+        net.connect("a", "a", delay=0.25, name="aa")
+    check(e.value, "projection 'aa'", "delay", "multiple of 0.1 ms")
+    with pytest.raises(ParameterError) as e:
+        net.connect("a", "a", delay=-0.1, name="ab")
+    check(e.value, "projection 'ab'", "delay", ">= 0")
+    net.connect("a", "a", delay=0.3, name="ok")                # 3 steps (0.3/0.1 = 2.9999999999999996)
+
+
+def test_negative_weight_from_dale_pool():
+    net = Network(dt=0.1)
+    net.add_pool("exc", LIF(), 10, excitatory=0.8)
+    net.add_pool("b", LIF(), 4)
+    with pytest.raises(ParameterError) as e:
+        net.connect("exc", "b", weight=-1.0, name="p")
+    check(e.value, "projection 'p'", "weight", [">= 0", "exc"])
+    with pytest.raises(ParameterError) as e:
+        net.connect("exc", "b", weight=Uniform(-1.0, 1.0), name="q")
+    check(e.value, "projection 'q'", "weight", ">= 0")
+
+
+def test_bad_network_arguments():
+    net = Network(dt=0.1)
+    net.add_pool("a", LIF(), 3)
+    with pytest.raises(NetworkError, match="exists already"):
+        net.add_pool("a", LIF(), 3)
+    with pytest.raises(ParameterError) as e:
+        net.add_pool("b", LIF(), 0)
+    check(e.value, "pool 'b'", "n", ">= 1")
+    with pytest.raises(NetworkError, match="neuron model"):
+        net.add_pool("c", Exponential(), 3)
+    with pytest.raises(NetworkError, match="synapse model"):
+        net.connect("a", "a", synapse=LIF())
+
+
+# ---------------------------------------------------------------- set_param
+def test_set_param_errors_leave_old_value_and_sim_runs():
+    sim = small_sim()
+    sim.run(50)
+    cc = sim.compile_count
+    old_tau = sim.get_param("exc", "tau_m").copy()
+    old_w = sim.get_param("rec", "weight").copy()
+    old_syn = sim.get_param("ff", "tau").copy()
+    cases = [
+        (("exc", "tau_m", -5.0), ParameterError, ("LIF pool 'exc'", "tau_m", "> 0 ms")),
+        (("exc", "tau_m", np.full(7, 10.0)), ParameterError, ("LIF pool 'exc'", "tau_m", ["(7,)", "(8,)"])),
+        (("exc", "tau_m", float("nan")), ParameterError, ("LIF pool 'exc'", "tau_m", "finite")),
+        (("exc", "tau_mm", 10.0), ParameterError, ("LIF pool 'exc'", "tau_mm", "did you mean 'tau_m'")),
+        (("ff", "tau", 0.0), ParameterError, ("synapse of projection 'ff'", "tau", "> 0 ms")),
+        (("ff", "tauu", 1.0), ParameterError, ("projection 'ff'", "tauu", "did you mean 'tau'")),
+        (("rec", "weight", -0.5), ParameterError, ("projection 'rec'", "weight", ">= 0")),
+        (("rec", "weight", np.ones(3)), ParameterError, ("projection 'rec'", "weight", "(3,)")),
+        (("ff", "weight", np.ones(80)), ParameterError, ("projection 'ff'", "weight", "one weight")),
+        (("exc", "g_inh", -1.0), ParameterError, ("pool 'exc'", "g_inh", ">= 0")),
+    ]
+    for (target, name, value), exc, (comp, field, allowed) in cases:
+        with pytest.raises(exc) as e:
+            sim.set_param(target, name, value)
+        check(e.value, comp, field, allowed)
+    with pytest.raises(NetworkError) as e:
+        sim.set_param("exd", "tau_m", 10.0)
+    assert "did you mean 'exc'" in str(e.value)
+    # all-or-none: the valid first change of a failing batch is not applied
+    with pytest.raises(ParameterError):
+        sim.set_params({("exc", "v_th"): -40.0, ("exc", "tau_m"): -1.0})
+    np.testing.assert_array_equal(sim.get_param("exc", "v_th"), np.full(8, -50.0))
+    np.testing.assert_array_equal(sim.get_param("exc", "tau_m"), old_tau)
+    np.testing.assert_array_equal(sim.get_param("rec", "weight"), old_w)
+    np.testing.assert_array_equal(sim.get_param("ff", "tau"), old_syn)
+    res = sim.run(50)
+    assert sim.t == 100 and sim.compile_count == cc
+    assert res.counts["exc"].sum() > 0
+
+
+def test_failed_set_param_does_not_change_the_run():
+    """A rejected change leaves the dynamics exactly as if it had never been tried."""
+    a = small_sim()
+    b = small_sim()
+    with pytest.raises(ParameterError):
+        b.set_param("exc", "tau_m", np.array([10.0] * 7 + [-1.0]))
+    with pytest.raises(ParameterError):
+        b.set_param("rec", "weight", np.full(a.synapses("rec")[0].size, np.nan))
+    ra, rb = a.run(200, record=["exc.v"]), b.run(200, record=["exc.v"])
+    np.testing.assert_array_equal(ra.records["exc.v"], rb.records["exc.v"])
+
+
+def test_bad_run_arguments():
+    sim = small_sim()
+    for steps in (0, -5, 2.5, True):
+        with pytest.raises(ParameterError) as e:
+            sim.run(steps)
+        assert e.value.field == "steps"
+    with pytest.raises(NetworkError, match="did you mean 'exc'"):
+        sim.run(5, inputs={"exx": 1.0})
+    with pytest.raises(ParameterError) as e:
+        sim.run(5, inputs={"exc": np.ones(3)})
+    check(e.value, "input to pool 'exc'", "shape", "(8,)")
+    with pytest.raises(ParameterError):
+        sim.run(5, inputs={"exc": np.full(8, np.inf)})
+    with pytest.raises(NetworkError, match="recordable"):
+        sim.run(5, record=["exc.u"])
+    assert sim.t == 0

@@ -1,0 +1,198 @@
+"""Connectivity rules and weight initializers, checked through a built network
+(``sim.synapses(name)`` returns the drawn (pre, post, signed weight) arrays)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from spark_lab import (LIF, AllToAll, Constant, FixedInDegree, FixedProbability, FromList, FromMatrix,
+                       LogNormal, Network, Normal, OneToOne, PoissonSource, Uniform)
+from spark_lab.errors import NetworkError
+
+
+def build(n_pre, n_post, conn, weight=1.0, same_pool=False, seed=0, **pool_kw):
+    net = Network(dt=0.1, seed=seed)
+    net.add_pool("a", LIF(), n_pre, **pool_kw)
+    if same_pool:
+        net.connect("a", "a", connectivity=conn, weight=weight, name="p")
+    else:
+        net.add_pool("b", LIF(), n_post)
+        net.connect("a", "b", connectivity=conn, weight=weight, name="p")
+    sim = net.build()
+    return sim, sim.synapses("p")
+
+
+def pairs(pre, post):
+    return set(zip(pre.tolist(), post.tolist()))
+
+
+# ---------------------------------------------------------------- rules
+def test_all_to_all_between_pools():
+    _, (pre, post, w) = build(7, 5, AllToAll())
+    assert pre.size == 35
+    assert pairs(pre, post) == {(i, j) for i in range(7) for j in range(5)}
+    assert np.all(w == 1.0)
+
+
+def test_all_to_all_within_pool_drops_autapses_unless_asked():
+    _, (pre, post, _) = build(9, 9, AllToAll(), same_pool=True)
+    assert pre.size == 9 * 8 and np.all(pre != post)
+    _, (pre, post, _) = build(9, 9, AllToAll(autapses=1), same_pool=True)
+    assert pre.size == 81
+
+
+def test_one_to_one():
+    _, (pre, post, _) = build(12, 12, OneToOne())
+    assert np.array_equal(np.sort(pre), np.arange(12)) and np.array_equal(pre, post)
+    with pytest.raises(NetworkError, match="OneToOne"):
+        build(12, 10, OneToOne())
+
+
+@pytest.mark.parametrize("p", [0.05, 0.3])
+def test_fixed_probability_count_within_3_sigma(p):
+    n, m = 200, 150
+    _, (pre, post, _) = build(n, m, FixedProbability(p=p), seed=3)
+    mean, sd = p * n * m, np.sqrt(n * m * p * (1 - p))
+    assert abs(pre.size - mean) < 3 * sd, (pre.size, mean, sd)
+    assert len(pairs(pre, post)) == pre.size                  # no multapses
+
+
+def test_fixed_probability_no_autapses_by_default():
+    n, p = 300, 0.2
+    _, (pre, post, _) = build(n, n, FixedProbability(p=p), same_pool=True, seed=5)
+    assert not np.any(pre == post)
+    mean, sd = p * n * (n - 1), np.sqrt(n * (n - 1) * p * (1 - p))
+    assert abs(pre.size - mean) < 3 * sd
+    _, (pre, post, _) = build(n, n, FixedProbability(p=1.0, autapses=1), same_pool=True)
+    assert np.sum(pre == post) == n
+
+
+def test_fixed_probability_seeded():
+    _, (a, b, _) = build(50, 50, FixedProbability(p=0.1), seed=7)
+    _, (c, d, _) = build(50, 50, FixedProbability(p=0.1), seed=7)
+    _, (e, f, _) = build(50, 50, FixedProbability(p=0.1), seed=8)
+    assert np.array_equal(a, c) and np.array_equal(b, d)
+    assert pairs(a, b) != pairs(e, f)
+
+
+@pytest.mark.parametrize("same_pool", [False, True])
+def test_fixed_in_degree_exactly_k_distinct(same_pool):
+    n_pre, n_post, k = 40, 30, 13
+    _, (pre, post, _) = build(n_pre, n_pre if same_pool else n_post, FixedInDegree(k=k), same_pool=same_pool)
+    n_post = n_pre if same_pool else n_post
+    assert np.array_equal(np.bincount(post, minlength=n_post), np.full(n_post, k))
+    for j in range(n_post):
+        src = pre[post == j]
+        assert len(set(src.tolist())) == k                     # distinct presynaptic neurons
+        if same_pool:
+            assert j not in src
+    with pytest.raises(NetworkError, match="k=41"):
+        build(40, 5, FixedInDegree(k=41))
+
+
+def test_from_list_reproduces_pairs():
+    pre_l = [0, 3, 3, 1, 4]
+    post_l = [2, 0, 1, 1, 2]
+    _, (pre, post, w) = build(5, 3, FromList(pre_l, post_l), weight=0.7)
+    assert sorted(zip(pre.tolist(), post.tolist())) == sorted(zip(pre_l, post_l))
+    assert np.allclose(w, 0.7)
+    with pytest.raises(NetworkError, match="outside"):
+        build(5, 3, FromList([0, 5], [0, 0]))
+
+
+def test_from_matrix_reproduces_pairs_and_weights():
+    rng = np.random.default_rng(1)
+    M = np.where(rng.random((6, 4)) < 0.5, rng.normal(0.0, 1.0, (6, 4)), 0.0)
+    _, (pre, post, w) = build(6, 4, FromMatrix(M))
+    assert pairs(pre, post) == set(zip(*map(np.ndarray.tolist, np.nonzero(M))))
+    np.testing.assert_array_equal(w, M[pre, post])           # float64 host copy: exact
+    with pytest.raises(NetworkError, match="shape"):
+        build(6, 5, FromMatrix(M))
+
+
+# ---------------------------------------------------------------- weight initializers
+def test_constant_weights():
+    _, (_, _, w) = build(30, 30, AllToAll(), weight=Constant(0.25))
+    assert np.all(w == 0.25)
+
+
+def test_uniform_weights_in_range():
+    _, (_, _, w) = build(60, 60, AllToAll(), weight=Uniform(0.2, 0.5))
+    assert w.size == 3600 and w.min() >= 0.2 and w.max() < 0.5
+    assert abs(w.mean() - 0.35) < 4 * 0.3 / np.sqrt(12 * w.size)
+    assert np.unique(w).size > 3000                         # per synapse, not one value
+
+
+def test_normal_weights_mean_std():
+    _, (_, _, w) = build(100, 100, AllToAll(), weight=Normal(1.0, 0.2))
+    n = w.size
+    assert abs(w.mean() - 1.0) < 4 * 0.2 / np.sqrt(n)
+    assert abs(w.std() - 0.2) < 4 * 0.2 / np.sqrt(2 * n)
+
+
+def test_lognormal_weights_positive_with_mean():
+    _, (_, _, w) = build(100, 100, AllToAll(), weight=LogNormal(mean=0.5, sigma=0.4))
+    assert np.all(w > 0)
+    sd = 0.5 * np.sqrt(np.exp(0.4 ** 2) - 1)                # std of the log-normal
+    assert abs(w.mean() - 0.5) < 4 * sd / np.sqrt(w.size)
+    assert abs(np.log(w).std() - 0.4) < 0.01
+
+
+# ---------------------------------------------------------------- Dale's law
+@pytest.mark.parametrize("weight", [0.5, Uniform(0.1, 0.9)], ids=["scalar", "per-synapse"])
+def test_dale_signs(weight):
+    n, g = 50, 4.0
+    _, (pre, post, w) = build(n, 20, AllToAll(), weight=weight, excitatory=0.8, g_inh=g)
+    exc = pre < 40
+    assert np.all(w[exc] > 0) and np.all(w[~exc] < 0)
+    if not isinstance(weight, Uniform):
+        assert np.all(w[exc] == 0.5) and np.all(w[~exc] == -g * 0.5)
+    # the magnitudes come from the same initializer on both sides
+    assert w[exc].min() >= 0.1 and (-w[~exc] / g).max() < 0.9
+
+
+def test_dale_weights_act_with_their_sign():
+    """A Dale pool: the first 80 % excite, the rest inhibit (measured on v of the targets)."""
+    net = Network(dt=0.1, seed=0)
+    net.add_pool("src", PoissonSource(rate=0.0), 10, excitatory=0.8, g_inh=2.0)
+    net.add_pool("post", LIF(v_th=1e6), 10)
+    from spark_lab.synapses.delta import Delta
+    net.connect("src", "post", synapse=Delta(), connectivity=OneToOne(), weight=1.5, name="p")
+    sim = net.build()
+    res = sim.run(2, inputs={"src": np.full(10, 2e4)}, record=["post.v"])
+    dv = res.records["post.v"][1] - (-65.0)
+    np.testing.assert_allclose(dv, [1.5] * 8 + [-3.0] * 2, rtol=1e-6)
+
+
+# ---------------------------------------------------------------- set_param on weights
+def test_per_synapse_weights_set_param_take_effect():
+    """Changing per-synapse weights with set_param changes what arrives (Delta synapse: v jumps by w)."""
+    net = Network(dt=0.1, seed=0)
+    net.add_pool("src", PoissonSource(rate=0.0), 4)
+    net.add_pool("post", LIF(v_th=1e6, tau_m=1e6), 3)
+    from spark_lab.synapses.delta import Delta
+    net.connect("src", "post", synapse=Delta(), connectivity=AllToAll(), weight=Uniform(0.0, 1.0), name="p")
+    sim = net.build()
+    pre, post, _ = sim.synapses("p")
+    new = np.arange(1, pre.size + 1, dtype=float) / 10
+    sim.set_param("p", "weight", new)
+    np.testing.assert_array_equal(sim.get_param("p", "weight"), new)
+    np.testing.assert_array_equal(sim.synapses("p")[2], new)
+    res = sim.run(2, inputs={"src": np.full(4, 2e4)}, record=["post.v"])
+    expected = np.bincount(post, weights=new, minlength=3)
+    np.testing.assert_allclose(res.records["post.v"][1] + 65.0, expected, rtol=1e-5)
+    # a scalar sets every synapse
+    sim.set_param("p", "weight", 0.5)
+    assert np.all(sim.synapses("p")[2] == 0.5)
+
+
+def test_scalar_weight_set_param_takes_effect():
+    net = Network(dt=0.1, seed=0)
+    net.add_pool("src", PoissonSource(rate=0.0), 2)
+    net.add_pool("post", LIF(v_th=1e6, tau_m=1e6), 2)
+    from spark_lab.synapses.delta import Delta
+    net.connect("src", "post", synapse=Delta(), connectivity=OneToOne(), weight=1.0, name="p")
+    sim = net.build()
+    sim.set_param("p", "weight", 2.5)
+    res = sim.run(2, inputs={"src": np.full(2, 2e4)}, record=["post.v"])
+    np.testing.assert_allclose(res.records["post.v"][1] + 65.0, [2.5, 2.5], rtol=1e-6)

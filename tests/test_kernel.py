@@ -1,0 +1,248 @@
+"""Kernel guarantees: no recompilation on parameter changes, determinism, chunking and
+recording invariance, checkpoints, dtype, record sampling, divergence handling."""
+from __future__ import annotations
+
+import logging
+
+import jax
+import numpy as np
+import pytest
+
+from spark_lab import (LIF, AllToAll, DivergenceError, Exponential, FixedProbability, Network, NetworkError,
+                       OneToOne, PoissonSource, Uniform)
+from spark_lab.synapses.delta import Delta
+
+
+def make_net(seed=0, n_in=40, n=60, rate=200.0):
+    """Poisson input -> Dale LIF pool with recurrence: scalar + per-synapse weights, a delay."""
+    net = Network(dt=0.1, seed=seed)
+    net.add_pool("inp", PoissonSource(rate=rate), n_in)
+    net.add_pool("exc", LIF(tau_m=Uniform(15.0, 25.0), v_init_low=-65.0, v_init_high=-55.0), n,
+                 excitatory=0.8, g_inh=3.0)
+    syn = Exponential(tau=5.0)
+    net.connect("inp", "exc", synapse=syn, connectivity=FixedProbability(p=0.3), weight=4.0, name="ff")
+    net.connect("exc", "exc", synapse=syn, connectivity=FixedProbability(p=0.2), weight=Uniform(0.5, 1.5),
+                delay=0.5, name="rec")
+    return net
+
+
+def spikes_of(res, pool="exc"):
+    return np.asarray(res.records[f"{pool}.spikes"])
+
+
+# ---------------------------------------------------------------- compilation
+def test_parameter_changes_never_recompile():
+    sim = make_net().build()
+    sim.run(20)
+    cc = sim.compile_count
+    assert cc >= 1
+    fns = list(sim._compiled.values())
+    sizes = [f._cache_size() for f in fns]
+    n_syn = sim.synapses("rec")[0].size
+    rng = np.random.default_rng(0)
+    total = 0
+    for i in range(100):
+        which = i % 5
+        if which == 0:
+            sim.set_param("exc", "v_th", -50.0 + 0.01 * i)                    # scalar, pool
+        elif which == 1:
+            sim.set_param("exc", "tau_m", rng.uniform(10.0, 30.0, 60))        # per-neuron array
+        elif which == 2:
+            sim.set_param("ff", "tau", 3.0 + 0.02 * i)                        # synapse parameter
+        elif which == 3:
+            sim.set_param("rec", "weight", rng.uniform(0.0, 2.0, n_syn))      # per-synapse weights
+        else:
+            sim.set_param("ff", "weight", 2.0 + 0.01 * i)                     # scalar projection weight
+            sim.set_param("exc", "g_inh", 1.0 + 0.01 * i)
+        total += int(sim.run(20).counts["exc"].sum())
+    assert sim.compile_count == cc
+    assert [f._cache_size() for f in fns] == sizes == [1] * len(fns)
+    assert len(sim._compiled) == len(fns)
+    assert total > 0
+
+
+def test_parameter_changes_log_no_compilation(caplog):
+    sim = make_net().build()
+    sim.run(10)
+    with jax.log_compiles(True), caplog.at_level(logging.WARNING):
+        caplog.clear()
+        for i in range(10):
+            sim.set_param("exc", "v_reset", -70.0 + i)
+            sim.set_param("rec", "tau", 4.0 + i)
+            sim.run(10)
+    assert not [r for r in caplog.records if "Compiling" in r.getMessage() and "chunk" in r.getMessage()]
+
+
+# ---------------------------------------------------------------- determinism
+def test_same_seed_identical_different_seed_different():
+    a = make_net(seed=1).build().run(500, record=["exc.spikes", "exc.v"])
+    b = make_net(seed=1).build().run(500, record=["exc.spikes", "exc.v"])
+    c = make_net(seed=2).build().run(500, record=["exc.spikes", "exc.v"])
+    assert spikes_of(a).sum() > 50
+    np.testing.assert_array_equal(spikes_of(a), spikes_of(b))
+    np.testing.assert_array_equal(a.records["exc.v"], b.records["exc.v"])    # bit for bit
+    assert not np.array_equal(spikes_of(a), spikes_of(c))
+
+
+def test_reset_replays_the_same_run():
+    sim = make_net(seed=4).build()
+    a = sim.run(300, record=["exc.spikes"])
+    sim.reset()
+    b = sim.run(300, record=["exc.spikes"])
+    assert sim.t == 300
+    np.testing.assert_array_equal(spikes_of(a), spikes_of(b))
+
+
+def test_recording_does_not_change_dynamics():
+    r0 = make_net(seed=3).build().run(400, record=[])
+    r1 = make_net(seed=3).build().run(400, record=["exc.spikes", "exc.v", "inp.spikes"])
+    assert r0.records == {}
+    assert r0.counts["exc"].sum() > 0
+    for p in ("inp", "exc"):
+        np.testing.assert_array_equal(r0.counts[p], r1.counts[p])
+    np.testing.assert_array_equal(r1.counts["exc"], spikes_of(r1).sum(0))
+
+
+@pytest.mark.parametrize("cut", [[1000], [500, 500], [300, 1, 699]])
+def test_chunking_invariance(cut):
+    ref = make_net(seed=5).build().run(1000, record=["exc.spikes", "inp.spikes", "exc.v"])
+    sim = make_net(seed=5).build()
+    parts = [sim.run(k, record=["exc.spikes", "inp.spikes", "exc.v"]) for k in cut]
+    assert sim.t == 1000
+    for key in ("exc.spikes", "inp.spikes", "exc.v"):
+        got = np.concatenate([p.records[key] for p in parts])
+        np.testing.assert_array_equal(got, ref.records[key], err_msg=key)
+    assert spikes_of(ref).sum() > 50
+
+
+def test_chunk_argument_invariance():
+    """chunk=250 over 600 steps (250, 250, 100) with a per-step input current to exc."""
+    drive = np.random.default_rng(0).uniform(0.0, 20.0, (600, 60))
+    ref = make_net(seed=6).build().run(600, record=["exc.spikes"], inputs={"exc": drive})
+    got = make_net(seed=6).build().run(600, record=["exc.spikes"], chunk=250, inputs={"exc": drive})
+    assert spikes_of(ref).sum() > 50
+    np.testing.assert_array_equal(spikes_of(got), spikes_of(ref))
+    np.testing.assert_array_equal(got.times["exc.spikes"], np.arange(600))
+
+
+# ---------------------------------------------------------------- checkpoints
+def test_checkpoint_roundtrip(tmp_path):
+    sim = make_net(seed=7).build()
+    sim.run(300)
+    sim.set_param("exc", "v_th", -51.0)                  # a changed parameter travels too
+    path = tmp_path / "ck.npz"
+    sim.save_checkpoint(path)
+    a = sim.run(300, record=["exc.spikes", "exc.v"])
+    fresh = make_net(seed=7).build()
+    fresh.load_checkpoint(path)
+    assert fresh.t == 300
+    np.testing.assert_array_equal(fresh.get_param("exc", "v_th"), np.full(60, -51.0))
+    b = fresh.run(300, record=["exc.spikes", "exc.v"])
+    assert a.t_start == b.t_start == 300
+    np.testing.assert_array_equal(spikes_of(a), spikes_of(b))
+    np.testing.assert_array_equal(a.records["exc.v"], b.records["exc.v"])
+    assert spikes_of(a).sum() > 20
+
+
+def test_checkpoint_of_other_network_rejected(tmp_path):
+    sim = make_net(seed=7).build()
+    sim.run(10)
+    path = tmp_path / "ck.npz"
+    sim.save_checkpoint(path)
+    other = make_net(seed=7, n=61).build()
+    before = other.state
+    with pytest.raises(NetworkError):
+        other.load_checkpoint(path)
+    assert other.t == 0
+    np.testing.assert_array_equal(other.state["pools"]["exc"]["v"], before["pools"]["exc"]["v"])
+
+
+# ---------------------------------------------------------------- dtype, records
+def test_default_dtype_float32():
+    sim = make_net().build()
+    sim.run(5)
+    st = sim.state
+    assert st["pools"]["exc"]["v"].dtype == np.float32
+    assert all(a.dtype == np.float32 for r in st["receptors"] for a in r.values())
+    res = sim.run(5, record=["exc.v"])
+    assert res.records["exc.v"].dtype == np.float32
+
+
+@pytest.mark.parametrize("every", [1, 3, 7])
+def test_record_every_n_steps_sample_times(every):
+    full = make_net(seed=8).build().run(100, record=["exc.v"])
+    sim = make_net(seed=8).build()
+    from spark_lab import RecordSpec
+    spec = RecordSpec("exc", "v", every=every, neurons=(0, 5, 59))
+    r1 = sim.run(50, record=[spec])
+    r2 = sim.run(50, record=[spec])
+    times = np.concatenate([r1.times["exc.v"], r2.times["exc.v"]])
+    np.testing.assert_array_equal(times, np.arange(0, 100, every))   # global step index multiples of every
+    vals = np.concatenate([r1.records["exc.v"], r2.records["exc.v"]])
+    np.testing.assert_array_equal(vals, full.records["exc.v"][times][:, [0, 5, 59]])
+
+
+# ---------------------------------------------------------------- divergence
+def diverging_net():
+    """A synaptic current that overflows float32: Poisson firing every step (p = 1) onto an
+    exponential synapse of weight 3e38: I = 3e38 after the first spike, 3e38 (1 + a) = inf after
+    the second; the LIF (t_ref = 0, so v is not clamped) then gets inf - inf = NaN in v."""
+    net = Network(dt=0.1, seed=0)
+    net.add_pool("src", PoissonSource(rate=2e4), 2)
+    net.add_pool("cell", LIF(t_ref=0.0), 2)
+    net.connect("src", "cell", synapse=Exponential(tau=5.0), connectivity=OneToOne(), weight=3e38, name="big")
+    return net
+
+
+def test_divergence_raises_and_keeps_state():
+    sim = diverging_net().build()
+    sim.set_param("src", "rate", 0.0)
+    sim.run(50)                                                    # silent source: fine
+    before = sim.state
+    sim.set_param("src", "rate", 2e4)
+    with pytest.raises(DivergenceError) as e:
+        sim.run(20)
+    err = e.value
+    msg = str(err)
+    assert ("cell", "v", 0) in err.problems, err.problems
+    assert any(v == "I" and "big" in p for p, v, _ in err.problems), err.problems
+    assert "cell.v" in msg and "big" in msg
+    assert err.t_start == 50 and err.steps == 20
+    # the state from before the chunk is kept
+    assert sim.t == 50
+    after = sim.state
+    np.testing.assert_array_equal(after["pools"]["cell"]["v"], before["pools"]["cell"]["v"])
+    np.testing.assert_array_equal(after["receptors"][0]["I"], before["receptors"][0]["I"])
+    assert np.all(np.isfinite(after["pools"]["cell"]["v"]))
+    # fix the parameter and continue
+    sim.set_param("big", "weight", 1.0)
+    res = sim.run(20, record=["cell.v"])
+    assert sim.t == 70 and np.all(np.isfinite(res.records["cell.v"]))
+    assert res.records["cell.v"][-1, 0] > -65.0
+
+
+def test_divergence_check_can_be_disabled():
+    sim = diverging_net().build()
+    sim.run(5, check_finite=False)
+    assert sim.t == 5
+    assert np.all(np.isnan(sim.state["pools"]["cell"]["v"]))
+    assert np.all(np.isinf(sim.state["receptors"][0]["I"]))
+
+
+@pytest.mark.parametrize("batch", [4, 128])
+def test_no_spike_dropped_when_more_spikes_than_batch(batch):
+    """40 sources fire every step onto 3 integrators (tau_m = 1e9 ms, Delta synapses): v must
+    grow by exactly the summed weight per step, whether the spikes fit in one batch or not
+    (spike_batch=4 needs 10 batches); the per-synapse projection arrives 2 steps later."""
+    net = Network(dt=0.1, spike_batch=batch)
+    net.add_pool("s", PoissonSource(rate=0.0), 40)
+    net.add_pool("p", LIF(v_th=1e6, tau_m=1e9), 3)
+    net.connect("s", "p", synapse=Delta(), connectivity=AllToAll(), weight=0.25, name="a")
+    net.connect("s", "p", synapse=Delta(), connectivity=AllToAll(), weight=Uniform(0.0, 1.0), delay=0.2, name="b")
+    sim = net.build()
+    _, post, w = sim.synapses("b")
+    wb = np.bincount(post, weights=w, minlength=3)
+    res = sim.run(6, inputs={"s": np.full(40, 2e4)}, record=["p.v"])
+    dv = res.records["p.v"].astype(np.float64) + 65.0
+    expected = np.stack([np.zeros(3)] + [10.0 * k + wb * max(0, k - 2) for k in range(1, 6)])
+    np.testing.assert_allclose(dv, expected, rtol=1e-5, atol=1e-5)
