@@ -76,13 +76,6 @@ class Simulator:
         net, seed = self.net, self.net.seed
         self.pools = list(net.pools.values())
         self._pool_index = {p.name: i for i, p in enumerate(self.pools)}
-        self.offsets, off = {}, 0
-        for p in self.pools:
-            self.offsets[p.name] = off
-            off += p.n
-        self.n_total = off
-        self.n_pad = -(-self.n_total // _sparse.BLOCK) * _sparse.BLOCK
-        rows = self.n_pad + 1
 
         # ---- pool parameters (host copies, float64) and initial state
         self._pool_params, self._init_pool_state, pool_struct = {}, {}, {}
@@ -97,26 +90,63 @@ class Simulator:
             pool_struct[p.name] = {k: jnp.asarray(v) for k, v in p.model.structure(p.n, self.dt).items()}
         self._g_inh = {p.name: np.float64(p.g_inh) for p in self.pools}
 
-        # ---- receptors: one per (post pool, synapse instance)
-        self.receptors, rec_of, slot = [], {}, 0
+        # ---- receptors: one per (post pool, synapse instance), in order of first use
+        self.receptors, rec_of = [], {}
         for pr in net.projections.values():
             key = (pr.post, id(pr.synapse))
             if key not in rec_of:
-                n_post = net.pools[pr.post].n
                 rec_of[key] = len(self.receptors)
-                self.receptors.append(dict(post=pr.post, synapse=pr.synapse, offset=slot, n=n_post, projections=[]))
-                slot += n_post
+                self.receptors.append(dict(post=pr.post, synapse=pr.synapse, n=net.pools[pr.post].n, projections=[]))
             self.receptors[rec_of[key]]["projections"].append(pr.name)
-        self.n_slots = max(slot, 1)
+        self._receptor_of_proj = {nm: r for r, rc in enumerate(self.receptors) for nm in rc["projections"]}
+        self._receptors_into = {p.name: [r for r, rc in enumerate(self.receptors) if rc["post"] == p.name]
+                                for p in self.pools}
         self._rec_params = []
         for r, rc in enumerate(self.receptors):
             syn, rng = rc["synapse"], np.random.default_rng([seed, 4, r])
             where = f"{type(syn).__name__} synapse of projection {rc['projections'][0]!r}"
             self._rec_params.append({k: resolve_value(syn.values[k], d, rc["n"] if d.per_neuron else None, rng, where, k)
                                      for k, d in syn.PARAMS.items()})
-        self._receptor_of_proj = {nm: r for r, rc in enumerate(self.receptors) for nm in rc["projections"]}
-        self._receptors_into = {p.name: [r for r, rc in enumerate(self.receptors) if rc["post"] == p.name]
-                                for p in self.pools}
+
+        # ---- families: pools of one model class with the same receptor classes are simulated as
+        # one concatenated block (fewer, larger kernels); stochastic and structured models stay alone
+        self.families, fam_of_sig = [], {}
+        for p in self.pools:
+            rec_sig = tuple(type(self.receptors[r]["synapse"]) for r in self._receptors_into[p.name])
+            alone = p.model.STOCHASTIC or bool(pool_struct[p.name])
+            sig = (type(p.model), rec_sig) if not alone else ("alone", p.name)
+            if sig not in fam_of_sig:
+                fam_of_sig[sig] = len(self.families)
+                self.families.append(dict(model=p.model, pools=[], n=0, local={}, rec=[[] for _ in rec_sig],
+                                          stochastic=p.model.STOCHASTIC, struct=pool_struct[p.name]))
+            f = self.families[fam_of_sig[sig]]
+            f["local"][p.name] = f["n"]
+            f["n"] += p.n
+            f["pools"].append(p.name)
+            for k, r in enumerate(self._receptors_into[p.name]):
+                f["rec"][k].append(r)
+            p_fam = fam_of_sig[sig]
+            self.__dict__.setdefault("_family_of", {})[p.name] = p_fam
+        # global neuron index: family by family, members in order
+        self.offsets, off = {}, 0
+        for f in self.families:
+            f["offset"] = off
+            for nm in f["pools"]:
+                self.offsets[nm] = off + f["local"][nm]
+            off += f["n"]
+        self.n_total = off
+        self.n_pad = -(-self.n_total // _sparse.BLOCK) * _sparse.BLOCK
+        rows = self.n_pad + 1
+        # receptor slots: per family and receptor position, members contiguous
+        slot = 0
+        for f in self.families:
+            f["rec_offset"] = []
+            for k, rs in enumerate(f["rec"]):
+                f["rec_offset"].append(slot)
+                for r in rs:
+                    self.receptors[r]["offset"] = slot
+                    slot += self.receptors[r]["n"]
+        self.n_slots = max(slot, 1)
 
         # ---- projections: connectivity and weights
         self.proj_info, self._proj_params = {}, {}
@@ -148,10 +178,9 @@ class Simulator:
             self._proj_params[pr.name] = {"weight": w}
 
         # ---- fuse projections into ELL groups: per delay, one class group and one synapse group
-        self.groups, by_key = [], {}
+        self.groups, by_key, cls_index = [], {}, {}
         for nm, inf in self.proj_info.items():
             by_key.setdefault((inf["delay"], inf["per_syn"]), []).append(nm)
-        cls_index = {}
         for (delay, per_syn), names in sorted(by_key.items()):
             klass, used = {}, {}
             gpre, gtgt, gproj = [], [], []
@@ -188,45 +217,54 @@ class Simulator:
         self._cls_index, self._inh_pool = cls_index, inh_pool
         self._struct = {
             "targets": {g.gid: jnp.asarray(g.targets) for g in self.groups},
-            "pool": pool_struct,
+            "fam": [f["struct"] for f in self.families],
             "key": jax.random.key(seed, impl=net.rng),
         }
-        self._param_packer = Packer(self._param_tree(), self.fdtype)
+        self._param_packer = Packer(self._device_param_tree(), self.fdtype)
         self._make_prepare()
         self._push_params()
         self._syn_w = {g.gid: jnp.asarray(self._per_synapse_weights(g), self.fdtype)
                        for g in self.groups if g.per_synapse}
 
-    def _make_prepare(self):
-        """Per-parameter-change constants (propagators etc.), computed by one jitted call
-        when parameters change, not in every chunk."""
-        pools, receptors, dt, into = self.pools, self.receptors, self.dt, self._receptors_into
-        ppack = self._param_packer
+    def _device_param_tree(self):
+        """Parameters as the compiled code sees them: per family, members concatenated."""
+        fams = []
+        for f in self.families:
+            pp = {k: np.concatenate([np.broadcast_to(self._pool_params[nm][k], (self.net.pools[nm].n,))
+                                     for nm in f["pools"]]) for k in f["model"].PARAMS}
+            rec = [{k: np.concatenate([np.broadcast_to(self._rec_params[r][k], (self.receptors[r]["n"],)) for r in rs])
+                    for k in self.receptors[rs[0]]["synapse"].PARAMS} for rs in f["rec"]]
+            fams.append({"pool": pp, "rec": rec})
+        return fams
 
-        def prepare(fparams):
-            params = ppack.unpack(fparams)
-            q_rec = [rc["synapse"].prepare(params["receptors"][r], dt) for r, rc in enumerate(receptors)]
-            q_pool = {}
-            for p in pools:
-                taus = tuple(tau for r in into[p.name]
-                             for tau in receptors[r]["synapse"].exp_taus(params["receptors"][r]))
-                q_pool[p.name] = p.model.prepare(params["pools"][p.name], dt, taus)
-            return {"pools": q_pool, "rec": q_rec}
-
-        example = {k: jnp.zeros((max(n, 1),), k) for k, n in ppack.sizes.items()}
-        shapes = jax.eval_shape(prepare, example)
-        self._q_packer = qp = Packer(shapes)
-        self._prepare_fn = jax.jit(lambda fp: qp.pack_traced(prepare(fp)))
-
-    def _param_tree(self):
+    def _host_param_tree(self):
         return {"pools": self._pool_params, "g_inh": self._g_inh, "receptors": self._rec_params,
                 "w": {nm: v["weight"] for nm, v in self._proj_params.items() if not self.proj_info[nm]["per_syn"]}}
 
+    def _make_prepare(self):
+        """Per-parameter-change constants (propagators etc.), computed by one jitted call
+        when parameters change, not in every chunk."""
+        fams, dt, ppack = self.families, self.dt, self._param_packer
+        rec_models = [[self.receptors[rs[0]]["synapse"] for rs in f["rec"]] for f in fams]
+
+        def prepare(fparams):
+            params = ppack.unpack(fparams)
+            out = []
+            for f, fp, syns in zip(fams, params, rec_models):
+                q_rec = [syn.prepare(rp, dt) for syn, rp in zip(syns, fp["rec"])]
+                taus = tuple(tau for syn, rp in zip(syns, fp["rec"]) for tau in syn.exp_taus(rp))
+                out.append({"pool": f["model"].prepare(fp["pool"], dt, taus), "rec": q_rec})
+            return out
+
+        example = {k: jnp.zeros((max(n, 1),), k) for k, n in ppack.sizes.items()}
+        self._q_packer = qp = Packer(jax.eval_shape(prepare, example))
+        self._prepare_fn = jax.jit(lambda fp: qp.pack_traced(prepare(fp)))
+
     def _push_params(self):
-        """Send the parameters to the device, with the derived weight tables of class groups
-        (computed here, on parameter change, not in every chunk)."""
-        self._fparams = {k: jnp.asarray(v) for k, v in self._param_packer.pack(self._param_tree()).items()}
-        self._prepared = self._prepare_fn(self._fparams)
+        """Send the parameters to the device, with the derived tables (propagators, the weight
+        tables of class groups), computed here on parameter change, not in every chunk."""
+        fparams = {k: jnp.asarray(v) for k, v in self._param_packer.pack(self._device_param_tree()).items()}
+        self._prepared = self._prepare_fn(fparams)
         gext = np.concatenate([[-self._g_inh[p.name] for p in self.pools], [1.0]])
         derived = {"row_w": jnp.asarray(gext[self._inh_pool], self.fdtype), "class_w": {}}
         for g in self.groups:
@@ -244,28 +282,45 @@ class Simulator:
     # ================================================================== state
     def reset(self):
         """Back to the initial state (same seed: the same run again)."""
-        f, i = self.fdtype, np.int32
-        st = {"t": np.zeros((), i), "pools": {}, "receptors": [], "delay": {}}
-        for p in self.pools:
-            init = self._init_pool_state[p.name]
-            st["pools"][p.name] = {k: np.asarray(init[k], i if k in p.model.INT_STATE else f)
-                                   for k in p.model.STATE + p.model.INT_STATE}
-        for rc in self.receptors:
-            st["receptors"].append({k: np.asarray(v, f) for k, v in rc["synapse"].init_state(rc["n"]).items()})
+        f32, i32 = self.fdtype, np.int32
+        st = {"t": np.zeros((), i32), "fam": [], "delay": {}}
+        for f in self.families:
+            m = f["model"]
+            pools = {k: np.concatenate([np.asarray(self._init_pool_state[nm][k]) for nm in f["pools"]])
+                     .astype(i32 if k in m.INT_STATE else f32) for k in m.STATE + m.INT_STATE}
+            rec = []
+            for rs in f["rec"]:
+                syn = self.receptors[rs[0]]["synapse"]
+                parts = [syn.init_state(self.receptors[r]["n"]) for r in rs]
+                rec.append({k: np.concatenate([p[k] for p in parts]).astype(f32) for k in syn.STATE})
+            st["fam"].append({"pool": pools, "rec": rec})
         for d in self.delays:
             if d > 0:
-                st["delay"][str(d)] = np.zeros((d, self.n_slots), f)
+                st["delay"][str(d)] = np.zeros((d, self.n_slots), f32)
         self._spack = Packer(st)
         self._state = {k: jnp.asarray(v) for k, v in self._spack.pack(st).items()}
         self._t_host = 0
 
+    def _state_tree(self):
+        return self._spack.unpack({k: np.asarray(v).copy() for k, v in self._state.items()})
+
     @property
     def state(self) -> dict:
         """The current state as nested dicts of numpy arrays (a copy):
-        {"t", "pools": {pool: {var}}, "receptors": [{var}], "delay": {d: buffer}}."""
-        st = self._spack.unpack({k: np.asarray(v).copy() for k, v in self._state.items()})
-        st["t"] = int(st["t"])
-        return st
+        {"t", "pools": {pool: {var}}, "receptors": [{var} per receptor], "delay": {d: buffer}}."""
+        st = self._state_tree()
+        pools, recs = {}, [None] * len(self.receptors)
+        for f, fs in zip(self.families, st["fam"]):
+            for nm in f["pools"]:
+                o, n = f["local"][nm], self.net.pools[nm].n
+                pools[nm] = {k: v[o:o + n] for k, v in fs["pool"].items()}
+            for rs, rst in zip(f["rec"], fs["rec"]):
+                o = 0
+                for r in rs:
+                    n = self.receptors[r]["n"]
+                    recs[r] = {k: v[o:o + n] for k, v in rst.items()}
+                    o += n
+        return {"t": int(st["t"]), "pools": pools, "receptors": recs, "delay": st["delay"]}
 
     def set_state(self, pool: str, var: str, value) -> None:
         """Overwrite one state variable of a pool (e.g. the initial membrane potentials)."""
@@ -274,20 +329,22 @@ class Simulator:
         model, n = self.net.pools[pool].model, self.net.pools[pool].n
         if var not in model.STATE:
             raise ParameterError(f"pool {pool!r}", var, "not a state variable",
-                                 f"{did_you_mean(var, model.STATE)}state: {', '.join(model.STATE)}")
+                                 f"{did_you_mean(var, model.STATE)}state: {', '.join(model.STATE) or '(none)'}")
         arr = np.asarray(value, np.float64)
         if arr.ndim == 0:
             arr = np.full(n, float(arr))
         if arr.shape != (n,) or not np.all(np.isfinite(arr)):
             raise ParameterError(f"pool {pool!r}", var, f"got shape {arr.shape}", f"give finite values of shape ({n},)")
-        st = self._spack.unpack({k: np.asarray(v).copy() for k, v in self._state.items()})
-        st["pools"][pool][var] = arr
+        st = self._state_tree()
+        fi = self._family_of[pool]
+        o = self.families[fi]["local"][pool]
+        st["fam"][fi]["pool"][var][o:o + n] = arr
         self._state = {k: jnp.asarray(v) for k, v in self._spack.pack(st).items()}
 
     @property
     def t(self) -> int:
         """Current step index."""
-        return int(self._t_host)
+        return self._t_host
 
     @property
     def time_ms(self) -> float:
@@ -522,88 +579,109 @@ class Simulator:
         return counts, ys
 
     def _locate_bad(self, state):
-        f = self._spack.unpack({k: np.asarray(v) for k, v in state.items()})
+        st = self._spack.unpack({k: np.asarray(v) for k, v in state.items()})
         bad = []
-        for p in self.pools:
-            for v in p.model.STATE:
-                nz = np.flatnonzero(~np.isfinite(f["pools"][p.name][v]))
-                if nz.size:
-                    bad.append((p.name, v, int(nz[0])))
-        for r, rc in enumerate(self.receptors):
-            for v, a in f["receptors"][r].items():
-                nz = np.flatnonzero(~np.isfinite(a))
-                if nz.size:
-                    bad.append((f"{rc['post']} synapse of {rc['projections'][0]!r}", v, int(nz[0])))
+        for f, fs in zip(self.families, st["fam"]):
+            for nm in f["pools"]:
+                o, n = f["local"][nm], self.net.pools[nm].n
+                for v in f["model"].STATE:
+                    nz = np.flatnonzero(~np.isfinite(fs["pool"][v][o:o + n]))
+                    if nz.size:
+                        bad.append((nm, v, int(nz[0])))
+            for rs, rst in zip(f["rec"], fs["rec"]):
+                o = 0
+                for r in rs:
+                    rc = self.receptors[r]
+                    for v, a in rst.items():
+                        nz = np.flatnonzero(~np.isfinite(a[o:o + rc["n"]]))
+                        if nz.size:
+                            bad.append((f"{rc['post']} synapse of {rc['projections'][0]!r}", v, int(nz[0])))
+                    o += rc["n"]
         return bad
 
     # ================================================================== the compiled chunk
     def _make_chunk(self, K, specs, layout, readout):
-        pools, receptors, groups = self.pools, self.receptors, self.groups
+        fams, groups = self.families, self.groups
         dt, n_pad, n_total, n_slots = self.dt, self.n_pad, self.n_total, self.n_slots
         delays, batch, fdtype = self.delays, self.net.spike_batch, self.fdtype
+        pools = self.net.pools
         per_step = {nm for nm, nd in layout if nd == 2}
-        into = self._receptors_into
-        pindex = self._pool_index
+        with_input = {nm for nm, _ in layout}
         spack, qpack = self._spack, self._q_packer
-        counted = [p.name for p in pools] if readout is None else list(readout)
-        rec_pos = [(s, pindex[s.pool]) for s in specs]
+        fam_of, pindex = self._family_of, self._pool_index
+        counted = [p.name for p in self.pools] if readout is None else list(readout)
+        rec_models = [[self.receptors[rs[0]]["synapse"] for rs in f["rec"]] for f in fams]
+
+        def fam_input(f, src):
+            """External input of a family: members' inputs concatenated, zeros where none."""
+            parts = [src[nm] if nm in src else jnp.zeros((pools[nm].n,), fdtype) for nm in f["pools"]]
+            return parts[0] if len(parts) == 1 else jnp.concatenate(parts)
 
         def chunk(state, prepared, derived, syn_w, struct, inputs):
             self.compile_count += 1            # runs only while tracing
             q = qpack.unpack(prepared)
-            q_rec = q["rec"]
-            q_pool = {p.name: {**q["pools"][p.name], "_struct": struct["pool"][p.name]} for p in pools}
             row_w, class_w = derived["row_w"], derived["class_w"]
-            keys = {p.name: jax.random.fold_in(struct["key"], pindex[p.name]) for p in pools if p.model.STOCHASTIC}
+            keys = [jax.random.fold_in(struct["key"], pindex[f["pools"][0]]) if f["stochastic"] else None for f in fams]
             const_in = {nm: a for nm, a in inputs.items() if nm not in per_step}
             xs_in = {nm: a for nm, a in inputs.items() if nm in per_step}
+            fam_const = [fam_input(f, const_in) if any(nm in const_in for nm in f["pools"]) else None for f in fams]
             st0 = spack.unpack(state)
 
             def step(carry, xs):
-                fs, cnt = carry
-                t = fs["t"]
-                rs = fs["receptors"]
-                new_f, spikes = {}, []
-                # 1. neurons integrate with the input present at the start of the step
-                for p in pools:
-                    ps = fs["pools"][p.name]
-                    v = ps.get(p.model.VOLTAGE) if p.model.VOLTAGE else None
-                    cur, jump, exp_terms = jnp.zeros((p.n,), fdtype), jnp.zeros((p.n,), fdtype), []
-                    for r in into[p.name]:
-                        c, j, e = receptors[r]["synapse"].input(rs[r], q_rec[r], v)
-                        cur = cur if c is None else cur + c
-                        jump = jump if j is None else jump + j
+                st, cnt = carry
+                t = st["t"]
+                new_fam, spikes = [], []
+                for fi, f in enumerate(fams):
+                    fs, qf, syns = st["fam"][fi], q[fi], rec_models[fi]
+                    model = f["model"]
+                    v = fs["pool"].get(model.VOLTAGE) if model.VOLTAGE else None
+                    cur, jump, exp_terms = None, None, []
+                    for syn, rs, qr in zip(syns, fs["rec"], qf["rec"]):
+                        c, j, e = syn.input(rs, qr, v)
+                        cur = c if cur is None else (cur if c is None else cur + c)
+                        jump = j if jump is None else (jump if j is None else jump + j)
                         exp_terms.extend(e)
-                    if p.name in const_in:
-                        cur = cur + const_in[p.name]
-                    if p.name in xs:
-                        cur = cur + xs[p.name]
-                    key = jax.random.fold_in(keys[p.name], t) if p.model.STOCHASTIC else None
-                    ns, spk = p.model.step(ps, q_pool[p.name], SynInput(cur, jump, tuple(exp_terms)), t, dt, key)
-                    new_f[p.name] = {k: ns[k] for k in p.model.STATE + p.model.INT_STATE}
+                    zeros = jnp.zeros((f["n"],), fdtype)
+                    cur = zeros if cur is None else cur
+                    jump = zeros if jump is None else jump
+                    if fam_const[fi] is not None:
+                        cur = cur + fam_const[fi]
+                    if any(nm in xs for nm in f["pools"]):
+                        cur = cur + fam_input(f, xs)
+                    key = jax.random.fold_in(keys[fi], t) if f["stochastic"] else None
+                    qp = {**qf["pool"], "_struct": struct["fam"][fi]}
+                    ns, spk = model.step(fs["pool"], qp, SynInput(cur, jump, tuple(exp_terms)), t, dt, key)
+                    rec = [syn.decay(rs, qr) for syn, rs, qr in zip(syns, fs["rec"], qf["rec"])]
+                    new_fam.append({"pool": {k: ns[k] for k in model.STATE + model.INT_STATE}, "rec": rec})
                     spikes.append(spk)
-                # 2. receptor decay
-                rs = [rc["synapse"].decay(rs[r], q_rec[r]) for r, rc in enumerate(receptors)]
-                # 3. event-driven propagation; axonal delays through ring buffers
+                # event-driven propagation; axonal delays through ring buffers
                 sp = jnp.concatenate(spikes + ([jnp.zeros((n_pad - n_total,), bool)] if n_pad > n_total else []))
                 accs = _sparse.propagate(sp, groups, struct["targets"], row_w, class_w, syn_w, n_slots, batch)
                 arrive = accs.get(0, jnp.zeros((n_slots,), fdtype))
-                bufs = dict(fs["delay"])
+                bufs = dict(st["delay"])
                 for d in delays:
                     if d > 0:
                         slot = t % d
                         arrive = arrive + bufs[str(d)][slot]
                         bufs[str(d)] = bufs[str(d)].at[slot].set(accs.get(d, jnp.zeros((n_slots,), fdtype)))
-                rs = [rc["synapse"].receive(rs[r], q_rec[r], lax.dynamic_slice_in_dim(arrive, rc["offset"], rc["n"]))
-                      for r, rc in enumerate(receptors)]
-                cnt = {nm: cnt[nm] + spikes[pindex[nm]].astype(jnp.int32) for nm in cnt}
+                for fi, f in enumerate(fams):
+                    syns, qf = rec_models[fi], q[fi]
+                    new_fam[fi]["rec"] = [
+                        syn.receive(rs, qr, lax.dynamic_slice_in_dim(arrive, o, f["n"]))
+                        for syn, rs, qr, o in zip(syns, new_fam[fi]["rec"], qf["rec"], f["rec_offset"])]
+                def pool_slice(arr, nm):
+                    o = fams[fam_of[nm]]["local"][nm]
+                    return arr[o:o + pools[nm].n] if arr.shape[0] != pools[nm].n else arr
+                cnt = {nm: cnt[nm] + pool_slice(spikes[fam_of[nm]], nm).astype(jnp.int32) for nm in cnt}
                 ys = []
-                for s, i in rec_pos:
-                    val = spikes[i] if s.var == "spikes" else new_f[s.pool][s.var]
+                for s in specs:
+                    fi = fam_of[s.pool]
+                    val = spikes[fi] if s.var == "spikes" else new_fam[fi]["pool"][s.var]
+                    val = pool_slice(val, s.pool)
                     ys.append(val if s.neurons is None else val[jnp.asarray(s.neurons)])
-                return ({"t": t + 1, "pools": new_f, "receptors": rs, "delay": bufs}, cnt), tuple(ys)
+                return ({"t": t + 1, "fam": new_fam, "delay": bufs}, cnt), tuple(ys)
 
-            cnt0 = {nm: jnp.zeros((self.net.pools[nm].n,), jnp.int32) for nm in counted}
+            cnt0 = {nm: jnp.zeros((pools[nm].n,), jnp.int32) for nm in counted}
             if K == 1:
                 (st, cnt), ys = step((st0, cnt0), {nm: a[0] for nm, a in xs_in.items()})
                 ys = tuple(y[None] for y in ys)
@@ -622,7 +700,7 @@ class Simulator:
         """Write state, parameters, step and seed to an ``.npz`` file (no pickle)."""
         arrays = {f"state:{k}": np.asarray(v) for k, v in self._state.items()}
         arrays.update({f"params:{k}": v for k, v in
-                       Packer(self._param_tree(), np.float64).pack(self._param_tree()).items()})
+                       Packer(self._host_param_tree(), np.float64).pack(self._host_param_tree()).items()})
         for nm, v in self._proj_params.items():
             if self.proj_info[nm]["per_syn"]:
                 arrays[f"weight:{nm}"] = np.asarray(v["weight"])
@@ -650,7 +728,7 @@ class Simulator:
         for k, n in self._spack.sizes.items():
             if k not in state or state[k].shape != (max(n, 1),):
                 raise NetworkError(f"{path}: the saved state does not fit this network ({k})")
-        tree = Packer(self._param_tree(), np.float64).unpack(params)
+        tree = Packer(self._host_param_tree(), np.float64).unpack(params)
         self._pool_params = {p: {k: np.asarray(v, np.float64) for k, v in d.items()} for p, d in tree["pools"].items()}
         self._g_inh = {p: np.float64(v) for p, v in tree["g_inh"].items()}
         self._rec_params = [{k: np.asarray(v, np.float64) for k, v in d.items()} for d in tree["receptors"]]
