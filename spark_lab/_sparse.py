@@ -100,7 +100,7 @@ def _gather_targets(group: EllGroup, targets, idx):
     return t.astype(jnp.int32)
 
 
-def propagate(spikes_padded, groups, targets, row_w, class_w, syn_w, n_slots, batch):
+def propagate(spikes_padded, groups, targets, row_w, class_w, syn_w, n_slots, batch, dtype=jnp.float32):
     """Summed arriving weight per accumulator slot, one (n_slots,) vector per delay.
 
     spikes_padded: bool (R,), R a multiple of 64 (rows of the ELL = R + 1).
@@ -128,7 +128,7 @@ def propagate(spikes_padded, groups, targets, row_w, class_w, syn_w, n_slots, ba
             accs[g.gid] = accs[g.gid].at[tg.ravel()].add(w.ravel(), mode="drop")
         return accs
 
-    accs = {g.gid: jnp.zeros((g.n_classes * n_slots,), jnp.float32) for g in groups}
+    accs = {g.gid: jnp.zeros((g.n_classes * n_slots,), dtype) for g in groups}
     if groups:
         accs = run_batch(0, accs)
         if M < n:

@@ -68,6 +68,7 @@ class Simulator:
         self.fdtype = np.float32 if net.dtype == "float32" else np.float64
         self._compiled: dict = {}
         self.compile_count = 0        # traces of the chunk function (each trace = one compilation)
+        self._n_draws = 0             # initializer draws by set_param (seeds the next one)
         self._build()
         self.reset()
 
@@ -78,15 +79,13 @@ class Simulator:
         self._pool_index = {p.name: i for i, p in enumerate(self.pools)}
 
         # ---- pool parameters (host copies, float64) and initial state
-        self._pool_params, self._init_pool_state, pool_struct = {}, {}, {}
+        self._pool_params, pool_struct = {}, {}
         for i, p in enumerate(self.pools):
             rng = np.random.default_rng([seed, 0, i])
             where = f"{type(p.model).__name__} pool {p.name!r}"
             self._pool_params[p.name] = {
                 k: resolve_value(p.model.values[k], d, p.n if d.per_neuron else None, rng, where, k)
                 for k, d in p.model.PARAMS.items()}
-            self._init_pool_state[p.name] = p.model.init_state(p.n, self._pool_params[p.name],
-                                                               np.random.default_rng([seed, 1, i]))
             pool_struct[p.name] = {k: jnp.asarray(v) for k, v in p.model.structure(p.n, self.dt).items()}
         self._g_inh = {p.name: np.float64(p.g_inh) for p in self.pools}
 
@@ -223,8 +222,17 @@ class Simulator:
         self._param_packer = Packer(self._device_param_tree(), self.fdtype)
         self._make_prepare()
         self._push_params()
-        self._syn_w = {g.gid: jnp.asarray(self._per_synapse_weights(g), self.fdtype)
-                       for g in self.groups if g.per_synapse}
+        self._syn_w = {}
+        self._refresh_syn_w(g.gid for g in self.groups if g.per_synapse)
+
+    def _refresh_syn_w(self, gids):
+        """Rebuild the device ELL weight arrays of the given per-synapse groups."""
+        for gid in gids:
+            g = self._group_by_id[gid]
+            W = np.zeros((self.n_pad + 1) * g.width, np.float64)
+            for nm in g.projections:
+                W[g.slot_index[nm]] = self.synapses(nm)[2]
+            self._syn_w[gid] = jnp.asarray(W.reshape(self.n_pad + 1, g.width), self.fdtype)
 
     def _device_param_tree(self):
         """Parameters as the compiled code sees them: per family, members concatenated."""
@@ -273,20 +281,20 @@ class Simulator:
                 derived["class_w"][g.gid] = jnp.asarray(wv[self._cls_index[g.gid]], self.fdtype)
         self._derived = derived
 
-    def _per_synapse_weights(self, g):
-        W = np.zeros((self.n_pad + 1) * g.width, np.float64)
-        for nm in g.projections:
-            W[g.slot_index[nm]] = self.synapses(nm)[2]
-        return W.reshape(self.n_pad + 1, g.width)
-
     # ================================================================== state
     def reset(self):
-        """Back to the initial state (same seed: the same run again)."""
+        """Back to the initial state (same seed: the same run again).
+
+        The initial state is drawn from the current parameters (e.g. ``v_init_low``), so
+        changing an initial-value parameter takes effect at the next reset."""
         f32, i32 = self.fdtype, np.int32
+        init = {p.name: p.model.init_state(p.n, self._pool_params[p.name],
+                                           np.random.default_rng([self.net.seed, 1, i]))
+                for i, p in enumerate(self.pools)}          # from the current parameters, same seed
         st = {"t": np.zeros((), i32), "fam": [], "delay": {}}
         for f in self.families:
             m = f["model"]
-            pools = {k: np.concatenate([np.asarray(self._init_pool_state[nm][k]) for nm in f["pools"]])
+            pools = {k: np.concatenate([np.asarray(init[nm][k]) for nm in f["pools"]])
                      .astype(i32 if k in m.INT_STATE else f32) for k in m.STATE + m.INT_STATE}
             rec = []
             for rs in f["rec"]:
@@ -403,11 +411,11 @@ class Simulator:
             kind, key, decl, where = self._locate(target, name)
             if kind == "pool":
                 n = self.net.pools[key].n if decl.per_neuron else None
-                arr = resolve_value(value, decl, n, np.random.default_rng(), where, name)
+                arr = resolve_value(value, decl, n, self._change_rng(), where, name)
                 self.net.pools[key].model.validate({**self._pool_params[key], name: arr}, where)
             elif kind == "receptor":
                 n = self.receptors[key]["n"] if decl.per_neuron else None
-                arr = resolve_value(value, decl, n, np.random.default_rng(), where, name)
+                arr = resolve_value(value, decl, n, self._change_rng(), where, name)
                 self.receptors[key]["synapse"].validate({**self._rec_params[key], name: arr}, where)
             elif kind == "g_inh":
                 arr = _scalar(value, where, name, low=0.0)
@@ -429,8 +437,13 @@ class Simulator:
                 if self.proj_info[key]["per_syn"]:
                     groups.add(self.proj_info[key]["group"])
         self._push_params()
-        for gid in groups:
-            self._syn_w[gid] = jnp.asarray(self._per_synapse_weights(self._group_by_id[gid]), self.fdtype)
+        self._refresh_syn_w(groups)
+
+    def _change_rng(self):
+        """Generator for initializers given to set_param: seeded by the network seed and the
+        number of draws so far, so the same session script gives the same values."""
+        self._n_draws += 1
+        return np.random.default_rng([self.net.seed, 5, self._n_draws])
 
     def _check_weight(self, key, value, where):
         inf = self.proj_info[key]
@@ -561,7 +574,7 @@ class Simulator:
 
     def _run_chunk(self, k, inputs, specs, check_finite, readout):
         layout = tuple(sorted((nm, a.ndim) for nm, a in inputs.items()))
-        key = (k, specs, layout, readout)
+        key = (k, tuple((s.pool, s.var, s.neurons) for s in specs), layout, readout)
         fn = self._compiled.get(key)
         if fn is None:
             fn = self._compiled[key] = jax.jit(self._make_chunk(k, specs, layout, readout))
@@ -597,6 +610,15 @@ class Simulator:
                         if nz.size:
                             bad.append((f"{rc['post']} synapse of {rc['projections'][0]!r}", v, int(nz[0])))
                     o += rc["n"]
+        for d, buf in st["delay"].items():
+            bad_slots = np.flatnonzero(~np.isfinite(buf).all(axis=0))
+            if bad_slots.size:
+                slot = int(bad_slots[0])
+                rc = next(rc for rc in self.receptors if rc["offset"] <= slot < rc["offset"] + rc["n"])
+                bad.append((f"{rc['post']} synapse of {rc['projections'][0]!r} (spikes in transit, delay {d} steps)",
+                            "arriving input", slot - rc["offset"]))
+        if not bad:
+            bad.append(("(the network)", "state", -1))
         return bad
 
     # ================================================================== the compiled chunk
@@ -656,7 +678,7 @@ class Simulator:
                     spikes.append(spk)
                 # event-driven propagation; axonal delays through ring buffers
                 sp = jnp.concatenate(spikes + ([jnp.zeros((n_pad - n_total,), bool)] if n_pad > n_total else []))
-                accs = _sparse.propagate(sp, groups, struct["targets"], row_w, class_w, syn_w, n_slots, batch)
+                accs = _sparse.propagate(sp, groups, struct["targets"], row_w, class_w, syn_w, n_slots, batch, fdtype)
                 arrive = accs.get(0, jnp.zeros((n_slots,), fdtype))
                 bufs = dict(st["delay"])
                 for d in delays:
@@ -705,7 +727,7 @@ class Simulator:
             if self.proj_info[nm]["per_syn"]:
                 arrays[f"weight:{nm}"] = np.asarray(v["weight"])
         meta = {"format": "spark_lab.checkpoint/1", "fingerprint": self.fingerprint(), "t": self.t,
-                "seed": self.net.seed}
+                "seed": self.net.seed, "draws": self._n_draws}
         arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
         with open(path, "wb") as fh:
             np.savez(fh, **arrays)
@@ -737,10 +759,10 @@ class Simulator:
         for nm, v in weights.items():
             self._proj_params[nm]["weight"] = np.asarray(v, np.float64)
         self._push_params()
-        self._syn_w = {g.gid: jnp.asarray(self._per_synapse_weights(g), self.fdtype)
-                       for g in self.groups if g.per_synapse}
+        self._refresh_syn_w(g.gid for g in self.groups if g.per_synapse)
         self._state = {k: jnp.asarray(state[k].astype(k)) for k in self._spack.sizes}
         self._t_host = int(meta["t"])
+        self._n_draws = int(meta.get("draws", 0))
 
     def fingerprint(self) -> str:
         """Hash of the structure (pools, sizes, synapse lists, delays): equal for equal networks."""
