@@ -24,9 +24,10 @@ install: $(STAMP)
 $(VPY):
 	$(PY) -m venv $(VENV)
 
-$(STAMP): pyproject.toml widgets/jupyterlab-overrides.json | $(VPY)
+$(STAMP): pyproject.toml widgets/jupyterlab-overrides.json spark_lab/_native/spikeprop.cc | $(VPY)
 	$(VPY) -m pip install --upgrade pip
 	$(VPY) -m pip install -e '.[notebooks]'
+	$(VPY) -m spark_lab._native.build
 	mkdir -p $(dir $(OVERRIDES))
 	cp widgets/jupyterlab-overrides.json $(OVERRIDES)
 	touch $@

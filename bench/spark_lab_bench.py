@@ -21,14 +21,17 @@ import bench_common as bc  # noqa: E402
 def main():
     args = bc.parse_args(lambda ap: (ap.add_argument("--rng", default="auto",
                                                      help="auto: unsafe_rbg for K<=10, threefry2x32 above"),
-                                     ap.add_argument("--spike-batch", type=int, default=128)))
+                                     ap.add_argument("--spike-batch", type=int, default=128),
+                                     ap.add_argument("--native", choices=["auto", "on", "off"], default="auto",
+                                                     help="C++ propagation kernel on the CPU (auto: when built)")))
     K = args.K
     rng = args.rng if args.rng != "auto" else ("unsafe_rbg" if K <= 10 else "threefry2x32")
     t0 = time.perf_counter()
     import spark_lab_net
     d = bc.build_network()
     fp = bc.fingerprint(d)
-    sim = spark_lab_net.build(d, rng=rng, spike_batch=args.spike_batch)
+    native = {"auto": None, "on": True, "off": False}[args.native]
+    sim = spark_lab_net.build(d, rng=rng, spike_batch=args.spike_batch, native=native)
     setup_s = time.perf_counter() - t0
     n_chunks = max(1, int(round(args.seconds / (K * bc.DT))))
     warm = args.warmup_chunks if args.warmup_chunks is not None else max(1, min(3, math.ceil(20 / K)))
@@ -49,7 +52,7 @@ def main():
     # firing rates of the timed part: the same chunks again in a fresh simulator with
     # every pool's counts read out (not timed; same seed and inputs give the same spikes)
     counts = np.zeros(bc.N, np.int64)
-    sim2 = spark_lab_net.build(d, rng=rng, spike_batch=args.spike_batch)
+    sim2 = spark_lab_net.build(d, rng=rng, spike_batch=args.spike_batch, native=native)
     for c in range(warm):
         sim2.run_chunk(K, {"input": rates[c]}, readout=())
     for c in range(warm, warm + n_chunks):
@@ -57,7 +60,7 @@ def main():
         counts += np.concatenate([np.asarray(cnt[f"p{a}"]) for a in range(7)])
     sim_s = steps * bc.DT
     st = bc.rate_stats(counts, sim_s)
-    bc.emit(dict(simulator="spark_lab", variant=f"jax_{rng}", K=K, seconds=sim_s, steps=steps,
+    bc.emit(dict(simulator="spark_lab", variant=("native" if sim.native else "jax") + f"_{rng}", K=K, seconds=sim_s, steps=steps,
                  steps_per_s=round(steps / wall, 1), wall_s=round(wall, 3), setup_s=round(setup_s, 2),
                  compile_s=round(compile_s, 2), fingerprint=fp, last_readout_sum=int(out.sum()),
                  peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1), **st))

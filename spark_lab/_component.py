@@ -32,7 +32,8 @@ class Component:
 
         Called at construction and by ``Simulator.set_param`` with the new values
         (numbers, per-neuron arrays or initializers). Per-field ranges are checked
-        from ``PARAMS`` already; the default does nothing more."""
+        from ``PARAMS`` already; the default does nothing more. For order relations use
+        ``_params.require_less``, which handles all three kinds of value."""
 
     @classmethod
     def describe(cls, where: str = "") -> str:

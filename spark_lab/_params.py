@@ -6,8 +6,7 @@ feeds the model file, the inspector and the sliders.
 """
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -93,16 +92,11 @@ def resolve_value(value: Any, decl: Param, n: int | None, rng: np.random.Generat
                                  "this parameter takes one number, not per-neuron values")
         arr = np.asarray(value.sample(rng, (n,)), dtype=np.float64)
     else:
-        if isinstance(value, bool) or value is None or isinstance(value, str):
-            raise ParameterError(component, name, f"got {value!r}",
-                                 f"give a number in {decl.unit}" if decl.unit not in ("", "1") else "give a number")
-        try:
-            arr = np.asarray(value, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise ParameterError(component, name, f"got {value!r}", "give a number or an array of numbers") from None
+        arr = to_float_array(value, decl, component, name)
         if arr.ndim > 1:
             raise ParameterError(component, name, f"got an array of shape {arr.shape}",
-                                 f"give one number or an array of shape ({n},)")
+                                 f"give one number or an array of shape ({n},)" if n is not None
+                                 else "give one number")
         if arr.ndim == 1:
             if n is None or not decl.per_neuron:
                 raise ParameterError(component, name, f"got an array of shape {arr.shape}",
@@ -124,7 +118,7 @@ def validate_kwargs(decls: dict[str, Param], kwargs: dict[str, Any], component: 
     if unknown:
         name = sorted(unknown)[0]
         raise ParameterError(component, name, "unknown parameter",
-                             f"{_did_you_mean(name, decls)}allowed: {', '.join(decls)}")
+                             f"{did_you_mean(name, decls)}allowed: {', '.join(decls)}")
     values = {k: d.default for k, d in decls.items()}
     for k, v in kwargs.items():
         d = decls[k]
@@ -133,29 +127,91 @@ def validate_kwargs(decls: dict[str, Param], kwargs: dict[str, Any], component: 
                 raise ParameterError(component, k, f"an initializer ({v!r}) was given",
                                      "this parameter takes one number")
             v.check(d, component, k)
-        elif np.ndim(v) == 0:
-            resolve_value(v, d, None, np.random.default_rng(0), component, k)
         else:
-            if not d.per_neuron:
-                raise ParameterError(component, k, f"got an array of shape {np.shape(v)}",
+            arr = to_float_array(v, d, component, k)
+            if arr.ndim == 0:
+                resolve_value(arr, d, None, np.random.default_rng(0), component, k)
+            elif arr.ndim == 1 and d.per_neuron:
+                d.check_values(arr, component, k)
+            elif arr.ndim == 1:
+                raise ParameterError(component, k, f"got an array of shape {arr.shape}",
                                      "this parameter takes one number")
-            d.check_values(np.asarray(v, dtype=np.float64), component, k)
+            else:
+                raise ParameterError(component, k, f"got an array of shape {arr.shape}",
+                                     "give one number or a 1-D array, one value per neuron"
+                                     if d.per_neuron else "this parameter takes one number")
         values[k] = v
     return values
 
 
-def _did_you_mean(name: str, options) -> str:
+def did_you_mean(name: str, options) -> str:
+    """``"did you mean 'x'? "`` for the closest of ``options``, or ``""``."""
     import difflib
     m = difflib.get_close_matches(name, list(options), n=1)
     return f"did you mean {m[0]!r}? " if m else ""
 
 
-def did_you_mean(name: str, options) -> str:
-    return _did_you_mean(name, options)
-
-
-def is_finite_number(x) -> bool:
+def to_float_array(value: Any, decl: Param, component: str, name: str) -> np.ndarray:
+    """A user's number or array of numbers as a float64 array; ParameterError naming
+    ``component`` and ``name`` for anything else (strings, None, bools, ragged lists...)."""
+    hint = f"give a number in {decl.unit}" if decl.unit not in ("", "1") else "give a number"
+    if isinstance(value, (bool, np.bool_, str, bytes)) or value is None:
+        raise ParameterError(component, name, f"got {value!r}", hint)
     try:
-        return math.isfinite(float(x))
-    except (TypeError, ValueError):
-        return False
+        raw = np.asarray(value)
+    except (TypeError, ValueError):          # ragged nested lists
+        raise ParameterError(component, name, f"got {_short(value)}",
+                             f"{hint}, or a flat array of numbers") from None
+    if raw.dtype.kind not in "iuf":          # strings, objects (None), bools, complex
+        raise ParameterError(component, name, f"got {_short(value)} (dtype {raw.dtype})",
+                             f"{hint}, or an array of numbers")
+    return raw.astype(np.float64)
+
+
+def _short(value) -> str:
+    r = repr(value)
+    return r if len(r) <= 60 else r[:57] + "..."
+
+
+def value_bounds(v) -> tuple[np.ndarray, np.ndarray]:
+    """(lowest, highest) possible values of a parameter value: a number, a per-neuron
+    array (elementwise: lo == hi == the array) or an Initializer (its support)."""
+    from .initializers import Initializer
+    if isinstance(v, Initializer):
+        lo, hi = v.support()
+        return np.float64(lo), np.float64(hi)
+    a = np.asarray(v, np.float64)
+    return a, a
+
+
+def require_less(values: dict, component: str, a: str, b: str, strict: bool = True, hint: str = "") -> None:
+    """Cross-field check ``values[a] < values[b]`` (``<=`` when not ``strict``); ParameterError on field ``a``.
+
+    Numbers and per-neuron arrays are compared elementwise; where an Initializer is
+    involved the check is conservative: every value it can draw must satisfy the relation.
+    Arrays whose shapes do not match are left to the shape check at build.
+    """
+    from .initializers import Initializer
+    va, vb = values[a], values[b]
+    a_lo, a_hi = value_bounds(va)
+    b_lo, b_hi = value_bounds(vb)
+    if isinstance(va, Initializer) or isinstance(vb, Initializer):
+        x, y = np.max(a_hi), np.min(b_lo)
+    else:
+        x, y = a_hi, b_lo
+    try:
+        bad = np.any(x >= y) if strict else np.any(x > y)
+    except ValueError:                      # shapes differ: resolve_value rejects them at build
+        return
+    if bad:
+        rel = "<" if strict else "<="
+        raise ParameterError(component, a, f"{a}={_txt(va)} is not {rel} {b}={_txt(vb)}",
+                             hint or f"need {a} {rel} {b}")
+
+
+def _txt(v) -> str:
+    from .initializers import Initializer
+    if isinstance(v, Initializer):
+        return repr(v)
+    a = np.asarray(v)
+    return f"{float(a):g}" if a.ndim == 0 else f"array(shape={a.shape})"

@@ -100,13 +100,49 @@ def _gather_targets(group: EllGroup, targets, idx):
     return t.astype(jnp.int32)
 
 
-def propagate(spikes_padded, groups, targets, row_w, class_w, syn_w, n_slots, batch, dtype=jnp.float32):
+def propagate(spikes_padded, groups, targets, row_w, class_w, syn_w, n_slots, batch, dtype=jnp.float32,
+              native=False):
     """Summed arriving weight per accumulator slot, one (n_slots,) vector per delay.
 
     spikes_padded: bool (R,), R a multiple of 64 (rows of the ELL = R + 1).
     row_w: (R+1,) per-row factor for class groups; class_w: gid -> (C, n_slots) weights;
     syn_w: gid -> (R+1, Dp) per-synapse weights.
+    native: on the CPU use the C++ kernel (spark_lab/_native) through ``jax.ffi``; other
+    platforms (GPU) take the pure-JAX path, selected by ``lax.platform_dependent``.
     """
+    args = (spikes_padded, targets, row_w, class_w, syn_w)
+    if native and groups:
+        return lax.platform_dependent(
+            *args, cpu=lambda *a: _propagate_native(*a, groups, n_slots),
+            default=lambda *a: _propagate_jax(*a, groups, n_slots, batch, dtype))
+    return _propagate_jax(*args, groups, n_slots, batch, dtype)
+
+
+def _sum_by_delay(groups, arrivals):
+    out = {}
+    for g, a in zip(groups, arrivals):
+        out[g.delay] = a if g.delay not in out else out[g.delay] + a
+    return out
+
+
+def _propagate_native(spikes, targets, row_w, class_w, syn_w, groups, n_slots):
+    import jax
+    from ._native import TARGET
+
+    call = jax.ffi.ffi_call(TARGET, jax.ShapeDtypeStruct((n_slots,), jnp.float32))
+    dummy = jnp.zeros((1,), jnp.float32)
+    spk = spikes.astype(bool)
+    arrivals = []
+    for g in groups:
+        arrivals.append(call(spk, targets[g.gid].reshape(-1), row_w,
+                             syn_w[g.gid].reshape(-1) if g.per_synapse else dummy,
+                             dummy if g.per_synapse else class_w[g.gid].reshape(-1),
+                             n_slots=np.int64(n_slots), n_classes=np.int64(g.n_classes),
+                             width=np.int64(g.width), packed=bool(g.packed), per_synapse=bool(g.per_synapse)))
+    return _sum_by_delay(groups, arrivals)
+
+
+def _propagate_jax(spikes_padded, targets, row_w, class_w, syn_w, groups, n_slots, batch, dtype):
     n = spikes_padded.shape[0]
     c = prefix_count(spikes_padded)
     total = c[-1]
@@ -135,11 +171,11 @@ def propagate(spikes_padded, groups, targets, row_w, class_w, syn_w, n_slots, ba
             accs = lax.cond(total > M,
                             lambda a: lax.fori_loop(1, (total + M - 1) // M, run_batch, a),
                             lambda a: a, accs)
-    out = {}
+    arrivals = []
     for g in groups:
         a = accs[g.gid]
         if not g.per_synapse:
             a = (a.reshape(g.n_classes, n_slots) * class_w[g.gid]).sum(0) if g.n_classes > 1 \
                 else a * class_w[g.gid][0]
-        out[g.delay] = a if g.delay not in out else out[g.delay] + a
-    return out
+        arrivals.append(a)
+    return _sum_by_delay(groups, arrivals)

@@ -58,7 +58,17 @@ class OneToOne(Connectivity):
 
 
 class FixedProbability(Connectivity):
-    """Each pair is connected independently with probability ``p``."""
+    """Each pair is connected independently with probability ``p``.
+
+    The draw is row-wise and sparse (memory and time grow with the number of synapses,
+    not with n_pre * n_post): for each pre neuron the number of targets is drawn as
+    ``k ~ Binomial(m, p)`` (m = n_post, or n_post - 1 inside one pool without
+    autapses) and then k distinct targets uniformly among the m candidates. That is
+    exactly an independent Bernoulli(p) draw per pair, but a given seed picks other
+    synapses than a dense ``random((n_pre, n_post)) < p`` draw would. For p > 0.05,
+    where that is faster, the same distribution is drawn directly, one Bernoulli per
+    pair, a block of rows at a time (memory: the synapses plus one block).
+    """
     name = "fixed_probability"
     PARAMS = {
         "p": Param(0.1, "1", low=0, high=1, per_neuron=False, help="connection probability"),
@@ -67,11 +77,41 @@ class FixedProbability(Connectivity):
     }
 
     def connect(self, n_pre, n_post, rng, same_pool):
-        m = rng.random((n_pre, n_post)) < float(self.values["p"])
-        if same_pool and not self.values["autapses"]:
-            np.fill_diagonal(m, False)
-        pre, post = np.nonzero(m)
+        p = float(self.values["p"])
+        no_self = same_pool and not self.values["autapses"]
+        m = n_post - 1 if no_self else n_post
+        if n_pre <= 0 or m <= 0:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        if p <= _SPARSE_P:
+            keys = _distinct_per_row(rng.binomial(m, p, size=n_pre), m, rng)
+        else:                                   # dense: one Bernoulli draw per pair, a block of rows at a time
+            rows = max(1, _BLOCK // m)
+            keys = np.concatenate([np.flatnonzero(rng.random((min(rows, n_pre - r0), m)) < p) + r0 * m
+                                   for r0 in range(0, n_pre, rows)])
+        pre, post = np.divmod(keys, m)
+        if no_self:                             # candidate c of row i is neuron c, or c + 1 from i on
+            post += post >= pre
         return pre, post
+
+
+_SPARSE_P = 0.05       # above: drawing every pair (in blocks of rows) is faster
+_BLOCK = 1 << 22        # random numbers per block of rows in the dense case
+
+
+def _distinct_per_row(k, m, rng):
+    """Sorted keys ``row * m + col``: ``k[row]`` distinct columns in [0, m) per row, a uniformly
+    random subset each (fast for k[row] well below m).
+
+    Columns are drawn with replacement and duplicates redrawn until none is left; the
+    procedure treats all columns alike, so each k-subset is equally likely."""
+    rows = np.repeat(np.arange(k.size, dtype=np.int64), k)
+    keys = rows * m + rng.integers(0, m, rows.size)
+    while True:
+        keys.sort()
+        dup = np.flatnonzero(keys[1:] == keys[:-1]) + 1
+        if dup.size == 0:
+            return keys
+        keys[dup] = (keys[dup] // m) * m + rng.integers(0, m, dup.size)
 
 
 class FixedInDegree(Connectivity):
@@ -106,8 +146,8 @@ class FromList(Connectivity):
 
     def __init__(self, pre, post):
         super().__init__()
-        self.pre = np.asarray(pre, dtype=np.int64).ravel()
-        self.post = np.asarray(post, dtype=np.int64).ravel()
+        self.pre = _index_array(pre, "pre")
+        self.post = _index_array(post, "post")
         if self.pre.shape != self.post.shape:
             raise NetworkError(f"FromList: pre has {self.pre.size} entries but post has {self.post.size}")
 
@@ -126,6 +166,25 @@ class FromList(Connectivity):
                 and np.array_equal(self.post, other.post))
 
     __hash__ = Component.__hash__
+
+
+def _index_array(a, field):
+    """Neuron indices as int64; whole-number floats are accepted, anything else is refused."""
+    from .errors import ParameterError
+    try:
+        raw = np.asarray(a)
+    except (TypeError, ValueError):
+        raise ParameterError("FromList", field, "is not a list of numbers", "give whole neuron indices >= 0") from None
+    if raw.dtype.kind not in "iuf":
+        raise ParameterError("FromList", field, f"got an array of dtype {raw.dtype}", "give whole neuron indices >= 0")
+    raw = raw.ravel()
+    if raw.dtype.kind == "f":
+        bad = ~np.isfinite(raw) | (raw != np.round(raw)) | (np.abs(raw) > 2.0 ** 62)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise ParameterError("FromList", field, f"got {raw[i]!r} at position {i}",
+                                 "indices must be whole numbers (neuron indices), not truncated floats")
+    return raw.astype(np.int64)
 
 
 class FromMatrix(Connectivity):

@@ -43,7 +43,11 @@ class Initializer:
 
 def _finite(cls, **vals):
     for k, v in vals.items():
-        if not np.isfinite(v):
+        try:
+            ok = not isinstance(v, (bool, np.bool_)) and np.ndim(v) == 0 and bool(np.isfinite(v))
+        except TypeError:
+            ok = False
+        if not ok:
             raise ParameterError(cls, k, f"got {v!r}", "must be a finite number")
 
 
@@ -92,6 +96,11 @@ class Normal(Initializer):
         _finite("Normal", mean=self.mean, std=self.std)
         if self.std < 0:
             raise ParameterError("Normal", "std", f"got {self.std:g}", "must be >= 0")
+        clips = {k: v for k, v in (("clip_low", self.clip_low), ("clip_high", self.clip_high)) if v is not None}
+        _finite("Normal", **clips)
+        if len(clips) == 2 and not self.clip_low <= self.clip_high:
+            raise ParameterError("Normal", "clip_high", f"clip_high={self.clip_high:g} < clip_low={self.clip_low:g}",
+                                 "need clip_low <= clip_high")
 
     def sample(self, rng, shape):
         x = rng.normal(self.mean, self.std, size=shape)
@@ -100,10 +109,11 @@ class Normal(Initializer):
         return x
 
     def support(self):
-        if self.std == 0:
-            return (self.mean, self.mean)
         lo = -np.inf if self.clip_low is None else self.clip_low
         hi = np.inf if self.clip_high is None else self.clip_high
+        if self.std == 0:                       # every draw is the mean, clipped like any draw
+            m = float(np.clip(self.mean, lo, hi))
+            return (m, m)
         return (lo, hi)
 
 
@@ -134,7 +144,9 @@ class LogNormal(Initializer):
         lo, hi = self.support()
         if decl.low is not None and (lo < decl.low or (decl.low_open and lo <= decl.low and self.sigma == 0)):
             decl.check_values(np.asarray(lo), component, name)
-        if decl.high is not None and not np.isfinite(hi):
+        if np.isfinite(hi):                     # sigma == 0: every draw is the mean
+            decl.check_values(np.asarray(hi), component, name)
+        elif decl.high is not None:
             raise ParameterError(component, name, f"{self!r} can draw values above {decl.high:g}",
                                  f"must be {decl.range_text()}")
 

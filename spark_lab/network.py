@@ -15,8 +15,9 @@ from the seed and returns a :class:`~spark_lab.simulator.Simulator`.
 from __future__ import annotations
 
 import math
+import numbers
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -24,7 +25,7 @@ import numpy as np
 from ._params import did_you_mean
 from .connectivity import Connectivity, FixedProbability
 from .errors import NetworkError, ParameterError
-from .initializers import Constant, Initializer
+from .initializers import Initializer
 from .neurons._base import NeuronModel
 from .synapses._base import SynapseModel
 
@@ -81,27 +82,33 @@ class Network:
     dtype: "float32" (default) or "float64" (needs ``jax_enable_x64``).
     rng:   JAX PRNG implementation for the noise drawn during the run
            ("threefry2x32" default, "rbg", "unsafe_rbg": cheaper on CPU for small draws).
+    native: None (default) uses the C++ propagation kernel on the CPU when it is built
+           (``make install`` builds it) and pure JAX otherwise; False forces pure JAX;
+           True requires the kernel. Both give the same spikes; GPUs always use pure JAX.
     spike_batch: spikes handled per batch in the event-driven propagation; more
            spikes in one step are handled by further batches (exact, just slower).
     """
 
     def __init__(self, dt: float = 0.1, seed: int = 0, dtype: str = "float32",
-                 rng: str = "threefry2x32", spike_batch: int = 128):
-        if isinstance(dt, bool) or not isinstance(dt, (int, float)) or not math.isfinite(dt) or dt <= 0:
+                 rng: str = "threefry2x32", spike_batch: int = 128, native: bool | None = None):
+        if not _is_real(dt) or not math.isfinite(dt) or dt <= 0:
             raise ParameterError("Network", "dt", f"got {dt!r}", "the time step must be a number > 0 ms")
-        if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
+        if not _is_int(seed) or seed < 0:
             raise ParameterError("Network", "seed", f"got {seed!r}", "give a non-negative integer")
         if dtype not in ("float32", "float64"):
             raise ParameterError("Network", "dtype", f"got {dtype!r}", "use 'float32' or 'float64'")
         if rng not in RNG_IMPLS:
             raise ParameterError("Network", "rng", f"got {rng!r}", f"use one of {RNG_IMPLS}")
-        if not isinstance(spike_batch, int) or spike_batch < 1:
+        if not _is_int(spike_batch) or spike_batch < 1:
             raise ParameterError("Network", "spike_batch", f"got {spike_batch!r}", "give an integer >= 1")
         self.dt = float(dt)
         self.seed = int(seed)
         self.dtype = dtype
         self.rng = rng
-        self.spike_batch = spike_batch
+        self.spike_batch = int(spike_batch)
+        if native not in (None, True, False):
+            raise ParameterError("Network", "native", f"got {native!r}", "use None (automatic), True or False")
+        self.native = native
         self.pools: dict[str, Pool] = {}
         self.projections: dict[str, Projection] = {}
         self.records: list[RecordSpec] = []
@@ -121,7 +128,7 @@ class Network:
             raise NetworkError(f"a pool named {name!r} exists already")
         if not isinstance(model, NeuronModel):
             raise NetworkError(f"pool {name!r}: model must be a neuron model such as LIF(), got {model!r}")
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        if not _is_int(n) or n < 1:
             raise ParameterError(f"pool {name!r}", "n", f"got {n!r}", "the number of neurons must be an integer >= 1")
         n = int(n)
         _check_number(g_inh, f"pool {name!r}", "g_inh", "1", low=0.0)
@@ -138,6 +145,7 @@ class Network:
         connectivity: default ``FixedProbability(p=0.1)``.
         weight: a number (one value for the projection: the fast path) or an initializer
             (one value per synapse), in the post model's input unit; changeable at run time.
+            With ``FromMatrix`` the matrix carries the weights: leave ``weight`` at its default.
         delay: axonal delay in ms, a whole number of steps; 0 = the spike acts at the next step.
         """
         from .synapses.exponential import Exponential
@@ -167,6 +175,9 @@ class Network:
         if abs(steps - round(steps)) > 1e-6 * max(1.0, steps):
             raise ParameterError(where, "delay", f"{delay:g} ms is not a whole number of steps of dt={self.dt:g} ms",
                                  f"use a multiple of {self.dt:g} ms")
+        if connectivity.explicit_weights() is not None and not (_is_real(weight) and weight == 1.0):
+            raise NetworkError(f"{where}: {type(connectivity).__name__} carries the weights (its nonzero entries); "
+                               f"leave weight at its default instead of weight={weight!r}")
         if isinstance(weight, Initializer):
             if self.pools[pre_n].excitatory is not None:
                 weight.check(_NONNEG, where, "weight")
@@ -186,10 +197,22 @@ class Network:
         if var not in allowed:
             raise NetworkError(f"pool {pn!r} ({type(model).__name__}) has no variable {var!r}; "
                                f"{did_you_mean(var, allowed)}recordable: {', '.join(allowed)}")
-        if not isinstance(every, int) or every < 1:
+        if not _is_int(every) or every < 1:
             raise ParameterError(f"record {pn}.{var}", "every", f"got {every!r}", "give an integer >= 1")
+        every = int(every)
         if neurons is not None:
-            neurons = tuple(int(i) for i in np.atleast_1d(neurons))
+            where = f"record {pn}.{var}"
+            try:
+                raw = np.atleast_1d(np.asarray(neurons))
+            except (TypeError, ValueError):
+                raise ParameterError(where, "neurons", f"got {neurons!r}", "give a list of neuron indices") from None
+            if raw.size == 0:
+                raise ParameterError(where, "neurons", "got an empty list",
+                                     "give at least one neuron index, or neurons=None to record all neurons")
+            if raw.ndim != 1 or raw.dtype.kind not in "iuf" or (
+                    raw.dtype.kind == "f" and not np.all(np.isfinite(raw) & (raw == np.round(raw)))):
+                raise ParameterError(where, "neurons", f"got {neurons!r}", "give a flat list of whole neuron indices")
+            neurons = tuple(int(i) for i in raw)
             bad = [i for i in neurons if not 0 <= i < self.pools[pn].n]
             if bad:
                 raise ParameterError(f"record {pn}.{var}", "neurons", f"index {bad[0]} is outside the pool",
@@ -244,6 +267,16 @@ class _NonNeg:
 
 
 _NONNEG = _NonNeg()
+
+
+def _is_real(x) -> bool:
+    """A real number (Python or numpy), not a bool."""
+    return isinstance(x, numbers.Real) and not isinstance(x, (bool, np.bool_))
+
+
+def _is_int(x) -> bool:
+    """An integer (Python or numpy), not a bool."""
+    return isinstance(x, (numbers.Integral, np.integer)) and not isinstance(x, (bool, np.bool_))
 
 
 def _check_number(x, where, field, unit, low=None, hint_dale=False):

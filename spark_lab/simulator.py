@@ -71,6 +71,19 @@ class Simulator:
         self._n_draws = 0             # initializer draws by set_param (seeds the next one)
         self._build()
         self.reset()
+        self.native = self._use_native()
+
+    def _use_native(self) -> bool:
+        """The C++ propagation kernel on the CPU (float32 only); pure JAX elsewhere."""
+        want = self.net.native
+        if want is False or self.fdtype != np.float32 or not self.groups:
+            return False
+        from . import _native
+        ok = _native.available()
+        if want and not ok:
+            raise NetworkError("Network(native=True): the native CPU kernel is not available; "
+                               "build it with `python -m spark_lab._native.build` or use native=None")
+        return ok
 
     # ================================================================== build
     def _build(self):
@@ -86,6 +99,7 @@ class Simulator:
             self._pool_params[p.name] = {
                 k: resolve_value(p.model.values[k], d, p.n if d.per_neuron else None, rng, where, k)
                 for k, d in p.model.PARAMS.items()}
+            p.model.validate(self._pool_params[p.name], where)          # cross-field, per neuron
             pool_struct[p.name] = {k: jnp.asarray(v) for k, v in p.model.structure(p.n, self.dt).items()}
         self._g_inh = {p.name: np.float64(p.g_inh) for p in self.pools}
 
@@ -106,6 +120,7 @@ class Simulator:
             where = f"{type(syn).__name__} synapse of projection {rc['projections'][0]!r}"
             self._rec_params.append({k: resolve_value(syn.values[k], d, rc["n"] if d.per_neuron else None, rng, where, k)
                                      for k, d in syn.PARAMS.items()})
+            syn.validate(self._rec_params[-1], where)
 
         # ---- families: pools of one model class with the same receptor classes are simulated as
         # one concatenated block (fewer, larger kernels); stochastic and structured models stay alone
@@ -406,22 +421,26 @@ class Simulator:
 
     def set_params(self, changes: dict) -> None:
         """Apply several changes ``{(target, name): value}`` at once: all or none."""
-        staged = []
+        staged, merged = [], {}
         for (target, name), value in changes.items():
             kind, key, decl, where = self._locate(target, name)
             if kind == "pool":
                 n = self.net.pools[key].n if decl.per_neuron else None
                 arr = resolve_value(value, decl, n, self._change_rng(), where, name)
-                self.net.pools[key].model.validate({**self._pool_params[key], name: arr}, where)
+                merged.setdefault((kind, key), (self.net.pools[key].model, dict(self._pool_params[key]), where))
             elif kind == "receptor":
                 n = self.receptors[key]["n"] if decl.per_neuron else None
                 arr = resolve_value(value, decl, n, self._change_rng(), where, name)
-                self.receptors[key]["synapse"].validate({**self._rec_params[key], name: arr}, where)
+                merged.setdefault((kind, key), (self.receptors[key]["synapse"], dict(self._rec_params[key]), where))
             elif kind == "g_inh":
                 arr = _scalar(value, where, name, low=0.0)
             else:
                 arr = self._check_weight(key, value, where)
+            if (kind, key) in merged:
+                merged[(kind, key)][1][name] = arr
             staged.append((kind, key, name, arr))
+        for component, values, where in merged.values():      # cross-field checks on the new values together
+            component.validate(values, where)
         groups = set()
         for kind, key, name, arr in staged:
             if kind == "pool":
@@ -627,6 +646,7 @@ class Simulator:
         fams, groups = self.families, self.groups
         dt, n_pad, n_total, n_slots = self.dt, self.n_pad, self.n_total, self.n_slots
         delays, batch, fdtype = self.delays, self.net.spike_batch, self.fdtype
+        native = self.native
         pools = self.net.pools
         per_step = {nm for nm, nd in layout if nd == 2}
         with_input = {nm for nm, _ in layout}
@@ -679,7 +699,8 @@ class Simulator:
                     spikes.append(spk)
                 # event-driven propagation; axonal delays through ring buffers
                 sp = jnp.concatenate(spikes + ([jnp.zeros((n_pad - n_total,), bool)] if n_pad > n_total else []))
-                accs = _sparse.propagate(sp, groups, struct["targets"], row_w, class_w, syn_w, n_slots, batch, fdtype)
+                accs = _sparse.propagate(sp, groups, struct["targets"], row_w, class_w, syn_w, n_slots, batch, fdtype,
+                                         native=native)
                 arrive = accs.get(0, jnp.zeros((n_slots,), fdtype))
                 bufs = dict(st["delay"])
                 for d in delays:

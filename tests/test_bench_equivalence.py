@@ -5,6 +5,9 @@ import os
 import sys
 
 import numpy as np
+import pytest
+
+from spark_lab import _native
 
 BENCH = os.path.join(os.path.dirname(__file__), "..", "bench")
 sys.path.insert(0, BENCH)
@@ -12,7 +15,12 @@ import bench_common as bc  # noqa: E402
 import spark_lab_net  # noqa: E402
 
 
-def test_benchmark_network_matches_numpy_reference():
+@pytest.mark.parametrize("native", [False, True], ids=["pure_jax", "native_cpu"])
+def test_benchmark_network_matches_numpy_reference(native):
+    if native and not _native.available():
+        if os.environ.get("CI"):
+            pytest.fail("the native CPU kernel must be built by `make install` in CI")
+        pytest.skip("native CPU kernel not built")
     d = bc.build_network()
     assert bc.fingerprint(d) == "03dfb4ec9d85fe44"
     det = np.zeros((1, bc.N_IN))
@@ -20,7 +28,8 @@ def test_benchmark_network_matches_numpy_reference():
     ref_counts, _ = bc.numpy_reference(100, K=100, net=d, rates=det)
     ref = ref_counts.reshape(bc.N_POOLS, bc.POOL_SIZE).sum(1)
 
-    sim = spark_lab_net.build(d)
+    sim = spark_lab_net.build(d, native=native)
+    assert sim.native == native
     counts = np.zeros(bc.N_POOLS, np.int64)
     for _ in range(10):                       # closed loop: 10 chunks of 10 steps
         res = sim.run(10, inputs={"input": det[0]})   # rates in Hz

@@ -12,6 +12,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._component import Component
+from .._params import require_less
 
 
 class SynInput(NamedTuple):
@@ -75,3 +76,21 @@ def refractory_free(t, last, t_ref, dt):
 
 
 NEVER = -(2 ** 30)   # "last spike" before any spike; t - NEVER stays inside int32
+
+
+#: clip of the argument of exp() in the exponential models (EIF, AdEx): the drive
+#: delta_T e^20 carries v past any sensible spike cut within one step, so the clip
+#: changes no spike and keeps the state finite
+EXP_ARG_MAX = 20.0
+
+
+def initial_v(n: int, p: dict, rng: np.random.Generator) -> np.ndarray:
+    """Initial membrane potentials: uniform in [v_init_low, v_init_high), or all
+    v_init_low when the range is empty."""
+    lo, hi = float(p["v_init_low"]), float(p["v_init_high"])
+    return np.full(n, lo) if hi <= lo else rng.uniform(lo, hi, n)
+
+
+def check_v_init(values: dict, component: str) -> None:
+    """Cross-field check of the initial-v range: v_init_low <= v_init_high."""
+    require_less(values, component, "v_init_low", "v_init_high", strict=False)

@@ -30,10 +30,8 @@ from __future__ import annotations
 import jax.numpy as jnp
 import numpy as np
 
-from .._params import Param
-from ._base import NEVER, NeuronModel, refractory_free
-
-EXP_ARG_MAX = 20.0
+from .._params import Param, require_less
+from ._base import EXP_ARG_MAX, NEVER, NeuronModel, check_v_init, initial_v, refractory_free
 
 
 class AdEx(NeuronModel):
@@ -62,9 +60,13 @@ class AdEx(NeuronModel):
     #: exponential-Euler sub-steps per step (static: changing it recompiles)
     SUBSTEPS = 4
 
+    def validate(self, values, component):
+        """Cross-field checks: V_r < V_peak, v_init_low <= v_init_high."""
+        require_less(values, component, "V_r", "V_peak")
+        check_v_init(values, component)
+
     def init_state(self, n, p, rng):
-        lo, hi = float(p["v_init_low"]), float(p["v_init_high"])
-        v = np.full(n, lo) if hi <= lo else rng.uniform(lo, hi, n)
+        v = initial_v(n, p, rng)
         return {"v": v, "w": np.zeros(n), "last": np.full(n, NEVER, np.int64)}
 
     def prepare(self, p, dt, exp_taus):

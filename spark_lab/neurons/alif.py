@@ -16,7 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._params import Param
-from ._base import NEVER, NeuronModel
+from ._base import NEVER, NeuronModel, initial_v
 from .lif import LIF
 
 
@@ -35,9 +35,10 @@ class ALIF(NeuronModel):
     STATE = ("v", "a")
     INT_STATE = ("last",)
 
+    validate = LIF.validate         # v_reset < v_th, v_init_low <= v_init_high
+
     def init_state(self, n, p, rng):
-        lo, hi = float(p["v_init_low"]), float(p["v_init_high"])
-        v = np.full(n, lo) if hi <= lo else rng.uniform(lo, hi, n)
+        v = initial_v(n, p, rng)
         return {"v": v, "a": np.zeros(n), "last": np.full(n, NEVER, np.int64)}
 
     def prepare(self, p, dt, exp_taus):

@@ -23,11 +23,9 @@ from __future__ import annotations
 import jax.numpy as jnp
 import numpy as np
 
-from .._params import Param
-from ._base import NEVER, NeuronModel, SynInput
+from .._params import Param, require_less
+from ._base import EXP_ARG_MAX, NEVER, NeuronModel, SynInput, check_v_init, initial_v
 from .lif import LIF
-
-EXP_ARG_MAX = 20.0
 
 
 class EIF(NeuronModel):
@@ -49,9 +47,15 @@ class EIF(NeuronModel):
     STATE = ("v",)
     INT_STATE = ("last",)
 
+    def validate(self, values, component):
+        """Cross-field checks: v_reset < v_peak, v_T < v_peak, v_init_low <= v_init_high."""
+        require_less(values, component, "v_reset", "v_peak")
+        require_less(values, component, "v_T", "v_peak",
+                     hint="need v_T < v_peak: the spike cut lies above the soft threshold")
+        check_v_init(values, component)
+
     def init_state(self, n, p, rng):
-        lo, hi = float(p["v_init_low"]), float(p["v_init_high"])
-        v = np.full(n, lo) if hi <= lo else rng.uniform(lo, hi, n)
+        v = initial_v(n, p, rng)
         return {"v": v, "last": np.full(n, NEVER, np.int64)}
 
     def prepare(self, p, dt, exp_taus):

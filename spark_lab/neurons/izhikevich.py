@@ -6,7 +6,9 @@
 
 Time in ms, v in mV. The coefficients make the right-hand side a rate of change of
 v, so u and the input I are in mV/ms (``INPUT_UNIT = "mV/ms"``); the paper calls I a
-current in dimensionless units. Its figures use I around 10 (tonic firing); the same
+current in dimensionless units. Hence 0.04 is in 1/(mV ms), 5 in 1/ms and 140 in
+mV/ms; ``a`` (rate of u) and ``b`` (u per mV of v, b v in mV/ms) are in 1/ms; ``c``
+and ``v_peak`` in mV; ``d`` (jump of u) in mV/ms. Its figures use I around 10 (tonic firing); the same
 number works here. The model has no refractory period.
 
 Integration as in the paper's code (which used dt = 1 ms): v takes two forward-Euler
@@ -25,7 +27,7 @@ from __future__ import annotations
 import jax.numpy as jnp
 import numpy as np
 
-from .._params import Param, did_you_mean
+from .._params import Param, did_you_mean, require_less
 from ..errors import ParameterError
 from ._base import NeuronModel
 
@@ -37,7 +39,7 @@ class Izhikevich(NeuronModel):
     INPUT_UNIT = "mV/ms"
     PARAMS = {
         "a": Param(0.02, "1/ms", low=0, low_open=True, help="recovery rate of u", log=True),
-        "b": Param(0.2, "1", help="sensitivity of u to v"),
+        "b": Param(0.2, "1/ms", help="sensitivity of u to v"),
         "c": Param(-65.0, "mV", help="reset potential after a spike"),
         "d": Param(8.0, "mV/ms", help="increase of u after a spike"),
         "v_peak": Param(30.0, "mV", help="spike cut: a spike is counted when v reaches it"),
@@ -50,6 +52,10 @@ class Izhikevich(NeuronModel):
         "intrinsically_bursting": dict(a=0.02, b=0.2, c=-55.0, d=4.0),
         "chattering": dict(a=0.02, b=0.2, c=-50.0, d=2.0),
     }
+
+    def validate(self, values, component):
+        """Cross-field check: c < v_peak (the reset lies below the spike cut)."""
+        require_less(values, component, "c", "v_peak")
 
     @classmethod
     def preset(cls, name: str, **overrides) -> "Izhikevich":

@@ -16,8 +16,8 @@ from __future__ import annotations
 import jax.numpy as jnp
 import numpy as np
 
-from .._params import Param
-from ._base import NEVER, NeuronModel, refractory_free
+from .._params import Param, require_less
+from ._base import NEVER, NeuronModel, check_v_init, initial_v, refractory_free
 
 
 def exp_coupling(tau_s, tau_m, dt):
@@ -47,9 +47,13 @@ class LIF(NeuronModel):
     STATE = ("v",)
     INT_STATE = ("last",)
 
+    def validate(self, values, component):
+        """Cross-field checks: v_reset < v_th, v_init_low <= v_init_high."""
+        require_less(values, component, "v_reset", "v_th")
+        check_v_init(values, component)
+
     def init_state(self, n, p, rng):
-        lo, hi = float(p["v_init_low"]), float(p["v_init_high"])
-        v = np.full(n, lo) if hi <= lo else rng.uniform(lo, hi, n)
+        v = initial_v(n, p, rng)
         return {"v": v, "last": np.full(n, NEVER, np.int64)}
 
     def prepare(self, p, dt, exp_taus):

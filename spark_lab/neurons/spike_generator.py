@@ -3,8 +3,9 @@
     SpikeGenerator(times=[[1.0, 5.0], [], [2.5]])            # one list per neuron, ms
     SpikeGenerator(indices=[0, 2, 0], times=[1.0, 2.5, 5.0])   # spike k: neuron indices[k] at times[k]
 
-Neuron i spikes at step t when ``round(time / dt) == t`` for one of its times (time
-in ms, t the step index; the run starts at step 0). Times that round to the same
+Neuron i spikes at step t when ``floor(time / dt + 0.5) == t`` (rounding half up) for
+one of its times (time in ms, t the step index; the run starts at step 0); a time whose
+step exceeds the int32 range is refused when the network is built. Times that round to the same
 step give one spike in that step. Input to the pool is ignored. With per-neuron
 lists the pool must have exactly that many neurons; with ``indices`` it must have
 more neurons than the largest index.
@@ -79,7 +80,12 @@ class SpikeGenerator(NeuronModel):
         order = np.lexsort((self.times, self.indices))
         idx, tms = self.indices[order], self.times[order]
         pos = np.arange(idx.size) - np.searchsorted(idx, idx)
-        out[idx, pos] = np.round(tms / dt).astype(np.int32)
+        steps = np.floor(tms / dt + 0.5)               # round half up, as documented
+        if steps.size and steps.max() > np.iinfo(np.int32).max:
+            i = int(np.argmax(steps))
+            raise ParameterError(where, "times", f"{tms[i]:g} ms is step {steps[i]:.0f} of dt={dt:g} ms",
+                                 f"spike times must be below {np.iinfo(np.int32).max * dt:g} ms (int32 steps)")
+        out[idx, pos] = steps.astype(np.int32)
         return {"steps": out}
 
     def init_state(self, n, p, rng):

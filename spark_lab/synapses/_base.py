@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-import jax.numpy as jnp
 import numpy as np
 
 from .._component import Component
@@ -47,7 +46,3 @@ class SynapseModel(Component):
 
     def receive(self, s: dict, q: dict, x) -> dict:
         raise NotImplementedError
-
-
-def zeros_like_v(s, n):
-    return jnp.zeros((n,), jnp.float32)
