@@ -59,23 +59,24 @@ class Param:
         if self.low is not None:
             bad = arr <= self.low if self.low_open else arr < self.low
             if bad.any():
-                raise ParameterError(component, name, f"got {_show(arr, bad)}{u}",
+                raise ParameterError(component, name, f"got {_show(arr, bad, u)}",
                                      f"{what} must be {self.range_text()}")
         if self.high is not None:
             bad = arr >= self.high if self.high_open else arr > self.high
             if bad.any():
-                raise ParameterError(component, name, f"got {_show(arr, bad)}{u}",
+                raise ParameterError(component, name, f"got {_show(arr, bad, u)}",
                                      f"{what} must be {self.range_text()}")
         if self.integer and np.any(arr != np.round(arr)):
             raise ParameterError(component, name, f"got {_show(arr, arr != np.round(arr))}",
                                  "must be a whole number")
 
 
-def _show(arr: np.ndarray, bad: np.ndarray) -> str:
-    if arr.ndim == 0:
-        return f"{float(arr):g}"
+def _show(arr: np.ndarray, bad: np.ndarray, unit: str = "") -> str:
+    """The first offending value with its unit, and its index when the values differ."""
+    if arr.ndim == 0 or np.all(arr == arr.ravel()[0]):
+        return f"{float(arr.ravel()[0]):g}{unit}"
     idx = int(np.flatnonzero(bad)[0])
-    return f"{float(arr.ravel()[idx]):g} at index {idx}"
+    return f"{float(arr.ravel()[idx]):g}{unit} at index {idx}"
 
 
 def resolve_value(value: Any, decl: Param, n: int | None, rng: np.random.Generator,

@@ -10,7 +10,9 @@ import ctypes
 import os
 import sys
 
-from .build import LIBRARY, SOURCE
+HERE = os.path.dirname(os.path.abspath(__file__))
+SOURCE = os.path.join(HERE, "spikeprop.cc")
+LIBRARY = os.path.join(HERE, "libspikeprop.so")
 
 TARGET = "spark_lab_spikeprop"
 _state: dict = {}

@@ -11,9 +11,7 @@ import shutil
 import subprocess
 import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-SOURCE = os.path.join(HERE, "spikeprop.cc")
-LIBRARY = os.path.join(HERE, "libspikeprop.so")
+from spark_lab._native import LIBRARY, SOURCE
 
 
 def build(verbose: bool = True) -> bool:
