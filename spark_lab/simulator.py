@@ -320,12 +320,12 @@ class Simulator:
         for d in self.delays:
             if d > 0:
                 st["delay"][str(d)] = np.zeros((d, self.n_slots), f32)
-        self._spack = Packer(st)
-        self._state = {k: jnp.asarray(v) for k, v in self._spack.pack(st).items()}
+        self._spack = Packer(st)          # flat form, for checkpoints
+        self._state = jax.tree_util.tree_map(jnp.asarray, st)
         self._t_host = 0
 
     def _state_tree(self):
-        return self._spack.unpack({k: np.asarray(v).copy() for k, v in self._state.items()})
+        return jax.tree_util.tree_map(lambda x: np.array(x, copy=True), self._state)
 
     @property
     def state(self) -> dict:
@@ -362,7 +362,7 @@ class Simulator:
         fi = self._family_of[pool]
         o = self.families[fi]["local"][pool]
         st["fam"][fi]["pool"][var][o:o + n] = arr
-        self._state = {k: jnp.asarray(v) for k, v in self._spack.pack(st).items()}
+        self._state = jax.tree_util.tree_map(jnp.asarray, st)
 
     @property
     def t(self) -> int:
@@ -612,7 +612,7 @@ class Simulator:
         return counts, ys
 
     def _locate_bad(self, state):
-        st = self._spack.unpack({k: np.asarray(v) for k, v in state.items()})
+        st = jax.tree_util.tree_map(np.asarray, state)
         bad = []
         for f, fs in zip(self.families, st["fam"]):
             for nm in f["pools"]:
@@ -650,7 +650,7 @@ class Simulator:
         pools = self.net.pools
         per_step = {nm for nm, nd in layout if nd == 2}
         with_input = {nm for nm, _ in layout}
-        spack, qpack = self._spack, self._q_packer
+        qpack = self._q_packer
         fam_of, pindex = self._family_of, self._pool_index
         counted = [p.name for p in self.pools] if readout is None else list(readout)
         rec_models = [[self.receptors[rs[0]]["synapse"] for rs in f["rec"]] for f in fams]
@@ -664,11 +664,19 @@ class Simulator:
             self.compile_count += 1            # runs only while tracing
             q = qpack.unpack(prepared)
             row_w, class_w = derived["row_w"], derived["class_w"]
-            keys = [jax.random.fold_in(struct["key"], pindex[f["pools"][0]]) if f["stochastic"] else None for f in fams]
+            t0 = state["t"]
+            steps = t0 + jnp.arange(K, dtype=jnp.int32)
+            noise = {}                          # drawn for the whole chunk at once, outside the loop
+            for fi, f in enumerate(fams):
+                if f["stochastic"]:
+                    pool_key = jax.random.fold_in(struct["key"], pindex[f["pools"][0]])
+                    keys = jax.vmap(lambda t: jax.random.fold_in(pool_key, t))(steps)
+                    noise[str(fi)] = jax.vmap(lambda k, m=f["model"], n=f["n"]: m.noise(k, n, fdtype))(keys)
             const_in = {nm: a for nm, a in inputs.items() if nm not in per_step}
             xs_in = {nm: a for nm, a in inputs.items() if nm in per_step}
+            xs_in["_noise"] = noise
             fam_const = [fam_input(f, const_in) if any(nm in const_in for nm in f["pools"]) else None for f in fams]
-            st0 = spack.unpack(state)
+            st0 = state
 
             def step(carry, xs):
                 st, cnt = carry
@@ -691,9 +699,9 @@ class Simulator:
                         cur = cur + fam_const[fi]
                     if any(nm in xs for nm in f["pools"]):
                         cur = cur + fam_input(f, xs)
-                    key = jax.random.fold_in(keys[fi], t) if f["stochastic"] else None
                     qp = {**qf["pool"], "_struct": struct["fam"][fi]}
-                    ns, spk = model.step(fs["pool"], qp, SynInput(cur, jump, tuple(exp_terms)), t, dt, key)
+                    ns, spk = model.step(fs["pool"], qp, SynInput(cur, jump, tuple(exp_terms)), t, dt,
+                                         xs["_noise"].get(str(fi)))
                     rec = [syn.decay(rs, qr) for syn, rs, qr in zip(syns, fs["rec"], qf["rec"])]
                     new_fam.append({"pool": {k: ns[k] for k in model.STATE + model.INT_STATE}, "rec": rec})
                     spikes.append(spk)
@@ -727,22 +735,21 @@ class Simulator:
 
             cnt0 = {nm: jnp.zeros((pools[nm].n,), jnp.int32) for nm in counted}
             if K == 1:
-                (st, cnt), ys = step((st0, cnt0), {nm: a[0] for nm, a in xs_in.items()})
+                (st, cnt), ys = step((st0, cnt0), jax.tree_util.tree_map(lambda a: a[0], xs_in))
                 ys = tuple(y[None] for y in ys)
             else:
                 (st, cnt), ys = lax.scan(step, (st0, cnt0), xs_in, length=K)
-            flat = spack.pack_traced(st)
-            ok = jnp.all(jnp.stack([jnp.all(jnp.isfinite(v)) for k, v in flat.items() if k.startswith("float")]
-                                   or [jnp.array(True)])).astype(jnp.int32)[None]
-            out = jnp.concatenate([ok] + [cnt[nm] for nm in counted])
-            return flat, out, ys
+            floats = [v for v in jax.tree_util.tree_leaves(st) if jnp.issubdtype(v.dtype, jnp.floating)]
+            ok = jnp.all(jnp.stack([jnp.all(jnp.isfinite(v)) for v in floats] or [jnp.array(True)]))
+            out = jnp.concatenate([ok.astype(jnp.int32)[None]] + [cnt[nm] for nm in counted])
+            return st, out, ys
 
         return chunk
 
     # ================================================================== checkpoints
     def save_checkpoint(self, path) -> None:
         """Write state, parameters, step and seed to an ``.npz`` file (no pickle)."""
-        arrays = {f"state:{k}": np.asarray(v) for k, v in self._state.items()}
+        arrays = {f"state:{k}": v for k, v in self._spack.pack(self._state_tree()).items()}
         arrays.update({f"params:{k}": v for k, v in
                        Packer(self._host_param_tree(), np.float64).pack(self._host_param_tree()).items()})
         for nm, v in self._proj_params.items():
@@ -782,7 +789,8 @@ class Simulator:
             self._proj_params[nm]["weight"] = np.asarray(v, np.float64)
         self._push_params()
         self._refresh_syn_w(g.gid for g in self.groups if g.per_synapse)
-        self._state = {k: jnp.asarray(state[k].astype(k)) for k in self._spack.sizes}
+        self._state = jax.tree_util.tree_map(jnp.asarray,
+                                             self._spack.unpack({k: state[k].astype(k) for k in self._spack.sizes}))
         self._t_host = int(meta["t"])
         self._n_draws = int(meta.get("draws", 0))
 

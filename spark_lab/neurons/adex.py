@@ -76,7 +76,7 @@ class AdEx(NeuronModel):
         q["a_w"] = jnp.exp(-h / p["tau_w"])
         return q
 
-    def step(self, s, q, syn, t, dt, key):
+    def step(self, s, q, syn, t, dt, noise):
         nr = refractory_free(t, s["last"], q["t_ref"], dt)
         v0, w = s["v"], s["w"]
         v = v0 + jnp.where(nr, syn.jump, 0.0)

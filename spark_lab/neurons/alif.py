@@ -46,7 +46,7 @@ class ALIF(NeuronModel):
         q["a_a"] = jnp.exp(-dt / p["tau_a"])
         return q
 
-    def step(self, s, q, syn, t, dt, key):
+    def step(self, s, q, syn, t, dt, noise):
         a = s["a"] * q["a_a"]
-        ns, spk = LIF.step(self, {"v": s["v"], "last": s["last"]}, {**q, "v_th": q["v_th"] + a}, syn, t, dt, key)
+        ns, spk = LIF.step(self, {"v": s["v"], "last": s["last"]}, {**q, "v_th": q["v_th"] + a}, syn, t, dt, noise)
         return {"v": ns["v"], "a": jnp.where(spk, a + q["beta"], a), "last": ns["last"]}, spk

@@ -63,7 +63,7 @@ class EIF(NeuronModel):
         q["v_th"] = p["v_peak"]
         return q
 
-    def step(self, s, q, syn, t, dt, key):
+    def step(self, s, q, syn, t, dt, noise):
         arg = jnp.minimum((s["v"] - q["v_T"]) / q["delta_T"], EXP_ARG_MAX)
         drive = syn.current + q["delta_T"] * jnp.exp(arg)
-        return LIF.step(self, s, q, SynInput(drive, syn.jump, syn.exp_terms), t, dt, key)
+        return LIF.step(self, s, q, SynInput(drive, syn.jump, syn.exp_terms), t, dt, noise)

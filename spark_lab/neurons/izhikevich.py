@@ -69,7 +69,7 @@ class Izhikevich(NeuronModel):
         v = np.full(n, float(p["v_init"]))
         return {"v": v, "u": np.broadcast_to(p["b"], (n,)) * v}
 
-    def step(self, s, q, syn, t, dt, key):
+    def step(self, s, q, syn, t, dt, noise):
         v, u = s["v"], s["u"]
         drive = syn.current - u + 140.0
         h = 0.5 * dt

@@ -62,7 +62,7 @@ class LIF(NeuronModel):
         q["c_exp"] = tuple(exp_coupling(tau, p["tau_m"], dt) for tau in exp_taus)
         return q
 
-    def step(self, s, q, syn, t, dt, key):
+    def step(self, s, q, syn, t, dt, noise):
         nr = refractory_free(t, s["last"], q["t_ref"], dt)
         a = q["a_m"]
         exp_sum = sum((I for I, _ in syn.exp_terms), jnp.zeros_like(s["v"]))

@@ -29,7 +29,9 @@ class PoissonSource(NeuronModel):
     def init_state(self, n, p, rng):
         return {}
 
-    def step(self, s, q, syn, t, dt, key):
+    def noise(self, key, n, dtype):
+        return {"u": jax.random.uniform(key, (n,), dtype=dtype)}
+
+    def step(self, s, q, syn, t, dt, noise):
         rate = q["rate"] + syn.current
-        u = jax.random.uniform(key, rate.shape, dtype=rate.dtype)
-        return {}, u < rate * (dt * 1e-3)
+        return {}, noise["u"] < rate * (dt * 1e-3)

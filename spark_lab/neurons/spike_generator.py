@@ -91,7 +91,7 @@ class SpikeGenerator(NeuronModel):
     def init_state(self, n, p, rng):
         return {}
 
-    def step(self, s, q, syn, t, dt, key):
+    def step(self, s, q, syn, t, dt, noise):
         return {}, jnp.any(q["_struct"]["steps"] == t, axis=1)
 
     def __repr__(self):
