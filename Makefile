@@ -51,7 +51,10 @@ $(CHROMIUM):
 test: install test-deps
 	$(VPY) -m pytest -q tests notebooks --nbval-lax
 
+# Peer environments (Brian2; JAX + BrainPy + numba) under bench/.envs/, created once by
+# bench/envs.sh; then spark_lab and the peers -> bench/RESULTS.md, bench/figure1.png.
 bench: install
+	bash bench/envs.sh
 	$(VPY) bench/run.py $(if $(QUICK),--quick,)
 
 clean:

@@ -1,0 +1,77 @@
+"""Scaling curve: steps/s and peak memory of spark_lab against network size.
+
+LIF networks of N neurons (80 % excitatory, Dale, g_inh = 5) with a fixed in-degree
+(k = 100 recurrent synapses per neuron) driven by a Poisson pool (N/10 channels,
+in-degree 20), dt = 1 ms, the benchmark's LIF parameters. One process per size
+(peak RSS is per process); closed loop at K steps per chunk as in the benchmark.
+
+    python bench/scaling.py [--sizes 1000,7000,50000,200000] [--K 100] [--seconds 2] [--native auto|on|off]
+Prints one JSON line per size; `--out FILE` appends them to FILE.
+"""
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+
+def one(n, K, seconds, native):
+    import spark_lab as sl
+
+    t0 = time.perf_counter()
+    net = sl.Network(dt=1.0, seed=1, native={"auto": None, "on": True, "off": False}[native])
+    lif = sl.LIF(tau_m=20.0, v_rest=0.0, v_th=1.0, v_reset=0.0, t_ref=2.0, v_init_low=0.0, v_init_high=1.0)
+    net.add_pool("net", lif, n, excitatory=0.8, g_inh=5.0)
+    net.add_pool("input", sl.PoissonSource(rate=0.0), max(10, n // 10))
+    syn = sl.Exponential(tau=5.0)
+    net.connect("net", "net", synapse=syn, connectivity=sl.FixedInDegree(k=100), weight=0.4)
+    net.connect("input", "net", synapse=syn, connectivity=sl.FixedInDegree(k=20), weight=0.3)
+    sim = net.build()
+    setup_s = time.perf_counter() - t0
+    rates = np.random.default_rng(5678).uniform(0, 50, size=(10_000, max(10, n // 10))).astype(np.float32)
+    t0 = time.perf_counter()
+    for c in range(2):
+        sim.run_chunk(K, {"input": rates[c]}, readout=("net",))
+    compile_s = time.perf_counter() - t0
+    n_chunks = max(2, int(seconds * 1000 / K))
+    spikes = 0
+    t0 = time.perf_counter()
+    for c in range(n_chunks):
+        spikes += int(sim.run_chunk(K, {"input": rates[2 + c % 9000]}, readout=("net",))["net"].sum())
+    wall = time.perf_counter() - t0
+    n_syn = sum(i["n_syn"] for i in sim.proj_info.values())
+    return dict(neurons=n, synapses=n_syn, K=K, native=sim.native, steps_per_s=round(n_chunks * K / wall, 1),
+                mean_rate_hz=round(spikes / n / (n_chunks * K * 1e-3), 2), setup_s=round(setup_s, 2),
+                compile_s=round(compile_s, 2),
+                peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", default="1000,7000,50000,200000")
+    ap.add_argument("--K", type=int, default=100)
+    ap.add_argument("--seconds", type=float, default=2.0)
+    ap.add_argument("--native", default="auto", choices=["auto", "on", "off"])
+    ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--out")
+    a = ap.parse_args()
+    if a.one:
+        print(json.dumps(one(a.one, a.K, a.seconds, a.native)), flush=True)
+        return
+    for n in (int(x) for x in a.sizes.split(",")):
+        res = subprocess.run([sys.executable, os.path.abspath(__file__), "--one", str(n), "--K", str(a.K),
+                              "--seconds", str(a.seconds), "--native", a.native],
+                             capture_output=True, text=True, check=True)
+        line = res.stdout.strip().splitlines()[-1]
+        print(line, flush=True)
+        if a.out:
+            with open(a.out, "a") as fh:
+                fh.write(line + "\n")
+
+
+if __name__ == "__main__":
+    main()
