@@ -288,7 +288,7 @@ def write_report(meta, recs, eq, S, configs, path):
               f"| BrainPy, JAX (bench/.envs/jaxpeers) | brainpy {v.get(('jaxpeers', 'brainpy'), '?')}, brainevent "
               f"{v.get(('jaxpeers', 'brainevent'), '?')}, jax {v.get(('jaxpeers', 'jax'), '?')}, numba "
               f"{v.get(('jaxpeers', 'numba'), '?')}, numpy {v.get(('jaxpeers', 'numpy'), '?')} |", ""]
-    variants = sorted({s["variant"] for (n, K), s in S.items() if n == "spark_lab" and s["variant"]})
+    variants = sorted({s["variant"] for (n, K), s in S.items() if n.startswith("spark_lab") and s["variant"]})
     if variants:
         lines += [f"spark_lab variant(s) as reported by spark_lab_bench.py: {', '.join(variants)}.", ""]
 

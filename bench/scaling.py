@@ -6,7 +6,8 @@ in-degree 20), dt = 1 ms, the benchmark's LIF parameters. One process per size
 (peak RSS is per process); closed loop at K steps per chunk as in the benchmark.
 
     python bench/scaling.py [--sizes 1000,7000,50000,200000] [--K 100] [--seconds 2] [--native auto|on|off]
-Prints one JSON line per size; `--out FILE` appends them to FILE.
+Prints one JSON line per size; `--out FILE` appends them to FILE; `--md FILE` writes a
+Markdown table (bench/SCALING.md in the repository).
 """
 import argparse
 import json
@@ -58,19 +59,35 @@ def main():
     ap.add_argument("--native", default="auto", choices=["auto", "on", "off"])
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--out")
+    ap.add_argument("--md")
     a = ap.parse_args()
     if a.one:
         print(json.dumps(one(a.one, a.K, a.seconds, a.native)), flush=True)
         return
-    for n in (int(x) for x in a.sizes.split(",")):
-        res = subprocess.run([sys.executable, os.path.abspath(__file__), "--one", str(n), "--K", str(a.K),
-                              "--seconds", str(a.seconds), "--native", a.native],
-                             capture_output=True, text=True, check=True)
-        line = res.stdout.strip().splitlines()[-1]
-        print(line, flush=True)
-        if a.out:
-            with open(a.out, "a") as fh:
-                fh.write(line + "\n")
+    rows = []
+    for native in (["on", "off"] if a.md else [a.native]):
+        for n in (int(x) for x in a.sizes.split(",")):
+            res = subprocess.run([sys.executable, os.path.abspath(__file__), "--one", str(n), "--K", str(a.K),
+                                  "--seconds", str(a.seconds), "--native", native],
+                                 capture_output=True, text=True, check=True)
+            line = res.stdout.strip().splitlines()[-1]
+            print(line, flush=True)
+            rows.append(json.loads(line))
+            if a.out:
+                with open(a.out, "a") as fh:
+                    fh.write(line + "\n")
+    if a.md:
+        out = ["# Scaling: spark_lab against network size", "",
+               f"`python bench/scaling.py --md bench/SCALING.md` (K = {a.K}, {a.seconds:g} s simulated per size, "
+               "one process per size; see the docstring of bench/scaling.py for the network).", "",
+               "| neurons | synapses | kernel | steps/s | mean rate (Hz) | set-up s | compile s | peak RSS (MB) |",
+               "|---|---|---|---|---|---|---|---|"]
+        for r in rows:
+            out.append(f"| {r['neurons']:,} | {r['synapses']:,} | {'native' if r['native'] else 'pure JAX'} | "
+                       f"{r['steps_per_s']:,.0f} | {r['mean_rate_hz']} | {r['setup_s']} | {r['compile_s']} | "
+                       f"{r['peak_rss_mb']:,.0f} |")
+        with open(a.md, "w") as fh:
+            fh.write("\n".join(out) + "\n")
 
 
 if __name__ == "__main__":

@@ -25,15 +25,6 @@ import numpy as np
 import bench_common as bc
 
 
-def add_run_stats(res, counts):
-    """spark_lab additions: peak memory (peak RSS of this process and of its largest
-    waited-for child, e.g. the cpp_standalone binary or the compiler) and per-pool
-    spike counts of the timed part (exact integers for the equivalence check)."""
-    import resource
-    res["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-    res["peak_rss_children_mb"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
-    res["pool_counts"] = [int(x) for x in np.asarray(counts).reshape(bc.N_POOLS, bc.POOL_SIZE).sum(1)]
-
 
 def extra(ap):
     ap.add_argument("--target", default="cython", choices=["cython", "numpy", "cpp_standalone"])
@@ -184,7 +175,7 @@ def main():
     res["brian2"] = b2.__version__
     res["numpy"] = np.__version__
     res.update(bc.rate_stats(counts, res["sim_seconds"]))
-    add_run_stats(res, counts)
+    bc.add_run_stats(res, counts)
     bc.emit(res)
 
 

@@ -19,15 +19,6 @@ import numpy as np
 import bench_common as bc
 
 
-def add_run_stats(res, counts):
-    """spark_lab additions: peak memory (peak RSS of this process and of its largest
-    waited-for child, e.g. the cpp_standalone binary or the compiler) and per-pool
-    spike counts of the timed part (exact integers for the equivalence check)."""
-    import resource
-    res["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-    res["peak_rss_children_mb"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
-    res["pool_counts"] = [int(x) for x in np.asarray(counts).reshape(bc.N_POOLS, bc.POOL_SIZE).sum(1)]
-
 
 def extra(ap):
     ap.add_argument("--seed", type=int, default=0)
@@ -119,7 +110,7 @@ def main():
                max_spikes_per_step=int(maxs), readout_pool6_spikes=int(counts[lo:].sum()),
                numba=numba.__version__)
     res.update(bc.rate_stats(counts, steps * bc.DT))
-    add_run_stats(res, counts)
+    bc.add_run_stats(res, counts)
     bc.emit(res)
 
 
