@@ -1,6 +1,6 @@
 """Per-pool spike counts over the first N steps with deterministic input, as one JSON line.
 
-    python bench/equivalence.py --who spark_lab [--steps 100] [--K 10] [--rng unsafe_rbg]
+    python bench/equivalence.py --who spark_lab [--steps 100] [--K 10]
     python bench/equivalence.py --who numpy_reference [--steps 100]
 
 Run under .venv's python by bench/run.py for its equivalence check (the peers report the
@@ -27,7 +27,6 @@ def main():
     ap.add_argument("--who", choices=["spark_lab", "numpy_reference"], required=True)
     ap.add_argument("--steps", type=int, default=100)
     ap.add_argument("--K", type=int, default=10)
-    ap.add_argument("--rng", default="threefry2x32")
     a = ap.parse_args()
     d = bc.build_network()
     n_chunks = a.steps // a.K
@@ -37,7 +36,7 @@ def main():
         counts = c.reshape(bc.N_POOLS, bc.POOL_SIZE).sum(1)
     else:
         import spark_lab_net
-        sim = spark_lab_net.build(d, rng=a.rng)
+        sim = spark_lab_net.build(d)
         pools = tuple(f"p{p}" for p in range(bc.N_POOLS))
         counts = np.zeros(bc.N_POOLS, np.int64)
         for c in range(n_chunks):

@@ -1,7 +1,7 @@
 """spark_lab on the 7-pool closed-loop benchmark (../shared/notes/benchmark.md).
 
 Same command line and one-line JSON output as the reference scripts:
-    python bench/spark_lab_bench.py --K 100 --seconds 10 [--rng auto|threefry2x32|unsafe_rbg]
+    python bench/spark_lab_bench.py --K 100 --seconds 10 [--native auto|on|off]
 Per chunk: set the 100 input rates, simulate K steps, read pool 6's spike counts
 into a numpy array (the closed loop's host round trip).
 """
@@ -19,20 +19,16 @@ import bench_common as bc  # noqa: E402
 
 
 def main():
-    args = bc.parse_args(lambda ap: (ap.add_argument("--rng", default="auto",
-                                                     help="JAX PRNG (auto: threefry2x32)"),
-                                     ap.add_argument("--spike-batch", type=int, default=128),
+    args = bc.parse_args(lambda ap: (ap.add_argument("--spike-batch", type=int, default=128),
                                      ap.add_argument("--native", choices=["auto", "on", "off"], default="auto",
                                                      help="C++ propagation kernel on the CPU (auto: when built)")))
     K = args.K
-    # noise is drawn per chunk in one vectorised call, where threefry is the fastest here at every K
-    rng = args.rng if args.rng != "auto" else "threefry2x32"
     t0 = time.perf_counter()
     import spark_lab_net
     d = bc.build_network()
     fp = bc.fingerprint(d)
     native = {"auto": None, "on": True, "off": False}[args.native]
-    sim = spark_lab_net.build(d, rng=rng, spike_batch=args.spike_batch, native=native)
+    sim = spark_lab_net.build(d, spike_batch=args.spike_batch, native=native)
     setup_s = time.perf_counter() - t0
     n_chunks = max(1, int(round(args.seconds / (K * bc.DT))))
     warm = args.warmup_chunks if args.warmup_chunks is not None else max(1, min(3, math.ceil(20 / K)))
@@ -53,7 +49,7 @@ def main():
     # firing rates of the timed part: the same chunks again in a fresh simulator with
     # every pool's counts read out (not timed; same seed and inputs give the same spikes)
     counts = np.zeros(bc.N, np.int64)
-    sim2 = spark_lab_net.build(d, rng=rng, spike_batch=args.spike_batch, native=native)
+    sim2 = spark_lab_net.build(d, spike_batch=args.spike_batch, native=native)
     for c in range(warm):
         sim2.run_chunk(K, {"input": rates[c]}, readout=())
     for c in range(warm, warm + n_chunks):
@@ -61,7 +57,7 @@ def main():
         counts += np.concatenate([np.asarray(cnt[f"p{a}"]) for a in range(7)])
     sim_s = steps * bc.DT
     st = bc.rate_stats(counts, sim_s)
-    bc.emit(dict(simulator="spark_lab", variant=("native" if sim.native else "jax") + f"_{rng}", K=K, seconds=sim_s, steps=steps,
+    bc.emit(dict(simulator="spark_lab", variant="native" if sim.native else "jax", K=K, seconds=sim_s, steps=steps,
                  steps_per_s=round(steps / wall, 1), wall_s=round(wall, 3), setup_s=round(setup_s, 2),
                  compile_s=round(compile_s, 2), fingerprint=fp, last_readout_sum=int(out.sum()),
                  peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1), **st))

@@ -16,9 +16,9 @@ import bench_common as bc  # noqa: E402
 import spark_lab as sl  # noqa: E402
 
 
-def build(net_data=None, rng="threefry2x32", spike_batch=128, record=(), native=None):
+def build(net_data=None, spike_batch=128, record=(), native=None):
     d = net_data or bc.build_network()
-    net = sl.Network(dt=bc.DT * 1e3, seed=0, rng=rng, spike_batch=spike_batch, native=native)
+    net = sl.Network(dt=bc.DT * 1e3, seed=0, spike_batch=spike_batch, native=native)
     exc = np.arange(bc.POOL_SIZE) < bc.N_E_PER_POOL
     tau_m, tau_s = bc.TAU_M * 1e3, bc.TAU_S * 1e3
     for a in range(bc.N_POOLS):

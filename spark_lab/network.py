@@ -30,7 +30,6 @@ from .neurons._base import NeuronModel
 from .synapses._base import SynapseModel
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*$")
-RNG_IMPLS = ("threefry2x32", "rbg", "unsafe_rbg")
 
 
 @dataclass
@@ -78,10 +77,10 @@ class Network:
     """A network description. See the module docstring for an example.
 
     dt:    time step in ms (> 0).
-    seed:  integer seed of everything random (connectivity, initial values, noise).
+    seed:  integer seed (0 <= seed < 2**32) of everything random: connectivity, initial
+           values (numpy's default_rng) and the noise drawn during a run (Threefry-2x32
+           counters keyed by seed, pool and step; see spark_lab/_random.py).
     dtype: "float32" (default) or "float64" (needs ``jax_enable_x64``).
-    rng:   JAX PRNG implementation for the noise drawn during the run
-           ("threefry2x32" default, "rbg", "unsafe_rbg": cheaper on CPU for small draws).
     native: None (default) uses the C++ propagation kernel on the CPU when it is built
            (``make install`` builds it) and pure JAX otherwise; False forces pure JAX;
            True requires the kernel. Both give the same spikes; GPUs always use pure JAX.
@@ -90,21 +89,18 @@ class Network:
     """
 
     def __init__(self, dt: float = 0.1, seed: int = 0, dtype: str = "float32",
-                 rng: str = "threefry2x32", spike_batch: int = 128, native: bool | None = None):
+                 spike_batch: int = 128, native: bool | None = None):
         if not _is_real(dt) or not math.isfinite(dt) or dt <= 0:
             raise ParameterError("Network", "dt", f"got {dt!r}", "the time step must be a number > 0 ms")
-        if not _is_int(seed) or seed < 0:
-            raise ParameterError("Network", "seed", f"got {seed!r}", "give a non-negative integer")
+        if not _is_int(seed) or not 0 <= seed < 2 ** 32:
+            raise ParameterError("Network", "seed", f"got {seed!r}", "give an integer 0 <= seed < 2**32")
         if dtype not in ("float32", "float64"):
             raise ParameterError("Network", "dtype", f"got {dtype!r}", "use 'float32' or 'float64'")
-        if rng not in RNG_IMPLS:
-            raise ParameterError("Network", "rng", f"got {rng!r}", f"use one of {RNG_IMPLS}")
         if not _is_int(spike_batch) or spike_batch < 1:
             raise ParameterError("Network", "spike_batch", f"got {spike_batch!r}", "give an integer >= 1")
         self.dt = float(dt)
         self.seed = int(seed)
         self.dtype = dtype
-        self.rng = rng
         self.spike_batch = int(spike_batch)
         if native not in (None, True, False):
             raise ParameterError("Network", "native", f"got {native!r}", "use None (automatic), True or False")

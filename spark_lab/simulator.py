@@ -20,7 +20,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from . import _sparse
+from . import _random, _sparse
 from ._packing import Packer
 from ._params import did_you_mean, resolve_value
 from .errors import DivergenceError, NetworkError, ParameterError
@@ -127,12 +127,12 @@ class Simulator:
         self.families, fam_of_sig = [], {}
         for p in self.pools:
             rec_sig = tuple(type(self.receptors[r]["synapse"]) for r in self._receptors_into[p.name])
-            alone = p.model.STOCHASTIC or bool(pool_struct[p.name])
+            alone = bool(p.model.NOISE) or bool(pool_struct[p.name])
             sig = (type(p.model), rec_sig) if not alone else ("alone", p.name)
             if sig not in fam_of_sig:
                 fam_of_sig[sig] = len(self.families)
                 self.families.append(dict(model=p.model, pools=[], n=0, local={}, rec=[[] for _ in rec_sig],
-                                          stochastic=p.model.STOCHASTIC, struct=pool_struct[p.name]))
+                                          stochastic=bool(p.model.NOISE), struct=pool_struct[p.name]))
             f = self.families[fam_of_sig[sig]]
             f["local"][p.name] = f["n"]
             f["n"] += p.n
@@ -232,7 +232,7 @@ class Simulator:
         self._struct = {
             "targets": {g.gid: jnp.asarray(g.targets) for g in self.groups},
             "fam": [f["struct"] for f in self.families],
-            "key": jax.random.key(seed, impl=net.rng),
+            "seed": jnp.asarray(seed, jnp.uint32),
         }
         self._param_packer = Packer(self._device_param_tree(), self.fdtype)
         self._make_prepare()
@@ -666,12 +666,11 @@ class Simulator:
             row_w, class_w = derived["row_w"], derived["class_w"]
             t0 = state["t"]
             steps = t0 + jnp.arange(K, dtype=jnp.int32)
-            noise = {}                          # drawn for the whole chunk at once, outside the loop
+            noise = {}                          # for the whole chunk at once, outside the time loop
             for fi, f in enumerate(fams):
-                if f["stochastic"]:
-                    pool_key = jax.random.fold_in(struct["key"], pindex[f["pools"][0]])
-                    keys = jax.vmap(lambda t: jax.random.fold_in(pool_key, t))(steps)
-                    noise[str(fi)] = jax.vmap(lambda k, m=f["model"], n=f["n"]: m.noise(k, n, fdtype))(keys)
+                for j, name in enumerate(f["model"].NOISE):    # stream: (pool index, noise name)
+                    u = _random.uniform(struct["seed"], pindex[f["pools"][0]] * 256 + j, steps, f["n"])
+                    noise.setdefault(str(fi), {})[name] = u.astype(fdtype)
             const_in = {nm: a for nm, a in inputs.items() if nm not in per_step}
             xs_in = {nm: a for nm, a in inputs.items() if nm in per_step}
             xs_in["_noise"] = noise

@@ -43,8 +43,9 @@ class NeuronModel(Component):
     STATE: ClassVar[tuple[str, ...]] = ("v",)
     #: integer state (e.g. step of the last spike); checkpointed, not NaN-checked
     INT_STATE: ClassVar[tuple[str, ...]] = ()
-    #: True if the model needs random numbers: it then implements ``noise``
-    STOCHASTIC: ClassVar[bool] = False
+    #: names of the uniform [0, 1) random numbers the model needs, one per neuron and step
+    #: (``step`` gets them as ``noise[name]``); empty for deterministic models
+    NOISE: ClassVar[tuple[str, ...]] = ()
     #: name of the membrane potential for conductance synapses, or None
     VOLTAGE: ClassVar[str | None] = "v"
 
@@ -54,14 +55,6 @@ class NeuronModel(Component):
     def prepare(self, p: dict, dt: float, exp_taus: tuple) -> dict:
         """Per-chunk constants from parameters (traced arrays). Default: the parameters."""
         return dict(p)
-
-    def noise(self, key, n: int, dtype) -> dict:
-        """Random numbers for one step of ``n`` neurons from ``key`` (stochastic models only).
-
-        The simulator draws them for a whole chunk at once, outside the time loop (one
-        vectorised draw is much cheaper than K small ones), with the key of each step
-        ``fold_in(pool key, t)``, and passes the step's share to ``step`` as ``noise``."""
-        raise NotImplementedError
 
     def step(self, state: dict, q: dict, syn: SynInput, t, dt: float, noise) -> tuple[dict, jnp.ndarray]:
         """Advance one step of ``dt`` ms at step index ``t``; return (new state, spikes bool)."""

@@ -10,8 +10,6 @@ adding or reordering pools before this one changes its noise.
 """
 from __future__ import annotations
 
-import jax
-
 from .._params import Param
 from ._base import NeuronModel
 
@@ -22,15 +20,12 @@ class PoissonSource(NeuronModel):
     name = "poisson"
     INPUT_UNIT = "Hz"
     STATE = ()
-    STOCHASTIC = True
+    NOISE = ("u",)
     VOLTAGE = None
     PARAMS = {"rate": Param(10.0, "Hz", low=0, help="firing rate", log=True)}
 
     def init_state(self, n, p, rng):
         return {}
-
-    def noise(self, key, n, dtype):
-        return {"u": jax.random.uniform(key, (n,), dtype=dtype)}
 
     def step(self, s, q, syn, t, dt, noise):
         rate = q["rate"] + syn.current
