@@ -5,7 +5,6 @@ Same command line and one-line JSON output as the reference scripts:
 Per chunk: set the 100 input rates, simulate K steps, read pool 6's spike counts
 into a numpy array (the closed loop's host round trip).
 """
-import json
 import math
 import os
 import resource
@@ -39,8 +38,6 @@ def main():
     for c in range(warm):
         np.asarray(sim.run_chunk(K, {"input": rates[c]}, readout=ro)["p6"])
     compile_s = time.perf_counter() - t0
-    totals = np.zeros(bc.N, np.int64)
-    t_start = sim.t
     t0 = time.perf_counter()
     for c in range(warm, warm + n_chunks):
         out = np.asarray(sim.run_chunk(K, {"input": rates[c]}, readout=ro)["p6"])

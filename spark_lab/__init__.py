@@ -16,6 +16,7 @@ from ._params import Param
 __version__ = "0.1.0"
 
 __all__ = [
+    "connectivity", "initializers", "neurons", "synapses",
     "Network", "Simulator", "RunResult", "RecordSpec", "Param",
     "LIF", "ALIF", "AdEx", "Izhikevich", "EIF", "PoissonSource", "SpikeGenerator", "Exponential", "Delta", "BiExponential", "Conductance",
     "AllToAll", "OneToOne", "FixedProbability", "FixedInDegree", "FromList", "FromMatrix",

@@ -1,4 +1,5 @@
-"""Event-driven synaptic propagation in pure JAX (runs unchanged on CPU and GPU).
+"""Event-driven synaptic propagation: pure JAX (CPU and GPU) and, on the CPU, an optional
+C++ kernel over the same data (spark_lab/_native), chosen by ``lax.platform_dependent``.
 
 Layout: synapses that share a delay are fused into padded "ELL" rows, one row per
 presynaptic neuron (global index), each row listing the accumulator slots its

@@ -649,7 +649,6 @@ class Simulator:
         native = self.native
         pools = self.net.pools
         per_step = {nm for nm, nd in layout if nd == 2}
-        with_input = {nm for nm, _ in layout}
         qpack = self._q_packer
         fam_of, pindex = self._family_of, self._pool_index
         counted = [p.name for p in self.pools] if readout is None else list(readout)
