@@ -12,7 +12,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ._params import Param, validate_kwargs
+from ._params import Choice, Param, did_you_mean, validate_kwargs, validate_options
+from .errors import ParameterError
 from .initializers import Initializer
 
 
@@ -22,10 +23,22 @@ class Component:
     kind: ClassVar[str] = "component"
     name: ClassVar[str] = "component"          # registry name, e.g. "lif"
     PARAMS: ClassVar[dict[str, Param]] = {}
+    #: non-numeric options (modes, flags, names): structural, fixed once a network is built
+    OPTIONS: ClassVar[dict[str, Choice]] = {}
 
     def __init__(self, **params: Any):
-        self.values = validate_kwargs(self.PARAMS, params, self.describe())
-        self.validate(self.values, self.describe())
+        where = self.describe()
+        both = set(self.PARAMS) & set(self.OPTIONS)
+        assert not both, f"{where}: {both} declared as parameter and option"
+        unknown = set(params) - set(self.PARAMS) - set(self.OPTIONS)
+        if unknown:
+            name = sorted(unknown)[0]
+            allowed = list(self.PARAMS) + list(self.OPTIONS)
+            raise ParameterError(where, name, "unknown parameter",
+                                 f"{did_you_mean(name, allowed)}allowed: {', '.join(allowed) or '(none)'}")
+        self.options = validate_options(self.OPTIONS, {k: v for k, v in params.items() if k in self.OPTIONS}, where)
+        self.values = validate_kwargs(self.PARAMS, {k: v for k, v in params.items() if k in self.PARAMS}, where)
+        self.validate(self.values, where)
 
     def validate(self, values: dict, component: str) -> None:
         """Checks across fields (e.g. tau_rise < tau_decay); raise ParameterError.
@@ -41,18 +54,20 @@ class Component:
 
     def replace(self, **params: Any) -> "Component":
         """A copy with some parameter values changed (validated)."""
-        vals = dict(self.values)
+        vals = {**self.values, **self.options}
         vals.update(params)
         return type(self)(**vals)
 
     def __repr__(self) -> str:
         diff = {k: v for k, v in self.values.items()
                 if isinstance(v, Initializer) or np.ndim(v) > 0 or v != self.PARAMS[k].default}
+        diff.update({k: v for k, v in self.options.items() if v != self.OPTIONS[k].default})
         args = ", ".join(f"{k}={_fmt(v)}" for k, v in diff.items())
         return f"{type(self).__name__}({args})"
 
     def __eq__(self, other):
-        return type(self) is type(other) and _values_equal(self.values, other.values)
+        return (type(self) is type(other) and _values_equal(self.values, other.values)
+                and self.options == other.options)
 
     def __hash__(self):
         return id(self)

@@ -71,6 +71,42 @@ class Param:
                                  "must be a whole number")
 
 
+@dataclass(frozen=True)
+class Choice:
+    """Declaration of one non-numeric option (a mode, a flag, a name).
+
+    default: value used when the user gives none; choices: the allowed values
+    (strings or bools); help: one line for tooltips and errors. An option is part of
+    the structure of a network (it selects code, not a number), so changing it means
+    building the network again; numeric parameters (``Param``) change at run time.
+    ``choices=None`` accepts any identifier-like string (e.g. a modulator channel name).
+    """
+
+    default: Any
+    choices: tuple | None = None
+    help: str = ""
+
+    def check(self, value: Any, component: str, name: str) -> Any:
+        if self.choices is None:
+            if not isinstance(value, str) or not value.isidentifier():
+                raise ParameterError(component, name, f"got {_short(value)}",
+                                     "give a name made of letters, digits and '_'")
+            return value
+        if isinstance(value, np.bool_):
+            value = bool(value)
+        ok = any(type(value) is type(c) and value == c for c in self.choices)
+        if not ok:
+            hint = did_you_mean(value, [c for c in self.choices if isinstance(c, str)]) if isinstance(value, str) else ""
+            raise ParameterError(component, name, f"got {_short(value)}",
+                                 f"{hint}choose one of {', '.join(repr(c) for c in self.choices)}")
+        return value
+
+
+def validate_options(decls: dict[str, Choice], kwargs: dict[str, Any], component: str) -> dict[str, Any]:
+    """Check option values; return the complete option dict (defaults filled in)."""
+    return {k: (decls[k].check(kwargs[k], component, k) if k in kwargs else d.default) for k, d in decls.items()}
+
+
 def _show(arr: np.ndarray, bad: np.ndarray, unit: str = "") -> str:
     """The first offending value with its unit, and its index when the values differ."""
     if arr.ndim == 0 or np.all(arr == arr.ravel()[0]):

@@ -53,10 +53,12 @@ class Projection:
     connectivity: Connectivity
     weight: Any = 1.0
     delay: float = 0.0          # ms
+    plasticity: tuple = ()      # plasticity rules (spark_lab.plasticity), applied in order
 
     def __repr__(self):
+        plast = f", plasticity={list(self.plasticity)!r}" if self.plasticity else ""
         return (f"Projection({self.name!r}: {self.pre} -> {self.post}, {self.synapse!r}, "
-                f"{self.connectivity!r}, weight={self.weight!r}, delay={self.delay} ms)")
+                f"{self.connectivity!r}, weight={self.weight!r}, delay={self.delay} ms{plast})")
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,28 @@ class Network:
         self.pools: dict[str, Pool] = {}
         self.projections: dict[str, Projection] = {}
         self.records: list[RecordSpec] = []
+        #: editor layout: {pool or node name: (x, y)} in canvas pixels; kept in the model file
+        self.layout: dict[str, tuple[float, float]] = {}
+        self._observers: list = []
+
+    # ------------------------------------------------------------------ change events
+    def observe(self, callback) -> None:
+        """Call ``callback(event: dict)`` after every change of this network.
+
+        ``event["op"]`` is one of "add_pool", "remove_pool", "rename_pool", "update_pool",
+        "connect", "disconnect", "rename_projection", "update_projection", "record",
+        "unrecord", "layout"; the other keys name what changed (``name``, ``old``, ``new``).
+        Editors use this to stay in sync with code that changes the network."""
+        if callback not in self._observers:
+            self._observers.append(callback)
+
+    def unobserve(self, callback) -> None:
+        if callback in self._observers:
+            self._observers.remove(callback)
+
+    def _emit(self, op: str, **info) -> None:
+        for cb in list(self._observers):
+            cb({"op": op, **info})
 
     # ------------------------------------------------------------------ pools
     def add_pool(self, name: str, model: NeuronModel, n: int, excitatory=None, g_inh: float = 1.0) -> Pool:
@@ -129,11 +153,12 @@ class Network:
         n = int(n)
         _check_number(g_inh, f"pool {name!r}", "g_inh", "1", low=0.0)
         self.pools[name] = Pool(name, model, n, _dale_mask(excitatory, n, name), float(g_inh))
+        self._emit("add_pool", name=name)
         return self.pools[name]
 
     def connect(self, pre, post, synapse: SynapseModel | None = None,
                 connectivity: Connectivity | None = None, weight=1.0, delay: float = 0.0,
-                name: str | None = None) -> Projection:
+                name: str | None = None, plasticity=None) -> Projection:
         """Connect pool ``pre`` to pool ``post``.
 
         synapse: a synapse model (default ``Exponential()``); projections into one pool
@@ -143,6 +168,8 @@ class Network:
             (one value per synapse), in the post model's input unit; changeable at run time.
             With ``FromMatrix`` the matrix carries the weights: leave ``weight`` at its default.
         delay: axonal delay in ms, a whole number of steps; 0 = the spike acts at the next step.
+        plasticity: a plasticity rule (``spark_lab.plasticity``) or a list of them; the
+            weights of a plastic projection are per synapse and part of the state.
         """
         from .synapses.exponential import Exponential
 
@@ -181,8 +208,12 @@ class Network:
             _check_number(weight, where, "weight", self.pools[post_n].model.INPUT_UNIT,
                           low=0.0 if self.pools[pre_n].excitatory is not None else None,
                           hint_dale=self.pools[pre_n].excitatory is not None and pre_n)
-        p = Projection(name, pre_n, post_n, synapse, connectivity, weight, float(delay))
+        rules = _plasticity_tuple(plasticity, where)
+        for rule in rules:
+            rule.check_projection(self, pre_n, post_n, where)
+        p = Projection(name, pre_n, post_n, synapse, connectivity, weight, float(delay), rules)
         self.projections[name] = p
+        self._emit("connect", name=name)
         return p
 
     def record(self, pool, var: str = "spikes", every: int = 1, neurons=None) -> RecordSpec:
@@ -215,7 +246,130 @@ class Network:
                                      f"pool {pn!r} has {self.pools[pn].n} neurons (0..{self.pools[pn].n - 1})")
         spec = RecordSpec(pn, var, every, neurons)
         self.records = [r for r in self.records if r.key != spec.key] + [spec]
+        self._emit("record", name=spec.key)
         return spec
+
+    # ------------------------------------------------------------------ editing
+    def remove_pool(self, name) -> None:
+        """Remove a pool with its projections, records and layout entry."""
+        pn = self._pool_name(name)
+        for nm in [nm for nm, pr in self.projections.items() if pn in (pr.pre, pr.post)]:
+            self.remove_projection(nm)
+        for r in [r for r in self.records if r.pool == pn]:
+            self.unrecord(r.key)
+        del self.pools[pn]
+        self.layout.pop(pn, None)
+        self._emit("remove_pool", name=pn)
+
+    def remove_projection(self, name: str) -> None:
+        if name not in self.projections:
+            raise NetworkError(f"unknown projection {name!r}; {did_you_mean(str(name), self.projections)}"
+                               f"projections: {', '.join(self.projections) or '(none)'}")
+        del self.projections[name]
+        self._emit("disconnect", name=name)
+
+    def unrecord(self, key: str) -> None:
+        """Stop recording ``"pool.var"``."""
+        if key not in [r.key for r in self.records]:
+            raise NetworkError(f"{key!r} is not recorded; recorded: {', '.join(r.key for r in self.records) or '(none)'}")
+        self.records = [r for r in self.records if r.key != key]
+        self._emit("unrecord", name=key)
+
+    def rename_pool(self, old, new: str) -> None:
+        """Rename a pool; projections, records and layout follow. Projection names that
+        were made from the pool names ("a->b") are renamed too."""
+        on = self._pool_name(old)
+        if new == on:
+            return
+        self._check_name(new, "pool")
+        if new in self.pools:
+            raise NetworkError(f"a pool named {new!r} exists already")
+        self.pools = {(new if k == on else k): v for k, v in self.pools.items()}
+        self.pools[new].name = new
+        renamed = {}
+        for nm, pr in list(self.projections.items()):
+            if on in (pr.pre, pr.post):
+                auto = re.fullmatch(rf"{re.escape(pr.pre)}->{re.escape(pr.post)}(#\d+)?", nm)
+                pr.pre = new if pr.pre == on else pr.pre
+                pr.post = new if pr.post == on else pr.post
+                if auto:
+                    renamed[nm] = f"{pr.pre}->{pr.post}{auto.group(1) or ''}"
+        if renamed:
+            self.projections = {renamed.get(k, k): v for k, v in self.projections.items()}
+            for old_nm, new_nm in renamed.items():
+                self.projections[new_nm].name = new_nm
+        self.records = [RecordSpec(new, r.var, r.every, r.neurons) if r.pool == on else r for r in self.records]
+        if on in self.layout:
+            self.layout[new] = self.layout.pop(on)
+        self._emit("rename_pool", old=on, new=new, projections=renamed)
+
+    def rename_projection(self, old: str, new: str) -> None:
+        if old not in self.projections:
+            raise NetworkError(f"unknown projection {old!r}; {did_you_mean(str(old), self.projections)}")
+        if new == old:
+            return
+        self._check_name(new, "projection", allow_arrow=True)
+        if new in self.projections:
+            raise NetworkError(f"a projection named {new!r} exists already")
+        self.projections = {(new if k == old else k): v for k, v in self.projections.items()}
+        self.projections[new].name = new
+        self._emit("rename_projection", old=old, new=new)
+
+    def update_pool(self, name, model: NeuronModel | None = None, n: int | None = None, excitatory=...,
+                    g_inh: float | None = None) -> Pool:
+        """Replace some of a pool's fields (validated as in ``add_pool``); all or nothing.
+        Projections that no longer fit (e.g. a conductance synapse into a pool without
+        a membrane potential) make it fail with the reason."""
+        pn = self._pool_name(name)
+        old = self.pools[pn]
+        trial = Network(self.dt, self.seed, self.dtype, self.spike_batch, self.native)
+        for k, p in self.pools.items():
+            if k == pn:
+                exc = old.excitatory if excitatory is ... else excitatory
+                nn = old.n if n is None else n
+                if exc is not None and excitatory is ... and n is not None and nn != old.n:
+                    exc = float(np.mean(old.excitatory))    # keep the fraction when resizing
+                trial.add_pool(pn, old.model if model is None else model, nn, exc,
+                               old.g_inh if g_inh is None else g_inh)
+            else:
+                trial.pools[k] = p
+        for pr in self.projections.values():
+            trial.connect(pr.pre, pr.post, pr.synapse, pr.connectivity, pr.weight, pr.delay, pr.name, pr.plasticity)
+        for r in self.records:
+            trial.record(r.pool, r.var, r.every, r.neurons if r.neurons is None or
+                         max(r.neurons) < trial.pools[r.pool].n else None)
+        self.pools[pn] = trial.pools[pn]
+        self.records = trial.records
+        self._emit("update_pool", name=pn)
+        return self.pools[pn]
+
+    def update_projection(self, name: str, **fields) -> Projection:
+        """Replace some of a projection's fields (synapse, connectivity, weight, delay,
+        plasticity, pre, post), validated as in ``connect``; all or nothing."""
+        if name not in self.projections:
+            raise NetworkError(f"unknown projection {name!r}; {did_you_mean(str(name), self.projections)}")
+        allowed = ("pre", "post", "synapse", "connectivity", "weight", "delay", "plasticity")
+        bad = [k for k in fields if k not in allowed]
+        if bad:
+            raise NetworkError(f"projection {name!r}: cannot update {bad[0]!r}; {did_you_mean(bad[0], allowed)}"
+                               f"fields: {', '.join(allowed)}")
+        pr = self.projections[name]
+        cur = dict(pre=pr.pre, post=pr.post, synapse=pr.synapse, connectivity=pr.connectivity,
+                   weight=pr.weight, delay=pr.delay, plasticity=pr.plasticity)
+        cur.update(fields)
+        trial = Network(self.dt, self.seed, self.dtype, self.spike_batch, self.native)
+        trial.pools = self.pools
+        new = trial.connect(name=name, **cur)
+        self.projections[name] = new
+        self._emit("update_projection", name=name)
+        return new
+
+    def set_position(self, name: str, x: float, y: float) -> None:
+        """Editor layout: where the node ``name`` is drawn (canvas pixels)."""
+        if not (_is_real(x) and _is_real(y) and math.isfinite(x) and math.isfinite(y)):
+            raise ParameterError(f"layout of {name!r}", "position", f"got ({x!r}, {y!r})", "give two finite numbers")
+        self.layout[name] = (float(x), float(y))
+        self._emit("layout", name=name)
 
     def build(self):
         """Draw connectivity and initial values and return a Simulator."""
@@ -284,6 +438,17 @@ def _check_number(x, where, field, unit, low=None, hint_dale=False):
         hint = (f"pool {hint_dale!r} follows Dale's law: give a magnitude >= 0, the sign comes from the neuron type"
                 if hint_dale else f"must be >= {low:g} {unit}")
         raise ParameterError(where, field, f"got {x!r}", hint)
+
+
+def _plasticity_tuple(plasticity, where) -> tuple:
+    from .plasticity._base import PlasticityRule
+    if plasticity is None:
+        return ()
+    rules = tuple(plasticity) if isinstance(plasticity, (list, tuple)) else (plasticity,)
+    for r in rules:
+        if not isinstance(r, PlasticityRule):
+            raise NetworkError(f"{where}: plasticity must be a rule such as STDP() or a list of rules, got {r!r}")
+    return rules
 
 
 def _dale_mask(excitatory, n, name):

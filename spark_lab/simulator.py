@@ -21,6 +21,7 @@ import numpy as np
 from jax import lax
 
 from . import _random, _sparse
+from . import plasticity as _plasticity
 from ._packing import Packer
 from ._params import did_you_mean, resolve_value
 from .errors import DivergenceError, NetworkError, ParameterError
@@ -187,14 +188,22 @@ class Simulator:
             if pre_pool.excitatory is not None and np.any(w < 0):
                 raise ParameterError(where, "weight", "negative weights from a Dale pool",
                                      "weights are magnitudes >= 0; the sign comes from the neuron type")
+            plastic = bool(pr.plasticity)
+            if plastic:                      # weights are state, one per synapse
+                w, per_syn = np.broadcast_to(w, pre.shape).astype(np.float64), True
+                for rule in pr.plasticity:
+                    rule.initial_weights(w, where)
             self.proj_info[pr.name] = dict(pre=pre, post=post, per_syn=per_syn, delay=int(round(pr.delay / self.dt)),
-                                           receptor=self._receptor_of_proj[pr.name], n_syn=pre.size)
+                                           receptor=self._receptor_of_proj[pr.name], n_syn=pre.size,
+                                           plastic=plastic, group=None)
             self._proj_params[pr.name] = {"weight": w}
+        self._build_plastic()
 
         # ---- fuse projections into ELL groups: per delay, one class group and one synapse group
         self.groups, by_key, cls_index = [], {}, {}
         for nm, inf in self.proj_info.items():
-            by_key.setdefault((inf["delay"], inf["per_syn"]), []).append(nm)
+            if not inf["plastic"]:
+                by_key.setdefault((inf["delay"], inf["per_syn"]), []).append(nm)
         for (delay, per_syn), names in sorted(by_key.items()):
             klass, used = {}, {}
             gpre, gtgt, gproj = [], [], []
@@ -219,7 +228,7 @@ class Simulator:
                     idx[klass[nm], rc["offset"]:rc["offset"] + rc["n"]] = m
                 cls_index[gid] = idx
             self.groups.append(g)
-        self.delays = sorted({g.delay for g in self.groups} | {0})
+        self.delays = sorted({g.delay for g in self.groups} | {self.proj_info[nm]["delay"] for nm in self.plastic} | {0})
         self._group_by_id = {g.gid: g for g in self.groups}
 
         # per-row factor: 1, or -g_inh of the pool for inhibitory neurons of Dale pools
@@ -233,12 +242,39 @@ class Simulator:
             "targets": {g.gid: jnp.asarray(g.targets) for g in self.groups},
             "fam": [f["struct"] for f in self.families],
             "seed": jnp.asarray(seed, jnp.uint32),
+            "plastic": [self._plastic_struct(nm) for nm in self.plastic],
         }
         self._param_packer = Packer(self._device_param_tree(), self.fdtype)
         self._make_prepare()
         self._push_params()
         self._syn_w = {}
         self._refresh_syn_w(g.gid for g in self.groups if g.per_synapse)
+
+    def _build_plastic(self):
+        """Plastic projections: rule parameters (host copies) and modulator channels."""
+        net = self.net
+        self.plastic = [nm for nm, inf in self.proj_info.items() if inf["plastic"]]
+        self._rule_params, mods = {}, set()
+        for nm in self.plastic:
+            self._rule_params[nm] = []
+            for rule in net.projections[nm].plasticity:
+                where = f"{type(rule).__name__} rule of projection {nm!r}"
+                vals = {k: resolve_value(rule.values[k], d, None, None, where, k) for k, d in rule.PARAMS.items()}
+                rule.validate(vals, where)
+                self._rule_params[nm].append(vals)
+                if rule.modulator:
+                    mods.add(rule.modulator)
+        clash = mods & set(net.pools)
+        if clash:
+            raise NetworkError(f"modulator channel {sorted(clash)[0]!r} has the name of a pool; "
+                               f"rename the channel (the rule's 'modulator' option) or the pool")
+        self.modulators = tuple(sorted(mods))
+
+    def _plastic_struct(self, nm):
+        inf, pr = self.proj_info[nm], self.net.projections[nm]
+        return {"pre": jnp.asarray(inf["pre"], jnp.int32), "post": jnp.asarray(inf["post"], jnp.int32),
+                "row": jnp.asarray(inf["pre"] + self.offsets[pr.pre], jnp.int32),
+                "slot": jnp.asarray(inf["post"] + self.receptors[inf["receptor"]]["offset"], jnp.int32)}
 
     def _refresh_syn_w(self, gids):
         """Rebuild the device ELL weight arrays of the given per-synapse groups."""
@@ -258,10 +294,11 @@ class Simulator:
             rec = [{k: np.concatenate([np.broadcast_to(self._rec_params[r][k], (self.receptors[r]["n"],)) for r in rs])
                     for k in self.receptors[rs[0]]["synapse"].PARAMS} for rs in f["rec"]]
             fams.append({"pool": pp, "rec": rec})
-        return fams
+        return {"fam": fams, "plastic": [self._rule_params[nm] for nm in self.plastic]}
 
     def _host_param_tree(self):
         return {"pools": self._pool_params, "g_inh": self._g_inh, "receptors": self._rec_params,
+                "rules": self._rule_params,
                 "w": {nm: v["weight"] for nm, v in self._proj_params.items() if not self.proj_info[nm]["per_syn"]}}
 
     def _make_prepare(self):
@@ -269,15 +306,17 @@ class Simulator:
         when parameters change, not in every chunk."""
         fams, dt, ppack = self.families, self.dt, self._param_packer
         rec_models = [[self.receptors[rs[0]]["synapse"] for rs in f["rec"]] for f in fams]
+        rules = [self.net.projections[nm].plasticity for nm in self.plastic]
 
         def prepare(fparams):
             params = ppack.unpack(fparams)
             out = []
-            for f, fp, syns in zip(fams, params, rec_models):
+            for f, fp, syns in zip(fams, params["fam"], rec_models):
                 q_rec = [syn.prepare(rp, dt) for syn, rp in zip(syns, fp["rec"])]
                 taus = tuple(tau for syn, rp in zip(syns, fp["rec"]) for tau in syn.exp_taus(rp))
                 out.append({"pool": f["model"].prepare(fp["pool"], dt, taus), "rec": q_rec})
-            return out
+            plastic = [[r.prepare(rp, dt) for r, rp in zip(rs, rps)] for rs, rps in zip(rules, params["plastic"])]
+            return {"fam": out, "plastic": plastic}
 
         example = {k: jnp.zeros((max(n, 1),), k) for k, n in ppack.sizes.items()}
         self._q_packer = qp = Packer(jax.eval_shape(prepare, example))
@@ -320,6 +359,13 @@ class Simulator:
         for d in self.delays:
             if d > 0:
                 st["delay"][str(d)] = np.zeros((d, self.n_slots), f32)
+        st["plastic"] = []
+        for nm in self.plastic:
+            inf, pr = self.proj_info[nm], self.net.projections[nm]
+            n_pre, n_post = self.net.pools[pr.pre].n, self.net.pools[pr.post].n
+            rs = [jax.tree_util.tree_map(lambda a: np.asarray(a, f32), r.init_state(n_pre, n_post, inf["n_syn"]))
+                  for r in pr.plasticity]
+            st["plastic"].append({"w": np.asarray(self._proj_params[nm]["weight"], f32), "rules": rs})
         self._spack = Packer(st)          # flat form, for checkpoints
         self._state = jax.tree_util.tree_map(jnp.asarray, st)
         self._t_host = 0
@@ -330,7 +376,8 @@ class Simulator:
     @property
     def state(self) -> dict:
         """The current state as nested dicts of numpy arrays (a copy):
-        {"t", "pools": {pool: {var}}, "receptors": [{var} per receptor], "delay": {d: buffer}}."""
+        {"t", "pools": {pool: {var}}, "receptors": [{var} per receptor], "delay": {d: buffer},
+        "plastic": {projection: {"w": weights per synapse, "rules": [{"pre", "post", "syn"} traces per rule]}}}."""
         st = self._state_tree()
         pools, recs = {}, [None] * len(self.receptors)
         for f, fs in zip(self.families, st["fam"]):
@@ -343,7 +390,8 @@ class Simulator:
                     n = self.receptors[r]["n"]
                     recs[r] = {k: v[o:o + n] for k, v in rst.items()}
                     o += n
-        return {"t": int(st["t"]), "pools": pools, "receptors": recs, "delay": st["delay"]}
+        plastic = {nm: {"w": ps["w"], "rules": ps["rules"]} for nm, ps in zip(self.plastic, st["plastic"])}
+        return {"t": int(st["t"]), "pools": pools, "receptors": recs, "delay": st["delay"], "plastic": plastic}
 
     def set_state(self, pool: str, var: str, value) -> None:
         """Overwrite one state variable of a pool (e.g. the initial membrane potentials)."""
@@ -393,7 +441,12 @@ class Simulator:
             if name in pr.synapse.PARAMS:
                 return "receptor", self._receptor_of_proj[target], pr.synapse.PARAMS[name], \
                     f"{type(pr.synapse).__name__} synapse of projection {target!r}"
-            opts = ["weight"] + list(pr.synapse.PARAMS)
+            rule_names = _rule_param_names(pr.plasticity)
+            if name in rule_names:
+                i, pname = rule_names[name]
+                rule = pr.plasticity[i]
+                return "rule", (target, i, pname), rule.PARAMS[pname], f"{type(rule).__name__} rule of projection {target!r}"
+            opts = ["weight"] + list(pr.synapse.PARAMS) + list(rule_names)
             raise ParameterError(f"projection {target!r}", name, "unknown parameter",
                                  f"{did_you_mean(name, opts)}parameters: {', '.join(opts)}")
         opts = list(self.net.pools) + list(self.net.projections)
@@ -409,6 +462,11 @@ class Simulator:
             return np.array(self._g_inh[key])
         if kind == "receptor":
             return self._rec_params[key][name].copy()
+        if kind == "rule":
+            proj, i, pname = key
+            return self._rule_params[proj][i][pname].copy()
+        if self.proj_info[key]["plastic"]:
+            return np.asarray(self._state["plastic"][self.plastic.index(key)]["w"], np.float64)
         return np.array(self._proj_params[key]["weight"], copy=True)
 
     def set_param(self, target: str, name: str, value) -> None:
@@ -434,6 +492,12 @@ class Simulator:
                 merged.setdefault((kind, key), (self.receptors[key]["synapse"], dict(self._rec_params[key]), where))
             elif kind == "g_inh":
                 arr = _scalar(value, where, name, low=0.0)
+            elif kind == "rule":
+                proj, i, pname = key
+                arr = resolve_value(value, decl, None, None, where, pname)
+                rule = self.net.projections[proj].plasticity[i]
+                merged.setdefault((kind, (proj, i)), (rule, dict(self._rule_params[proj][i]), where))
+                merged[(kind, (proj, i))][1][pname] = arr
             else:
                 arr = self._check_weight(key, value, where)
             if (kind, key) in merged:
@@ -441,14 +505,20 @@ class Simulator:
             staged.append((kind, key, name, arr))
         for component, values, where in merged.values():      # cross-field checks on the new values together
             component.validate(values, where)
-        groups = set()
+        groups, plastic_w = set(), {}
         for kind, key, name, arr in staged:
-            if kind == "pool":
+            if kind == "rule":
+                proj, i, pname = key
+                self._rule_params[proj][i][pname] = arr
+            elif kind == "proj" and self.proj_info[key]["plastic"]:
+                self._proj_params[key]["weight"] = arr
+                plastic_w[self.plastic.index(key)] = arr
+            elif kind == "pool":
                 self._pool_params[key][name] = arr
             elif kind == "g_inh":
                 self._g_inh[key] = arr
                 groups |= {self.proj_info[nm]["group"] for nm, pr in self.net.projections.items()
-                           if pr.pre == key and self.proj_info[nm]["per_syn"]}
+                           if pr.pre == key and self.proj_info[nm]["per_syn"] and not self.proj_info[nm]["plastic"]}
             elif kind == "receptor":
                 self._rec_params[key][name] = arr
             else:
@@ -457,6 +527,12 @@ class Simulator:
                     groups.add(self.proj_info[key]["group"])
         self._push_params()
         self._refresh_syn_w(groups)
+        if plastic_w:           # plastic weights are state: set now (and what reset() returns to)
+            st = dict(self._state)
+            st["plastic"] = list(st["plastic"])
+            for i, arr in plastic_w.items():
+                st["plastic"][i] = {**st["plastic"][i], "w": jnp.asarray(arr, self.fdtype)}
+            self._state = st
 
     def _change_rng(self):
         """Generator for initializers given to set_param: seeded by the network seed and the
@@ -489,13 +565,16 @@ class Simulator:
         if self.net.pools[self.net.projections[key].pre].excitatory is not None and np.any(arr < 0):
             raise ParameterError(where, "weight", "negative weight from a Dale pool",
                                  "weights are magnitudes >= 0; the sign comes from the neuron type")
+        for rule in self.net.projections[key].plasticity:
+            rule.initial_weights(arr, where)
         return arr
 
     def parameters(self) -> dict:
         """Declarations of the changeable parameters: {target: {name: Param or None}}."""
         out = {p.name: {**p.model.PARAMS, "g_inh": None} for p in self.pools}
         for nm, pr in self.net.projections.items():
-            out[nm] = {"weight": None, **pr.synapse.PARAMS}
+            rules = {k: pr.plasticity[i].PARAMS[p] for k, (i, p) in _rule_param_names(pr.plasticity, True).items()}
+            out[nm] = {"weight": None, **pr.synapse.PARAMS, **rules}
         return out
 
     def synapses(self, projection: str):
@@ -503,7 +582,7 @@ class Simulator:
         if projection not in self.proj_info:
             raise NetworkError(f"unknown projection {projection!r}; {did_you_mean(str(projection), self.proj_info)}")
         inf, pr = self.proj_info[projection], self.net.projections[projection]
-        w = np.broadcast_to(self._proj_params[projection]["weight"], (inf["n_syn"],)).astype(np.float64)
+        w = np.broadcast_to(self.get_param(projection, "weight"), (inf["n_syn"],)).astype(np.float64)
         mask = self.net.pools[pr.pre].excitatory
         if mask is not None:
             w = np.where(mask[inf["pre"]], w, -self._g_inh[pr.pre] * w)
@@ -532,7 +611,7 @@ class Simulator:
         done = 0
         while done < steps:
             k = min(chunk, steps - done)
-            inp = {nm: (a[done:done + k] if a.ndim == 2 else a) for nm, a in inputs.items()}
+            inp = {nm: (a[done:done + k] if a.ndim == 2 or nm in self.modulators else a) for nm, a in inputs.items()}
             c, ys = self._run_chunk(k, inp, specs, check_finite, None)
             for p in self.pools:
                 counts[p.name] += np.asarray(c[p.name])
@@ -575,10 +654,25 @@ class Simulator:
 
     def _check_inputs(self, inputs, steps):
         out = {}
+        for nm in self.modulators:        # every channel, every chunk (zeros where not given): one layout
+            a = inputs.get(nm, 0.0)
+            try:
+                arr = np.asarray(a, dtype=self.fdtype) if not isinstance(a, (str, bytes, bool)) else np.array(np.nan)
+            except (TypeError, ValueError):
+                arr = np.array(np.nan)
+            if arr.ndim == 0:
+                arr = np.full(steps, arr, self.fdtype)
+            if arr.shape != (steps,) or not np.all(np.isfinite(arr)):
+                raise ParameterError(f"modulator {nm!r}", "value", f"got {_brief(a)}",
+                                     f"give a finite number, or an array of shape ({steps},) with one value per step")
+            out[nm] = arr
         for nm, a in inputs.items():
+            if nm in self.modulators:
+                continue
             if nm not in self.net.pools:
-                raise NetworkError(f"input for unknown pool {nm!r}; {did_you_mean(str(nm), self.net.pools)}"
-                                   f"pools: {', '.join(self.net.pools)}")
+                known = list(self.net.pools) + list(self.modulators)
+                raise NetworkError(f"input for unknown pool {nm!r}; {did_you_mean(str(nm), known)}"
+                                   f"pools{' and modulators' if self.modulators else ''}: {', '.join(known)}")
             n = self.net.pools[nm].n
             arr = np.asarray(a, dtype=self.fdtype)
             if arr.ndim == 0:
@@ -630,6 +724,13 @@ class Simulator:
                         if nz.size:
                             bad.append((f"{rc['post']} synapse of {rc['projections'][0]!r}", v, int(nz[0])))
                     o += rc["n"]
+        for nm, ps in zip(self.plastic, st["plastic"]):
+            for v, a in [("weight", ps["w"])] + [(f"{type(r).__name__}.{k}", a) for r, rs in
+                                                 zip(self.net.projections[nm].plasticity, ps["rules"])
+                                                 for part in rs.values() for k, a in part.items()]:
+                nz = np.flatnonzero(~np.isfinite(a))
+                if nz.size:
+                    bad.append((f"projection {nm!r}", v, int(nz[0])))
         for d, buf in st["delay"].items():
             bad_slots = np.flatnonzero(~np.isfinite(buf).all(axis=0))
             if bad_slots.size:
@@ -648,11 +749,42 @@ class Simulator:
         delays, batch, fdtype = self.delays, self.net.spike_batch, self.fdtype
         native = self.native
         pools = self.net.pools
-        per_step = {nm for nm, nd in layout if nd == 2}
+        per_step = {nm for nm, nd in layout if nd == 2} | set(self.modulators)
         qpack = self._q_packer
         fam_of, pindex = self._family_of, self._pool_index
         counted = [p.name for p in self.pools] if readout is None else list(readout)
         rec_models = [[self.receptors[rs[0]]["synapse"] for rs in f["rec"]] for f in fams]
+        plastic = [(self.net.projections[nm], self.proj_info[nm]) for nm in self.plastic]
+        offsets, modulators = self.offsets, self.modulators
+
+        def plastic_step(pst, pq, pstruct, sp, row_w, mods):
+            """Deliver the spikes of the plastic projections and update their weights.
+            -> (new plastic state, {delay: (n_slots,) arriving weight})."""
+            out, arrive = [], {}
+            for (pr, inf), ps, qs, ix in zip(plastic, pst, pq, pstruct):
+                n_pre, n_post = pools[pr.pre].n, pools[pr.post].n
+                pre_spk = lax.dynamic_slice_in_dim(sp, offsets[pr.pre], n_pre)
+                post_spk = lax.dynamic_slice_in_dim(sp, offsets[pr.post], n_post)
+                rs, eff = list(ps["rules"]), None
+                for i, (rule, q) in enumerate(zip(pr.plasticity, qs)):
+                    rs[i], e = rule.efficacy(rs[i], q, pre_spk, dt)
+                    if e is not None:
+                        eff = e if eff is None else eff * e
+                w = ps["w"]
+                # what each synapse delivers now: w * sign (Dale) * efficacy, where the pre neuron spiked
+                src = jnp.where(pre_spk, 1.0 if eff is None else eff, 0.0).astype(fdtype)
+                x = jax.ops.segment_sum(w * row_w[ix["row"]] * src[ix["pre"]], ix["slot"], num_segments=n_slots)
+                d = inf["delay"]
+                arrive[d] = x if d not in arrive else arrive[d] + x
+                ctx = _plasticity.Context(pre_spk.astype(fdtype), post_spk.astype(fdtype), ix["pre"], ix["post"],
+                                          jnp.zeros((), fdtype), dt)
+                for i, (rule, q) in enumerate(zip(pr.plasticity, qs)):
+                    if rule.modulator:
+                        ctx = ctx._replace(modulator=mods[rule.modulator])
+                    rs[i], w = rule.update(rs[i], q, w, ctx)
+                out.append({"w": w.astype(fdtype), "rules": [jax.tree_util.tree_map(lambda a: a.astype(fdtype), r)
+                                                             for r in rs]})
+            return out, arrive
 
         def fam_input(f, src):
             """External input of a family: members' inputs concatenated, zeros where none."""
@@ -681,7 +813,7 @@ class Simulator:
                 t = st["t"]
                 new_fam, spikes = [], []
                 for fi, f in enumerate(fams):
-                    fs, qf, syns = st["fam"][fi], q[fi], rec_models[fi]
+                    fs, qf, syns = st["fam"][fi], q["fam"][fi], rec_models[fi]
                     model = f["model"]
                     v = fs["pool"].get(model.VOLTAGE) if model.VOLTAGE else None
                     cur, jump, exp_terms = None, None, []
@@ -707,6 +839,12 @@ class Simulator:
                 sp = jnp.concatenate(spikes + ([jnp.zeros((n_pad - n_total,), bool)] if n_pad > n_total else []))
                 accs = _sparse.propagate(sp, groups, struct["targets"], row_w, class_w, syn_w, n_slots, batch, fdtype,
                                          native=native)
+                new_plastic = st["plastic"]
+                if plastic:
+                    new_plastic, p_acc = plastic_step(st["plastic"], q["plastic"], struct["plastic"], sp, row_w,
+                                                      {m: xs[m] for m in modulators})
+                    accs = {d: accs[d] + p_acc[d] if d in accs and d in p_acc else accs.get(d, p_acc.get(d))
+                            for d in set(accs) | set(p_acc)}
                 arrive = accs.get(0, jnp.zeros((n_slots,), fdtype))
                 bufs = dict(st["delay"])
                 for d in delays:
@@ -715,7 +853,7 @@ class Simulator:
                         arrive = arrive + bufs[str(d)][slot]
                         bufs[str(d)] = bufs[str(d)].at[slot].set(accs.get(d, jnp.zeros((n_slots,), fdtype)))
                 for fi, f in enumerate(fams):
-                    syns, qf = rec_models[fi], q[fi]
+                    syns, qf = rec_models[fi], q["fam"][fi]
                     new_fam[fi]["rec"] = [
                         syn.receive(rs, qr, lax.dynamic_slice_in_dim(arrive, o, f["n"]))
                         for syn, rs, qr, o in zip(syns, new_fam[fi]["rec"], qf["rec"], f["rec_offset"])]
@@ -729,7 +867,7 @@ class Simulator:
                     val = spikes[fi] if s.var == "spikes" else new_fam[fi]["pool"][s.var]
                     val = pool_slice(val, s.pool)
                     ys.append(val if s.neurons is None else val[jnp.asarray(s.neurons)])
-                return ({"t": t + 1, "fam": new_fam, "delay": bufs}, cnt), tuple(ys)
+                return ({"t": t + 1, "fam": new_fam, "delay": bufs, "plastic": new_plastic}, cnt), tuple(ys)
 
             cnt0 = {nm: jnp.zeros((pools[nm].n,), jnp.int32) for nm in counted}
             if K == 1:
@@ -781,6 +919,8 @@ class Simulator:
         self._pool_params = {p: {k: np.asarray(v, np.float64) for k, v in d.items()} for p, d in tree["pools"].items()}
         self._g_inh = {p: np.float64(v) for p, v in tree["g_inh"].items()}
         self._rec_params = [{k: np.asarray(v, np.float64) for k, v in d.items()} for d in tree["receptors"]]
+        self._rule_params = {nm: [{k: np.asarray(v, np.float64) for k, v in d.items()} for d in rs]
+                             for nm, rs in tree["rules"].items()}
         for nm, v in tree["w"].items():
             self._proj_params[nm]["weight"] = np.float64(v)
         for nm, v in weights.items():
@@ -811,6 +951,29 @@ def _compiler_options():
     if jax.default_backend() == "cpu":
         return {"xla_cpu_experimental_ynn_fusion_type": ""}
     return None
+
+
+def _rule_param_names(rules, canonical=False) -> dict:
+    """{address: (rule index, parameter)}: a parameter's own name when only one rule of
+    the projection has it, else "<rule name>.<parameter>" (always accepted; with
+    ``canonical`` only one address per parameter is listed)."""
+    seen = {}
+    for i, r in enumerate(rules):
+        for p in r.PARAMS:
+            seen.setdefault(p, []).append(i)
+    out = {}
+    for i, r in enumerate(rules):
+        for p in r.PARAMS:
+            if len(seen[p]) == 1:
+                out[p] = (i, p)
+            if len(seen[p]) > 1 or not canonical:
+                out[f"{r.name}.{p}"] = (i, p)
+    return out
+
+
+def _brief(a) -> str:
+    r = repr(a)
+    return r if len(r) <= 60 else r[:57] + "..."
 
 
 def _count(x, where, field):
