@@ -135,11 +135,13 @@ def _propagate_native(spikes, targets, row_w, class_w, syn_w, groups, n_slots):
     spk = spikes.astype(bool)
     arrivals = []
     for g in groups:
-        arrivals.append(call(spk, targets[g.gid].reshape(-1), row_w,
-                             syn_w[g.gid].reshape(-1) if g.per_synapse else dummy,
-                             dummy if g.per_synapse else class_w[g.gid].reshape(-1),
-                             n_slots=np.int64(n_slots), n_classes=np.int64(g.n_classes),
-                             width=np.int64(g.width), packed=bool(g.packed), per_synapse=bool(g.per_synapse)))
+        if g.per_synapse:
+            tg, sw, cw, n_classes = targets[g.gid], syn_w[g.gid], dummy, g.n_classes
+        else:                   # class group in the kernel's per-synapse form (simulator._native_layout)
+            tg, sw, cw, n_classes = targets[g.gid + ":n"], class_w[g.gid + ":n"], dummy, 1
+        arrivals.append(call(spk, tg.reshape(-1), row_w, sw.reshape(-1), cw,
+                             n_slots=np.int64(n_slots), n_classes=np.int64(n_classes),
+                             width=np.int64(g.width), packed=bool(g.packed), per_synapse=True))
     return _sum_by_delay(groups, arrivals)
 
 

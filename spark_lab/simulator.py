@@ -72,7 +72,6 @@ class Simulator:
         self._n_draws = 0             # initializer draws by set_param (seeds the next one)
         self._build()
         self.reset()
-        self.native = self._use_native()
 
     def _use_native(self) -> bool:
         """The C++ propagation kernel on the CPU (float32 only); pure JAX elsewhere."""
@@ -238,8 +237,15 @@ class Simulator:
                 o = self.offsets[p.name]
                 inh_pool[o:o + p.n][~p.excitatory] = i
         self._cls_index, self._inh_pool = cls_index, inh_pool
+        self.native = self._use_native()
+        targets = {g.gid: jnp.asarray(g.targets) for g in self.groups}
+        self._native_idx = {}
+        if self.native:       # class groups as per-synapse rows for the C++ kernel (see _native_layout)
+            for g in self.groups:
+                if not g.per_synapse:
+                    targets[g.gid + ":n"], self._native_idx[g.gid] = _native_layout(g, self.n_slots)
         self._struct = {
-            "targets": {g.gid: jnp.asarray(g.targets) for g in self.groups},
+            "targets": targets,
             "fam": [f["struct"] for f in self.families],
             "seed": jnp.asarray(seed, jnp.uint32),
             "plastic": [self._plastic_struct(nm) for nm in self.plastic],
@@ -333,6 +339,9 @@ class Simulator:
             if not g.per_synapse:
                 wv = np.array([float(self._proj_params[nm]["weight"]) for nm in g.projections] + [0.0])
                 derived["class_w"][g.gid] = jnp.asarray(wv[self._cls_index[g.gid]], self.fdtype)
+                if g.gid in self._native_idx:
+                    derived["class_w"][g.gid + ":n"] = _native_weights(self._native_idx[g.gid], derived["row_w"],
+                                                                       derived["class_w"][g.gid].reshape(-1))
         self._derived = derived
 
     # ================================================================== state
@@ -951,6 +960,30 @@ def _compiler_options():
     if jax.default_backend() == "cpu":
         return {"xla_cpu_experimental_ynn_fusion_type": ""}
     return None
+
+
+def _native_layout(g, n_slots):
+    """The C++ kernel's form of a class group: rows of plain slots (no class blocks) with
+    one weight per synapse, made from the class weights and the row factors whenever
+    parameters change (``_native_weights``). This skips the per-step zeroing and
+    combining of the C x n_slots class accumulator, which cost more than reading one
+    weight per delivered synapse. -> (targets for the kernel, (rows, Dp) index into the
+    flat class-weight table, -1 at padding)."""
+    T = g.targets.view(np.uint16).astype(np.int64) if g.packed else g.targets.astype(np.int64)
+    T = T.reshape(-1, g.width)
+    space = g.n_classes * n_slots
+    valid = T < space
+    slot = np.where(valid, T % n_slots, n_slots + np.arange(g.width)[None, :])
+    packed = n_slots + g.width <= 65535
+    tg = np.ascontiguousarray(slot.astype(np.uint16)).view(np.int32) if packed else slot.astype(np.int32)
+    assert packed == g.packed, "the kernel reads both layouts with the group's packing"
+    return jnp.asarray(tg), jnp.asarray(np.where(valid, T, -1).astype(np.int32))
+
+
+@jax.jit
+def _native_weights(idx, row_w, class_w_flat):
+    w = row_w[:, None] * class_w_flat.at[jnp.maximum(idx, 0)].get(mode="promise_in_bounds")
+    return jnp.where(idx >= 0, w, 0.0).astype(class_w_flat.dtype)
 
 
 def _rule_param_names(rules, canonical=False) -> dict:
