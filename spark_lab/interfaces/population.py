@@ -128,6 +128,7 @@ class PopulationDecoder(Decoder):
                 phi = 2 * np.pi * (c - lo) / (hi - lo)
                 ang = np.angle((r * np.exp(1j * phi)).sum(1))
                 val = lo + (ang % (2 * np.pi)) * (hi - lo) / (2 * np.pi)
+                val = np.where(val >= hi, val - (hi - lo), val)     # rounding at the wrap
             else:
                 sigma = float(v["width"]) * (c[1] - c[0])
                 peak = c[np.argmax(r, axis=1)]                  # (dims,)
