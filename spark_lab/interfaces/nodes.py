@@ -131,13 +131,18 @@ class IOState:
             raise ParameterError("run", "inputs", f"got {type(inputs).__name__}",
                                  "give a dict {input or pool name: values}")
         nodes = self.net.inputs
+        if not nodes:
+            return inputs, self.enc            # no input nodes: raw input only, checked by the simulator
         for k in inputs:
             if k not in nodes and k not in self.net.pools:
                 known = list(nodes) + [p for p in self.net.pools if p not in nodes]
                 raise NetworkError(f"input for unknown input node or pool {k!r}; {did_you_mean(str(k), known)}"
                                    f"inputs: {', '.join(nodes) or '(none)'}; pools: {', '.join(self.net.pools)}")
-        raw = check({k: v for k, v in inputs.items() if k not in nodes}, steps) if any(
-            k not in nodes for k in inputs) else {}
+        if not any(k in nodes for k in inputs):
+            return inputs, self.enc            # raw input only: untouched (the closed-loop fast path)
+        raw = {k: v for k, v in inputs.items() if k not in nodes}
+        targets = {nodes[k].pool for k in inputs if k in nodes}
+        raw.update(check({k: v for k, v in raw.items() if k in targets}, steps))   # shapes known before adding
         states = dict(self.enc)
         for nm, v in inputs.items():
             if nm not in nodes:
