@@ -72,6 +72,14 @@ def test_population_code_round_trip_recovers_value(circular):
     assert dec(enc(lo + 1e-12))[0] < hi                                   # the value stays in [low, high)
 
 
+def test_population_decoder_ignores_activity_far_from_the_peak():
+    enc = sl.PopulationEncoder(n=21, low=0.0, high=1.0, max_rate=100.0)
+    counts = np.round(enc(0.6)).astype(int)
+    counts[0] += 30                                                        # a burst far away (at 0.0)
+    assert abs(enc.decoder()(counts)[0] - 0.6) < 0.01
+    assert enc.decoder()(counts, steps=1)[0] == enc.decoder()(counts)[0]
+
+
 def test_latency_encoder_exact_steps_and_monotone():
     enc = sl.LatencyEncoder(dims=5, low=0.0, high=2.0, window=5.0)
     W = enc.window_steps(DT)
@@ -159,6 +167,9 @@ def test_options_are_validated_and_part_of_identity():
     a, b = sl.PopulationEncoder(circular=True), sl.PopulationEncoder()
     assert a != b and a == sl.PopulationEncoder(circular=True) and "circular=True" in repr(a)
     assert a.replace(n=8).options["circular"] is True
+    assert a.replace(width=2.0).decoder() == sl.PopulationDecoder(width=2.0, circular=True)
+    assert sl.Subset("x", k=2) == sl.Subset("x", k=2) != sl.Subset("y", k=2)
+    assert repr(sl.Subset(sl.Concat("a", "b"), k=3)) == "Subset(Concat('a', 'b'), k=3)"
     assert sl.PoissonEncoder.kind == "encoder" and sl.RateDecoder.kind == "decoder" and sl.Subset.kind == "routing"
 
 

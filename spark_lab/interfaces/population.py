@@ -81,9 +81,9 @@ class PopulationEncoder(Encoder):
         return centres(int(v["n"]), float(v["low"]), float(v["high"]), self.options["circular"])
 
     def decoder(self) -> "PopulationDecoder":
-        """The matching :class:`PopulationDecoder` (same dims, n, range, circular)."""
+        """The matching :class:`PopulationDecoder` (same dims, n, range, width, circular)."""
         v = self.values
-        return PopulationDecoder(dims=self.dims, n=v["n"], low=v["low"], high=v["high"],
+        return PopulationDecoder(dims=self.dims, n=v["n"], low=v["low"], high=v["high"], width=v["width"],
                                  circular=self.options["circular"])
 
     def _encode(self, state, x, steps, dt, n, where):
