@@ -25,6 +25,7 @@ resets encoder and decoder states; checkpoints do not store them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 import numpy as np
 
 from .._params import did_you_mean

@@ -80,7 +80,7 @@ class PopulationEncoder(Encoder):
         v = self.values
         return centres(int(v["n"]), float(v["low"]), float(v["high"]), self.options["circular"])
 
-    def decoder(self) -> "PopulationDecoder":
+    def decoder(self) -> PopulationDecoder:
         """The matching :class:`PopulationDecoder` (same dims, n, range, width, circular)."""
         v = self.values
         return PopulationDecoder(dims=self.dims, n=v["n"], low=v["low"], high=v["high"], width=v["width"],
