@@ -413,3 +413,22 @@ def test_bad_node_definitions():
     net.add_input("obs", sl.PoissonEncoder())
     with pytest.raises(NetworkError, match="did you mean 'obs'"):
         net.build().run(10, inputs={"ob": 1.0})
+
+
+def test_input_nodes_coexist_with_raw_input_and_modulator_channels():
+    from spark_lab.plasticity import ThreeFactor
+
+    net = sl.Network(dt=DT, seed=6)
+    net.add_input("obs", sl.PoissonEncoder(gain=300.0), n=20)
+    net.add_pool("out", sl.LIF(tau_m=10.0), n=10)
+    net.add_input("drive", sl.CurrentEncoder(gain=5.0), target="out")
+    net.connect("obs", "out", connectivity=sl.AllToAll(), weight=1.0, name="ff",
+                plasticity=ThreeFactor(eta=50.0, w_min=0.0, w_max=5.0))
+    sim = net.build()
+    w0 = sim.synapses("ff")[2]
+    sim.run(1000, inputs={"obs": 1.0, "drive": 2.0, "out": 8.0, "reward": 0.0})
+    assert np.array_equal(sim.synapses("ff")[2], w0)                      # no modulator, no change
+    sim.run(1000, inputs={"obs": 1.0, "drive": 2.0, "out": 8.0, "reward": 1.0})
+    assert not np.array_equal(sim.synapses("ff")[2], w0)                  # the channel got through
+    with pytest.raises(NetworkError, match="did you mean 'out'"):
+        sim.run(10, inputs={"obs": 1.0, "ot": 1.0})

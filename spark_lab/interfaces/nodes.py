@@ -134,16 +134,14 @@ class IOState:
         nodes = self.net.inputs
         if not nodes:
             return inputs, self.enc            # no input nodes: raw input only, checked by the simulator
-        for k in inputs:
-            if k not in nodes and k not in self.net.pools:
-                known = list(nodes) + [p for p in self.net.pools if p not in nodes]
-                raise NetworkError(f"input for unknown input node or pool {k!r}; {did_you_mean(str(k), known)}"
-                                   f"inputs: {', '.join(nodes) or '(none)'}; pools: {', '.join(self.net.pools)}")
+        # other keys (pools, modulator channels, unknown names) are left to the simulator's check
         if not any(k in nodes for k in inputs):
             return inputs, self.enc            # raw input only: untouched (the closed-loop fast path)
         raw = {k: v for k, v in inputs.items() if k not in nodes}
         targets = {nodes[k].pool for k in inputs if k in nodes}
-        raw.update(check({k: v for k, v in raw.items() if k in targets}, steps))   # shapes known before adding
+        if any(k in targets for k in raw):     # raw input to a pool a current encoder also feeds: check it first
+            pre = check({k: v for k, v in raw.items() if k in targets}, steps)
+            raw.update({k: pre[k] for k in targets if k in pre})
         states = dict(self.enc)
         for nm, v in inputs.items():
             if nm not in nodes:
