@@ -432,3 +432,17 @@ def test_input_nodes_coexist_with_raw_input_and_modulator_channels():
     assert not np.array_equal(sim.synapses("ff")[2], w0)                  # the channel got through
     with pytest.raises(NetworkError, match="did you mean 'out'"):
         sim.run(10, inputs={"obs": 1.0, "ot": 1.0})
+
+
+def test_nodes_whose_pool_was_removed_are_reported_at_build():
+    net = sl.Network(dt=DT)
+    net.add_input("obs", sl.PoissonEncoder())
+    net.add_pool("out", sl.LIF(), n=4)
+    net.add_output("c", sl.CountDecoder(), source="out")
+    net.remove_pool("out")
+    with pytest.raises(NetworkError, match="output 'c'.*'out' is no longer"):
+        net.build()
+    del net.outputs["c"]
+    net.remove_pool("obs")
+    with pytest.raises(NetworkError, match="input 'obs'.*no longer"):
+        net.build()

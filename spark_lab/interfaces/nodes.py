@@ -117,6 +117,15 @@ class IOState:
 
     def __init__(self, net, dt: float):
         self.net, self.dt = net, dt
+        for nm, nd in net.inputs.items():           # pools can be removed or renamed after add_input
+            if nd.pool not in net.pools:
+                raise NetworkError(f"{nd.where()}: its pool {nd.pool!r} is no longer in the network; "
+                                   f"delete the node (del net.inputs[{nm!r}]) or add it again")
+        for nm, nd in net.outputs.items():
+            gone = [p for p in nd.source.pools() if p not in net.pools]
+            if gone:
+                raise NetworkError(f"{nd.where()}: its source pool {gone[0]!r} is no longer in the network; "
+                                   f"delete the node (del net.outputs[{nm!r}]) or add it again")
         self.enc = {nm: nd.encoder.init(nd.n) for nm, nd in net.inputs.items()}
         self.dec = {nm: nd.decoder.init(nd.n, nd.where()) for nm, nd in net.outputs.items()}
         sizes = {nm: p.n for nm, p in net.pools.items()}
