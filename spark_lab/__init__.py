@@ -3,12 +3,14 @@
 The kernel (this package) is pure JAX and imports no UI library; the notebook
 layer lives in ``spark_lab.notebook``.
 """
-from . import connectivity, initializers, neurons, plasticity, synapses
+from . import connectivity, initializers, interfaces, neurons, plasticity, synapses
 from .connectivity import AllToAll, FixedInDegree, FixedProbability, FromList, FromMatrix, OneToOne
 from .errors import DivergenceError, NetworkError, ParameterError, SparkLabError
 from .initializers import Constant, LogNormal, Normal, Uniform
+from .interfaces import (Concat, CountDecoder, CurrentEncoder, DeltaEncoder, LatencyEncoder, PoissonEncoder,
+                         PopulationDecoder, PopulationEncoder, RateDecoder, Subset, WinnerTakeAll)
 from .network import Network, RecordSpec
-from .neurons import ALIF, EIF, LIF, AdEx, Izhikevich, PoissonSource, SpikeGenerator
+from .neurons import ALIF, EIF, LIF, AdEx, Izhikevich, PoissonSource, SpikeGenerator, SpikeInput
 from .plasticity import STDP, Oja, SynapticScaling, ThreeFactor, TripletSTDP, TsodyksMarkram
 from .simulator import RunResult, Simulator
 from .synapses import BiExponential, Conductance, Delta, Exponential
@@ -17,11 +19,13 @@ from ._params import Param
 __version__ = "0.1.0"
 
 __all__ = [
-    "connectivity", "initializers", "neurons", "plasticity", "synapses",
+    "connectivity", "initializers", "interfaces", "neurons", "plasticity", "synapses",
     "Network", "Simulator", "RunResult", "RecordSpec", "Param",
-    "LIF", "ALIF", "AdEx", "Izhikevich", "EIF", "PoissonSource", "SpikeGenerator", "Exponential", "Delta", "BiExponential", "Conductance",
+    "LIF", "ALIF", "AdEx", "Izhikevich", "EIF", "PoissonSource", "SpikeGenerator", "SpikeInput", "Exponential", "Delta", "BiExponential", "Conductance",
     "AllToAll", "OneToOne", "FixedProbability", "FixedInDegree", "FromList", "FromMatrix",
     "Constant", "Uniform", "Normal", "LogNormal",
     "STDP", "TripletSTDP", "ThreeFactor", "Oja", "SynapticScaling", "TsodyksMarkram",
+    "PoissonEncoder", "CurrentEncoder", "PopulationEncoder", "LatencyEncoder", "DeltaEncoder",
+    "CountDecoder", "RateDecoder", "WinnerTakeAll", "PopulationDecoder", "Concat", "Subset",
     "SparkLabError", "ParameterError", "NetworkError", "DivergenceError",
 ]

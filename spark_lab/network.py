@@ -110,6 +110,8 @@ class Network:
         self.pools: dict[str, Pool] = {}
         self.projections: dict[str, Projection] = {}
         self.records: list[RecordSpec] = []
+        self.inputs: dict = {}       # name -> interfaces.InputNode (add_input)
+        self.outputs: dict = {}      # name -> interfaces.OutputNode (add_output)
         #: editor layout: {pool or node name: (x, y)} in canvas pixels; kept in the model file
         self.layout: dict[str, tuple[float, float]] = {}
         self._observers: list = []
@@ -370,6 +372,28 @@ class Network:
             raise ParameterError(f"layout of {name!r}", "position", f"got ({x!r}, {y!r})", "give two finite numbers")
         self.layout[name] = (float(x), float(y))
         self._emit("layout", name=name)
+
+    # ------------------------------------------------------------------ interfaces
+    def add_input(self, name: str, encoder, n: int | None = None, target=None):
+        """Feed the network through ``encoder`` (see ``spark_lab/interfaces/nodes.py``).
+
+        Rate encoders (PoissonEncoder, PopulationEncoder) get a new PoissonSource pool
+        named ``name``; spike encoders (LatencyEncoder, DeltaEncoder) a new SpikeInput pool;
+        ``n`` is its size (None: what the encoder needs; PoissonEncoder also takes a
+        multiple of ``dims``). A CurrentEncoder makes no pool: it injects into the existing
+        pool ``target``. Then ``run(..., inputs={name: values})`` takes the encoder's own
+        values (e.g. an angle). Returns the InputNode (stored in ``self.inputs``).
+        """
+        from .interfaces.nodes import add_input
+        return add_input(self, name, encoder, n, target)
+
+    def add_output(self, name: str, decoder, source):
+        """Read ``source`` (a pool, a list of pools or a routing such as ``Subset``) with
+        ``decoder``; its value appears in ``RunResult.outputs[name]`` and, on request, in
+        ``run_chunk(..., outputs=(name,))``. Returns the OutputNode (in ``self.outputs``).
+        """
+        from .interfaces.nodes import add_output
+        return add_output(self, name, decoder, source)
 
     def build(self):
         """Draw connectivity and initial values and return a Simulator."""

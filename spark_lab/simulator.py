@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import jax
 import jax.numpy as jnp
@@ -26,6 +26,7 @@ from ._packing import Packer
 from ._params import did_you_mean, resolve_value
 from .errors import DivergenceError, NetworkError, ParameterError
 from .initializers import Constant, Initializer
+from .interfaces.nodes import IOState
 from .network import Network, RecordSpec
 from .neurons._base import SynInput
 
@@ -38,6 +39,8 @@ class RunResult:
     records: {"pool.var": array}; spikes as bool (samples, n), variables as (samples, n_sel).
     times:   {"pool.var": (samples,) step indices of the samples}.
     t_start, steps, dt: first step index, number of steps, step in ms.
+    outputs: {output name: decoded value} for the network's output nodes (add_output),
+             each decoder stepped once with the counts of the whole run.
     """
     counts: dict
     records: dict
@@ -45,6 +48,7 @@ class RunResult:
     t_start: int
     steps: int
     dt: float
+    outputs: dict = field(default_factory=dict)
 
     def spike_trains(self, pool: str):
         """(times in ms, neuron indices) of the recorded spikes of ``pool``."""
@@ -378,6 +382,7 @@ class Simulator:
         self._spack = Packer(st)          # flat form, for checkpoints
         self._state = jax.tree_util.tree_map(jnp.asarray, st)
         self._t_host = 0
+        self._io = IOState(self.net, self.dt)      # encoder and decoder states (interfaces)
 
     def _state_tree(self):
         return jax.tree_util.tree_map(lambda x: np.array(x, copy=True), self._state)
@@ -604,14 +609,16 @@ class Simulator:
 
         inputs: {pool: array} external input in the pool model's input unit (a rate in Hz
             for PoissonSource); a number or shape (n,) holds for every step, shape (steps, n)
-            gives one row per step.
+            gives one row per step. For an input node (``add_input``), {name: values} in the
+            encoder's own domain (see spark_lab/interfaces/nodes.py).
         record: list of RecordSpec or "pool.var" strings; default: the network's record list.
         chunk:  steps per compiled call (default: all ``steps``, at most 10,000 per call).
         check_finite: on NaN/inf raise DivergenceError and keep the state from before the chunk.
         """
         steps = _count(steps, "run", "steps")
         specs = self._record_specs(record)
-        inputs = self._check_inputs(inputs or {}, steps)
+        inputs, enc_states = self._io.encode(inputs or {}, steps, self._check_inputs)
+        inputs = self._check_inputs(inputs, steps)
         chunk = min(steps, 10_000) if chunk is None else _count(chunk, "run", "chunk")
         t0 = self.t
         counts = {p.name: np.zeros(p.n, np.int64) for p in self.pools}
@@ -630,18 +637,27 @@ class Simulator:
                 recs[s.key].append(np.asarray(y)[keep])
                 times[s.key].append(steps_idx[keep])
             done += k
+        self._io.commit(enc_states)
         return RunResult(counts=counts, records={k: np.concatenate(v) for k, v in recs.items()},
-                         times={k: np.concatenate(v) for k, v in times.items()}, t_start=t0, steps=steps, dt=self.dt)
+                         times={k: np.concatenate(v) for k, v in times.items()}, t_start=t0, steps=steps, dt=self.dt,
+                         outputs=self._io.decode(counts, steps))
 
-    def run_chunk(self, steps: int, inputs: dict | None = None, readout=()):
+    def run_chunk(self, steps: int, inputs: dict | None = None, readout=(), outputs=()):
         """Lean closed-loop call: one compiled chunk of ``steps`` steps, nothing recorded.
 
         Returns {pool: spike counts during the chunk} (numpy, fetched in one transfer) for
-        the ``readout`` pools. NaN/inf still raise DivergenceError.
+        the ``readout`` pools, plus {name: decoded value} for the output nodes named in
+        ``outputs`` (every output node is stepped each call either way). NaN/inf still
+        raise DivergenceError.
         """
         steps = _count(steps, "run_chunk", "steps")
-        c, _ = self._run_chunk(steps, self._check_inputs(inputs or {}, steps), (), True, tuple(readout))
-        return c
+        names, readout = self._io.check_names(outputs), tuple(readout)
+        inputs, enc_states = self._io.encode(inputs or {}, steps, self._check_inputs)
+        counted = readout + tuple(p for p in self._io.pools_needed() if p not in readout)
+        c, _ = self._run_chunk(steps, self._check_inputs(inputs, steps), (), True, counted)
+        self._io.commit(enc_states)
+        values = self._io.decode(c, steps)
+        return {**{nm: c[nm] for nm in readout}, **{nm: values[nm] for nm in names}}
 
     def _record_specs(self, record):
         if record is None:

@@ -7,5 +7,6 @@ from .izhikevich import Izhikevich
 from .lif import LIF
 from .poisson import PoissonSource
 from .spike_generator import SpikeGenerator
+from .spike_input import SpikeInput
 
-__all__ = ["NeuronModel", "SynInput", "LIF", "ALIF", "AdEx", "Izhikevich", "EIF", "PoissonSource", "SpikeGenerator"]
+__all__ = ["NeuronModel", "SynInput", "LIF", "ALIF", "AdEx", "Izhikevich", "EIF", "PoissonSource", "SpikeGenerator", "SpikeInput"]
