@@ -5,13 +5,15 @@ layer lives in ``spark_lab.notebook``.
 """
 from . import connectivity, initializers, neurons, synapses
 from .connectivity import AllToAll, FixedInDegree, FixedProbability, FromList, FromMatrix, OneToOne
-from .errors import DivergenceError, NetworkError, ParameterError, SparkLabError
+from .errors import DivergenceError, ModelError, ModelIssue, NetworkError, ParameterError, RegistryError, SparkLabError
 from .initializers import Constant, LogNormal, Normal, Uniform
 from .network import Network, RecordSpec
 from .neurons import ALIF, EIF, LIF, AdEx, Izhikevich, PoissonSource, SpikeGenerator
 from .simulator import RunResult, Simulator
 from .synapses import BiExponential, Conductance, Delta, Exponential
 from ._params import Param
+from . import model, registry
+from .model import dumps, load, loads, save
 
 __version__ = "0.1.0"
 
@@ -21,5 +23,6 @@ __all__ = [
     "LIF", "ALIF", "AdEx", "Izhikevich", "EIF", "PoissonSource", "SpikeGenerator", "Exponential", "Delta", "BiExponential", "Conductance",
     "AllToAll", "OneToOne", "FixedProbability", "FixedInDegree", "FromList", "FromMatrix",
     "Constant", "Uniform", "Normal", "LogNormal",
-    "SparkLabError", "ParameterError", "NetworkError", "DivergenceError",
+    "SparkLabError", "ParameterError", "NetworkError", "DivergenceError", "ModelError", "ModelIssue", "RegistryError",
+    "model", "registry", "load", "save", "loads", "dumps",
 ]

@@ -31,6 +31,7 @@ class SpikeGenerator(NeuronModel):
     STATE = ()
     VOLTAGE = None
     PARAMS = {}
+    DATA = ("times", "indices")
 
     def __init__(self, times, indices=None):
         super().__init__()
@@ -66,6 +67,12 @@ class SpikeGenerator(NeuronModel):
             self.indices = idx.astype(np.int64)
             self.times = tms
             self.n_fixed = None
+
+    def data(self):
+        """As given: ``{"times": one list per neuron}``, or ``{"indices", "times"}`` (flat)."""
+        if self.n_fixed is not None:
+            return {"times": [self.times[self.indices == i] for i in range(self.n_fixed)]}
+        return {"times": self.times, "indices": self.indices}
 
     def structure(self, n, dt):
         where = "SpikeGenerator"
