@@ -418,7 +418,8 @@ class _Builder:
         if not self.obj(x, path, "projection", "a projection"):
             return
         nm = x.get("name")
-        where = f"projection {nm!r}" if isinstance(nm, str) else f"projection {path}"
+        pre_post = f"{x.get('pre')}->{x.get('post')}"
+        where = f"projection {nm if isinstance(nm, str) else pre_post!r}"
         ok = self.keys(x, path, where, F.PROJECTION_KEYS, ("pre", "post"))
         name = None
         if "name" in x:
