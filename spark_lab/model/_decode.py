@@ -65,6 +65,8 @@ class _Builder:
         field = getattr(e, "field", "") or ""
         problem = getattr(e, "problem", None) or str(e)
         hint = getattr(e, "hint", "") or ""
+        if not hasattr(e, "problem") and "; " in problem:      # NetworkError: "what is wrong; what to do"
+            problem, hint = problem.split("; ", 1)
         self.issue(F.pointer(path, field) if field in fields else path, component, field, problem, hint)
 
     # ------------------------------------------------------------------ generic checks
@@ -488,7 +490,8 @@ class _Builder:
         try:
             pr.connectivity.check_sizes(self.net.pools[pre].n, self.net.pools[post].n, pre == post)
         except SparkLabError as e:
-            self.from_error(e, f"{path}/connectivity", where)
+            self.issue(f"{path}/connectivity", where, "", str(e),
+                       f"pool {pre!r} has {self.net.pools[pre].n} neurons, pool {post!r} {self.net.pools[post].n}")
         self.check_initial_weights(pr, path, where)
 
     def check_initial_weights(self, pr, path, where):
