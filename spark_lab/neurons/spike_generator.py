@@ -59,8 +59,9 @@ class SpikeGenerator(NeuronModel):
             if idx.shape != tms.shape:
                 raise ParameterError(where, "indices", f"got {idx.size} indices for {tms.size} times",
                                      "give one neuron index per spike time")
-            if idx.size and (not np.all(np.isfinite(idx)) or np.any(idx != np.round(idx)) or idx.min() < 0):
-                bad = np.flatnonzero(~np.isfinite(idx) | (idx != np.round(idx)) | (idx < 0))[0]
+            if idx.size and (not np.all(np.isfinite(idx)) or np.any(idx != np.round(idx)) or idx.min() < 0
+                             or idx.max() > 2.0 ** 62):
+                bad = np.flatnonzero(~np.isfinite(idx) | (idx != np.round(idx)) | (idx < 0) | (idx > 2.0 ** 62))[0]
                 raise ParameterError(where, "indices", f"got {idx[bad]:g} at position {bad}",
                                      "indices are whole numbers >= 0")
             _check_times(tms, where, "times")
