@@ -332,3 +332,11 @@ def test_load_names_missing_files_and_suggests_examples(tmp_path):
 def test_top_level_exports():
     assert sl.load is model.load and sl.save is model.save and sl.ModelError is ModelError
     assert issubclass(ModelError, sl.SparkLabError)
+
+
+def test_the_documented_example_is_a_valid_model():
+    text = (ROOT / "docs" / "model-format.md").read_text()
+    block = text.split("```json\n", 1)[1].split("```", 1)[0]
+    net = model.loads(block)
+    assert model.dumps(net) == block                 # the page shows canonical text
+    assert net.pools["out"].model.values["v_th"][2] == -49.0
