@@ -122,7 +122,7 @@ class _Encoder:
         d = {"name": nd.name, "component": c.pop("component")}
         d.update(c)
         src = nd.source
-        concat = type(src).__name__ == "Concat" and getattr(src, "name", "") == "concat"
+        concat = getattr(src, "kind", "") == "routing" and getattr(src, "name", "") == "concat"
         d["source"] = self.sources(src.sources, where) if concat else [self.routing(src, where)]
         return d
 
