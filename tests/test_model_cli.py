@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def cli(*args, timeout=300):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.run([sys.executable, "-m", "spark_lab", *map(str, args)], capture_output=True, text=True,
-                          timeout=timeout, env=env, cwd=ROOT)
+                          timeout=timeout, env=env, cwd=ROOT, check=False)
 
 
 def test_examples_lists_every_shipped_model_with_its_path():
