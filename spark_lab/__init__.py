@@ -5,7 +5,7 @@ layer lives in ``spark_lab.notebook``.
 """
 from . import connectivity, initializers, interfaces, neurons, plasticity, synapses
 from .connectivity import AllToAll, FixedInDegree, FixedProbability, FromList, FromMatrix, OneToOne
-from .errors import DivergenceError, NetworkError, ParameterError, SparkLabError
+from .errors import DivergenceError, ModelError, ModelIssue, NetworkError, ParameterError, RegistryError, SparkLabError
 from .initializers import Constant, LogNormal, Normal, Uniform
 from .interfaces import (Concat, CountDecoder, CurrentEncoder, DeltaEncoder, LatencyEncoder, PoissonEncoder,
                          PopulationDecoder, PopulationEncoder, RateDecoder, Subset, WinnerTakeAll)
@@ -15,6 +15,8 @@ from .plasticity import STDP, Oja, SynapticScaling, ThreeFactor, TripletSTDP, Ts
 from .simulator import RunResult, Simulator
 from .synapses import BiExponential, Conductance, Delta, Exponential
 from ._params import Param
+from . import model, registry
+from .model import dumps, load, loads, save
 
 __version__ = "0.1.0"
 
@@ -27,5 +29,6 @@ __all__ = [
     "STDP", "TripletSTDP", "ThreeFactor", "Oja", "SynapticScaling", "TsodyksMarkram",
     "PoissonEncoder", "CurrentEncoder", "PopulationEncoder", "LatencyEncoder", "DeltaEncoder",
     "CountDecoder", "RateDecoder", "WinnerTakeAll", "PopulationDecoder", "Concat", "Subset",
-    "SparkLabError", "ParameterError", "NetworkError", "DivergenceError",
+    "SparkLabError", "ParameterError", "NetworkError", "DivergenceError", "ModelError", "ModelIssue", "RegistryError",
+    "model", "registry", "load", "save", "loads", "dumps",
 ]

@@ -25,6 +25,10 @@ class Component:
     PARAMS: ClassVar[dict[str, Param]] = {}
     #: non-numeric options (modes, flags, names): structural, fixed once a network is built
     OPTIONS: ClassVar[dict[str, Choice]] = {}
+    #: names of structural constructor arguments that are neither parameters nor options
+    #: (index lists, matrices, spike times); ``data()`` returns them and the model file
+    #: stores them under "data", so ``cls(**params, **options, **data)`` rebuilds the component
+    DATA: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, **params: Any):
         where = self.describe()
@@ -47,6 +51,10 @@ class Component:
         (numbers, per-neuron arrays or initializers). Per-field ranges are checked
         from ``PARAMS`` already; the default does nothing more. For order relations use
         ``_params.require_less``, which handles all three kinds of value."""
+
+    def data(self) -> dict[str, Any]:
+        """The structural arguments named in ``DATA`` (default: attributes of the same names)."""
+        return {k: getattr(self, k) for k in self.DATA}
 
     @classmethod
     def describe(cls, where: str = "") -> str:

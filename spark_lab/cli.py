@@ -2,6 +2,12 @@
 
     spark-lab info                 versions and the JAX devices in use
     spark-lab demo [--steps N]     build and run the quickstart's E/I network, print rates
+    spark-lab examples             the shipped model files, with their paths
+    spark-lab validate FILE        check a model file: a one-line summary, or every problem
+    spark-lab run FILE --steps N [--record POOL.VAR ...] [--out results.npz] [--chunk K]
+
+FILE is a path or the name of a shipped example. Errors go to stderr as plain
+lines (no traceback) with exit status 1.
 """
 from __future__ import annotations
 
@@ -9,6 +15,8 @@ import argparse
 import json
 import sys
 import time
+
+_FORMAT = "spark_lab.model/1"
 
 
 def _info(args) -> int:
@@ -49,6 +57,108 @@ def _demo(args) -> int:
     return 0
 
 
+def _examples(args) -> int:
+    from .model import examples
+    ex = examples()
+    width = max(map(len, ex), default=0)
+    for name, path in ex.items():
+        print(f"{name:<{width}}  {path}")
+    return 0
+
+
+def _summary(net) -> str:
+    n = sum(p.n for p in net.pools.values())
+    syn = sum(1 for _ in net.projections)
+    return (f"{len(net.pools)} pools ({n:,} neurons), {syn} projections, "
+            f"{len(net.records)} recorded variables, dt={net.dt:g} ms")
+
+
+def _validate(args) -> int:
+    from .model import load
+    from .model._files import resolve
+    net = load(args.file)
+    print(f"{resolve(args.file)}: valid {_FORMAT} model: {_summary(net)}")
+    return 0
+
+
+def _run(args) -> int:
+    import numpy as np
+
+    from .errors import ParameterError
+    from .model import load
+    if args.steps < 1:
+        raise ParameterError("spark-lab run", "--steps", f"got {args.steps}", "give a number of steps >= 1")
+    if args.chunk is not None and args.chunk < 1:
+        raise ParameterError("spark-lab run", "--chunk", f"got {args.chunk}", "give a number of steps >= 1")
+    net = load(args.file)
+    for r in args.record or ():
+        pool, _, var = r.partition(".")
+        net.record(pool, var or "spikes")
+    print(f"{_summary(net)}; building", file=sys.stderr, flush=True)
+    sim = net.build()
+    chunk = args.chunk or max(1, min(10_000, -(-args.steps // 20)))
+    bar = _Progress(args.steps, sys.stderr)
+    counts = {p: np.zeros(pool.n, np.int64) for p, pool in net.pools.items()}
+    recs, times = {}, {}
+    t0 = time.perf_counter()
+    done = 0
+    while done < args.steps:
+        k = min(chunk, args.steps - done)
+        res = sim.run(k)
+        for p in counts:
+            counts[p] += res.counts[p]
+        for key in res.records:
+            recs.setdefault(key, []).append(res.records[key])
+            times.setdefault(key, []).append(res.times[key])
+        done += k
+        bar.update(done, time.perf_counter() - t0)
+    bar.close()
+    wall = time.perf_counter() - t0
+    seconds = args.steps * sim.dt * 1e-3
+    width = max(map(len, counts))
+    print(f"{args.steps} steps ({args.steps * sim.dt:g} ms simulated) in {wall:.2f} s wall")
+    print(f"{'pool':<{width}}  {'neurons':>8}  {'rate (Hz)':>10}")
+    for p, c in counts.items():
+        print(f"{p:<{width}}  {c.size:>8}  {c.sum() / c.size / seconds:>10.2f}")
+    if args.out:
+        arrays = {f"counts.{p}": c for p, c in counts.items()}
+        arrays.update({f"record.{k}": np.concatenate(v) for k, v in recs.items()})
+        arrays.update({f"times.{k}": np.concatenate(v) for k, v in times.items()})
+        arrays["dt"] = np.float64(sim.dt)
+        arrays["steps"] = np.int64(args.steps)
+        np.savez(args.out, **arrays)
+        print(f"wrote {args.out}: counts.POOL, record.POOL.VAR, times.POOL.VAR (step indices), dt, steps")
+    return 0
+
+
+class _Progress:
+    """A plain-text progress bar on a stream: redrawn in place on a terminal, otherwise
+    one line at every tenth."""
+
+    def __init__(self, total: int, stream, width: int = 30):
+        self.total, self.stream, self.width = total, stream, width
+        self.tty = hasattr(stream, "isatty") and stream.isatty()
+        self.shown = -1
+
+    def update(self, done: int, elapsed: float) -> None:
+        frac = done / self.total
+        tenth = int(frac * 10)
+        if not self.tty and tenth == self.shown:
+            return
+        self.shown = tenth
+        fill = int(frac * self.width)
+        rate = done / elapsed if elapsed > 0 else 0.0
+        line = (f"[{'#' * fill}{'.' * (self.width - fill)}] {frac * 100:5.1f}% {done}/{self.total} steps "
+                f"{elapsed:6.1f} s ({rate:,.0f} steps/s)")
+        self.stream.write(("\r" + line) if self.tty else line + "\n")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.tty:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="spark-lab", description="spark_lab: spiking networks on JAX")
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -57,11 +167,32 @@ def main(argv=None) -> int:
     d.add_argument("--steps", type=int, default=5000, help="steps of 0.1 ms (default 5000)")
     d.add_argument("--seed", type=int, default=42)
     d.set_defaults(fn=_demo)
+    sub.add_parser("examples", help="list the shipped model files").set_defaults(fn=_examples)
+    v = sub.add_parser("validate", help="check a model file (a path or an example's name)")
+    v.add_argument("file")
+    v.set_defaults(fn=_validate)
+    r = sub.add_parser("run", help="run a model file and print the rate of every pool")
+    r.add_argument("file", help="a model file, or the name of a shipped example")
+    r.add_argument("--steps", type=int, required=True, help="number of steps of dt")
+    r.add_argument("--record", nargs="+", metavar="POOL.VAR", help="record these too (e.g. exc.spikes exc.v)")
+    r.add_argument("--out", help="write counts, records and their step indices to this .npz file")
+    r.add_argument("--chunk", type=int, help="steps per compiled call (default: about a twentieth of --steps)")
+    r.set_defaults(fn=_run)
     args = ap.parse_args(argv)
-    from .errors import SparkLabError
+    from .errors import ModelError, SparkLabError
     try:
         return args.fn(args)
+    except ModelError as e:
+        where = f"{e.source}: " if e.source else ""
+        n = len(e.issues)
+        print(f"error: {where}{n} problem{'s' if n != 1 else ''}", file=sys.stderr)
+        for i in e.issues:
+            print(f"  {i}", file=sys.stderr)
+        return 1
     except SparkLabError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    except OSError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
 

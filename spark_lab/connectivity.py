@@ -26,6 +26,10 @@ class Connectivity(Component):
         """Weights that come with the connectivity (FromMatrix), else None."""
         return None
 
+    def check_sizes(self, n_pre: int, n_post: int, same_pool: bool) -> None:
+        """Raise NetworkError if the rule cannot connect pools of these sizes (checked
+        without drawing anything, e.g. when a model file is validated); default: any size."""
+
 
 def _drop_autapses(pre, post, keep):
     if keep:
@@ -50,9 +54,12 @@ class OneToOne(Connectivity):
     name = "one_to_one"
     PARAMS = {}
 
-    def connect(self, n_pre, n_post, rng, same_pool):
+    def check_sizes(self, n_pre, n_post, same_pool):
         if n_pre != n_post:
             raise NetworkError(f"OneToOne needs pools of equal size, got {n_pre} -> {n_post}")
+
+    def connect(self, n_pre, n_post, rng, same_pool):
+        self.check_sizes(n_pre, n_post, same_pool)
         i = np.arange(n_pre)
         return i, i.copy()
 
@@ -123,11 +130,15 @@ class FixedInDegree(Connectivity):
                           help="1 to allow self-connections inside one pool"),
     }
 
-    def connect(self, n_pre, n_post, rng, same_pool):
+    def check_sizes(self, n_pre, n_post, same_pool):
         k = int(self.values["k"])
         avail = n_pre - (1 if same_pool and not self.values["autapses"] else 0)
         if k > avail:
             raise NetworkError(f"FixedInDegree: k={k} but only {avail} distinct pre neurons are available")
+
+    def connect(self, n_pre, n_post, rng, same_pool):
+        self.check_sizes(n_pre, n_post, same_pool)
+        k = int(self.values["k"])
         pres = np.empty((n_post, k), np.int64)
         for j in range(n_post):
             if same_pool and not self.values["autapses"]:
@@ -143,6 +154,7 @@ class FromList(Connectivity):
     """Explicit index lists: synapse s connects ``pre[s]`` to ``post[s]``."""
     name = "from_list"
     PARAMS = {}
+    DATA = ("pre", "post")
 
     def __init__(self, pre, post):
         super().__init__()
@@ -151,11 +163,14 @@ class FromList(Connectivity):
         if self.pre.shape != self.post.shape:
             raise NetworkError(f"FromList: pre has {self.pre.size} entries but post has {self.post.size}")
 
-    def connect(self, n_pre, n_post, rng, same_pool):
+    def check_sizes(self, n_pre, n_post, same_pool):
         for nm, a, n in (("pre", self.pre, n_pre), ("post", self.post, n_post)):
             if a.size and (a.min() < 0 or a.max() >= n):
                 raise NetworkError(f"FromList: {nm} index {int(a.max() if a.max() >= n else a.min())} "
                                    f"is outside the pool of {n} neurons")
+
+    def connect(self, n_pre, n_post, rng, same_pool):
+        self.check_sizes(n_pre, n_post, same_pool)
         return self.pre, self.post
 
     def __repr__(self):
@@ -191,6 +206,7 @@ class FromMatrix(Connectivity):
     """A (n_pre, n_post) matrix: nonzero entries are synapses, their values the weights."""
     name = "from_matrix"
     PARAMS = {}
+    DATA = ("matrix",)
 
     def __init__(self, matrix):
         super().__init__()
@@ -200,10 +216,13 @@ class FromMatrix(Connectivity):
         if not np.all(np.isfinite(self.matrix)):
             raise NetworkError("FromMatrix: the matrix contains NaN or inf")
 
-    def connect(self, n_pre, n_post, rng, same_pool):
+    def check_sizes(self, n_pre, n_post, same_pool):
         if self.matrix.shape != (n_pre, n_post):
             raise NetworkError(f"FromMatrix: matrix has shape {self.matrix.shape}, "
                                f"expected (n_pre, n_post) = ({n_pre}, {n_post})")
+
+    def connect(self, n_pre, n_post, rng, same_pool):
+        self.check_sizes(n_pre, n_post, same_pool)
         return np.nonzero(self.matrix)
 
     def explicit_weights(self):

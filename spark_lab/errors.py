@@ -40,3 +40,55 @@ class DivergenceError(SparkLabError, FloatingPointError):
             f"simulation diverged in the chunk of {steps} steps starting at step {t_start}: "
             f"NaN or inf in {where}. The state before this chunk was kept; fix the parameters "
             f"(or call reset()) and run again.")
+
+
+class RegistryError(SparkLabError, ValueError):
+    """A component class cannot be registered (duplicate name, missing ``kind`` or ``name``)."""
+
+
+class ModelIssue:
+    """One problem found in a model document.
+
+    path:      where in the document, as a JSON Pointer (RFC 6901): ``"/pools/2/params/tau_m"``
+               ("" is the whole document; list items by index, object members by key).
+    component: what the place describes, e.g. ``"LIF pool 'exc'"`` or ``"projection 'exc->inh'"``.
+    field:     the field at fault (``"tau_m"``), or "" when the whole item is.
+    problem:   what is wrong (``"got -5 ms"``).
+    hint:      what is allowed or meant (``"must be > 0 ms"``, ``"did you mean 'lif'?"``).
+    """
+
+    __slots__ = ("path", "component", "field", "problem", "hint")
+
+    def __init__(self, path: str, component: str, field: str, problem: str, hint: str = ""):
+        self.path, self.component, self.field, self.problem, self.hint = path, component, field, problem, hint
+
+    def __str__(self) -> str:
+        head = self.path or "(document)"
+        what = ": ".join(x for x in (self.component, self.field) if x)
+        msg = f"{head}: {what + ': ' if what else ''}{self.problem}"
+        return f"{msg} ({self.hint})" if self.hint else msg
+
+    def __repr__(self) -> str:
+        return (f"ModelIssue(path={self.path!r}, component={self.component!r}, field={self.field!r}, "
+                f"problem={self.problem!r}, hint={self.hint!r})")
+
+    def __eq__(self, other):
+        return isinstance(other, ModelIssue) and all(getattr(self, k) == getattr(other, k) for k in self.__slots__)
+
+    __hash__ = None
+
+
+class ModelError(SparkLabError, ValueError):
+    """A model document (file or dict) is not a valid spark_lab model.
+
+    ``issues`` lists every problem found (``ModelIssue``: path, component, field, problem,
+    hint), not only the first; ``source`` names the file when there is one.
+    """
+
+    def __init__(self, issues, source: str = ""):
+        self.issues = list(issues)
+        self.source = source
+        n = len(self.issues)
+        where = f" in {source}" if source else ""
+        lines = "\n".join(f"  - {i}" for i in self.issues)
+        super().__init__(f"{n} problem{'s' if n != 1 else ''}{where}:\n{lines}")

@@ -7,6 +7,7 @@ numpy's ``default_rng`` seeded by the network seed, so the same seed gives the s
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
@@ -14,7 +15,13 @@ from .errors import ParameterError
 
 
 class Initializer:
-    """Base class. ``sample(rng, shape)`` returns a numpy array."""
+    """Base class. ``sample(rng, shape)`` returns a numpy array.
+
+    ``name`` is the registry name (``spark_lab.registry``, kind "initializer"); the
+    dataclass fields are what a model file stores."""
+
+    kind: ClassVar[str] = "initializer"
+    name: ClassVar[str] = "initializer"
 
     def sample(self, rng: np.random.Generator, shape) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -54,6 +61,7 @@ def _finite(cls, **vals):
 @dataclass(frozen=True, repr=True)
 class Constant(Initializer):
     """Every element gets ``value``."""
+    name: ClassVar[str] = "constant"
     value: float
 
     def __post_init__(self):
@@ -69,6 +77,7 @@ class Constant(Initializer):
 @dataclass(frozen=True, repr=True)
 class Uniform(Initializer):
     """Uniform on [low, high)."""
+    name: ClassVar[str] = "uniform"
     low: float
     high: float
 
@@ -87,6 +96,7 @@ class Uniform(Initializer):
 @dataclass(frozen=True, repr=True)
 class Normal(Initializer):
     """Gaussian with ``mean`` and ``std``; optionally clipped to [clip_low, clip_high]."""
+    name: ClassVar[str] = "normal"
     mean: float
     std: float
     clip_low: float | None = None
@@ -123,6 +133,7 @@ class LogNormal(Initializer):
 
     Values are positive: ``exp(N(mu, sigma))`` with ``mu = log(mean) - sigma**2 / 2``.
     """
+    name: ClassVar[str] = "lognormal"
     mean: float
     sigma: float
 

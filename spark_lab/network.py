@@ -155,6 +155,10 @@ class Network:
         n = int(n)
         _check_number(g_inh, f"pool {name!r}", "g_inh", "1", low=0.0)
         self.pools[name] = Pool(name, model, n, _dale_mask(excitatory, n, name), float(g_inh))
+        # pools made by add_input stay after the ordinary pools, in their own order: the order the
+        # model file rebuilds (it keeps the simulation's layout, hence the exact spikes, on reload)
+        for nm in [nd.pool for nd in self.inputs.values() if nd.pool == nd.name and nd.pool in self.pools]:
+            self.pools[nm] = self.pools.pop(nm)
         self._emit("add_pool", name=name)
         return self.pools[name]
 

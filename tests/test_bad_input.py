@@ -119,7 +119,7 @@ def test_bad_network_arguments():
 # ---------------------------------------------------------------- set_param
 def test_set_param_errors_leave_old_value_and_sim_runs():
     sim = small_sim()
-    sim.run(50)
+    sim.run(100)
     cc = sim.compile_count
     old_tau = sim.get_param("exc", "tau_m").copy()
     old_w = sim.get_param("rec", "weight").copy()
@@ -150,8 +150,8 @@ def test_set_param_errors_leave_old_value_and_sim_runs():
     np.testing.assert_array_equal(sim.get_param("exc", "tau_m"), old_tau)
     np.testing.assert_array_equal(sim.get_param("rec", "weight"), old_w)
     np.testing.assert_array_equal(sim.get_param("ff", "tau"), old_syn)
-    res = sim.run(50)
-    assert sim.t == 100 and sim.compile_count == cc
+    res = sim.run(100)
+    assert sim.t == 200 and sim.compile_count == cc
     assert res.counts["exc"].sum() > 0
 
 

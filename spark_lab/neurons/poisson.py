@@ -3,10 +3,10 @@
 Each neuron spikes in a step of dt with probability ``rate dt`` (rate in Hz, dt in
 ms, so p = rate * dt / 1000, capped at 1). External input to the pool (``run(...,
 inputs={pool: r})``) adds to ``rate``, so a closed loop can set the rates every chunk.
-The draws come from the network's PRNG, keyed by (seed, the pool's index in the
-network, step): the same network and seed give the same spikes however a run is cut
-into chunks, but the index is the pool's position in the order pools were added, so
-adding or reordering pools before this one changes its noise.
+The draws come from the network's PRNG, keyed by (seed, the pool's name, step,
+neuron): the same network and seed give the same spikes however a run is cut into
+chunks, and adding, removing or reordering other pools does not change them.
+Renaming the pool does.
 """
 from __future__ import annotations
 

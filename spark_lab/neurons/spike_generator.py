@@ -31,6 +31,7 @@ class SpikeGenerator(NeuronModel):
     STATE = ()
     VOLTAGE = None
     PARAMS = {}
+    DATA = ("times", "indices")
 
     def __init__(self, times, indices=None):
         super().__init__()
@@ -58,14 +59,21 @@ class SpikeGenerator(NeuronModel):
             if idx.shape != tms.shape:
                 raise ParameterError(where, "indices", f"got {idx.size} indices for {tms.size} times",
                                      "give one neuron index per spike time")
-            if idx.size and (not np.all(np.isfinite(idx)) or np.any(idx != np.round(idx)) or idx.min() < 0):
-                bad = np.flatnonzero(~np.isfinite(idx) | (idx != np.round(idx)) | (idx < 0))[0]
+            if idx.size and (not np.all(np.isfinite(idx)) or np.any(idx != np.round(idx)) or idx.min() < 0
+                             or idx.max() > 2.0 ** 62):
+                bad = np.flatnonzero(~np.isfinite(idx) | (idx != np.round(idx)) | (idx < 0) | (idx > 2.0 ** 62))[0]
                 raise ParameterError(where, "indices", f"got {idx[bad]:g} at position {bad}",
                                      "indices are whole numbers >= 0")
             _check_times(tms, where, "times")
             self.indices = idx.astype(np.int64)
             self.times = tms
             self.n_fixed = None
+
+    def data(self):
+        """As given: ``{"times": one list per neuron}``, or ``{"indices", "times"}`` (flat)."""
+        if self.n_fixed is not None:
+            return {"times": [self.times[self.indices == i] for i in range(self.n_fixed)]}
+        return {"times": self.times, "indices": self.indices}
 
     def structure(self, n, dt):
         where = "SpikeGenerator"
