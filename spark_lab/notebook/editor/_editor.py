@@ -79,7 +79,7 @@ class GraphEditor:
                 b.on_click(lambda _b, label=e.label: self._ui(lambda: self.add(label)))
                 self.palette_buttons[e.label] = b
                 rows.append(b)
-        self.palette = W.VBox(rows, layout=W.Layout(width="150px", overflow_y="auto", max_height="520px"))
+        self.palette = W.VBox(rows, layout=W.Layout(width="150px", overflow="auto", max_height="520px"))
         # toolbar
         self.connect_toggle = W.ToggleButton(description="Connect", icon="link",
                                              tooltip="connect mode: click the source node, then the target")
@@ -170,18 +170,23 @@ class GraphEditor:
         return result
 
     def _on_network_event(self, event: dict) -> None:
+        for attr in ("selected", "connect_source"):          # follow renames
+            new = self._renamed(event, getattr(self, attr))
+            if new is not None:
+                setattr(self, attr, new)
         if self._applying:
             self._events += 1
             return
         # a change made by code on the same Network: one undo step per event
         self.history.push(self._last)
-        if self.selected not in self.network.pools and self.selected not in self.network.projections:
-            self.selected = self._renamed(event, self.selected)
         self._refresh(inspector=True)
         self._say(f"network changed from code ({event['op']})" + self._issue_suffix())
 
     @staticmethod
     def _renamed(event, name):
+        """The new name of ``name`` if ``event`` renamed it, else None."""
+        if name is None:
+            return None
         if event.get("op") in ("rename_pool", "rename_projection") and event.get("old") == name:
             return event["new"]
         return event.get("projections", {}).get(name)
@@ -274,15 +279,11 @@ class GraphEditor:
         """Rename a pool or a projection (projections named after pools follow)."""
         net = self.network
         if old in net.pools:
-            self._edit(f"renamed pool {old!r} to {new!r}", lambda: net.rename_pool(old, new), inspector=False)
+            self._edit(f"renamed pool {old!r} to {new!r}", lambda: net.rename_pool(old, new))
         elif old in net.projections:
-            self._edit(f"renamed projection {old!r} to {new!r}", lambda: net.rename_projection(old, new),
-                       inspector=False)
+            self._edit(f"renamed projection {old!r} to {new!r}", lambda: net.rename_projection(old, new))
         else:
             raise EditorError(f"nothing named {old!r}")
-        if self.selected == old:
-            self.selected = new
-            self._refresh(inspector=True)
 
     def move(self, name: str, x: float, y: float) -> None:
         """Place node ``name`` at canvas position (x, y); kept in ``network.layout``."""

@@ -57,7 +57,7 @@ class Inspector:
 
     def __init__(self, actions):
         self.actions = actions
-        self.widget = W.VBox(layout=W.Layout(width="340px", padding="0 0 0 8px", overflow_y="auto",
+        self.widget = W.VBox(layout=W.Layout(width="340px", padding="0 0 0 8px", overflow="auto",
                                              max_height="520px"))
         self.message = W.HTML()
         self.fields: dict[str, Field] = {}       # "name", "n", "tau_m", "synapse.tau", ... (for tests)
@@ -168,10 +168,8 @@ class Inspector:
 
     def _choose_model(self, cls) -> None:
         pool = self.actions.network.pools[self.selected]
-        if self._report(lambda: self.actions.update_pool(self.selected, model=convert(pool.model, cls))):
-            self.show(self.selected)
-        else:
-            self.show(self.selected)
+        self._report(lambda: self.actions.update_pool(self.selected, model=convert(pool.model, cls)))
+        self.show(self.selected)        # the new model's parameters, or the old chooser value back
 
     def _apply_component(self, slot, component) -> None:
         pr = self.actions.network.projections[self.selected]
