@@ -133,7 +133,7 @@ def test_inspector_edit_applies_valid_values_and_marks_invalid_ones():
     assert not tau.set(-1.0)                                  # out of range
     assert is_invalid(tau.widget) and tau.widget.layout.border
     assert ed.network.pools[a].model.values["tau_m"] == 12.5
-    assert "tau_m" in ed.inspector.message.value
+    assert "tau_m" in ed.inspector.message.value and "tau_m" in ed.status
     assert not ed.inspector.fields["v_reset"].set(-40.0)      # cross-field: v_reset < v_th
     assert ed.network.pools[a].model.values["v_reset"] == -65.0
     assert tau.set(30.0) and not is_invalid(tau.widget)
@@ -387,3 +387,17 @@ def test_file_buttons_without_model_module_say_so():
     assert "spark_lab.model" in ed.status
     with pytest.raises(EditorError, match="spark_lab.model"):
         ed.export_python()
+
+
+def test_inspector_rebuilds_do_not_leak_widgets():
+    from ipywidgets.widgets.widget import _instances
+    ed, a, b = two_pools()
+    ed.connect(a, b)
+    ed.select(a)
+    before = len(_instances)
+    for _ in range(10):
+        ed.select(f"{a}->{b}")
+        ed.select(a)
+    assert len(_instances) == before
+    ed.close()
+    assert ed.widget.comm is None

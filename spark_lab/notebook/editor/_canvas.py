@@ -73,11 +73,13 @@ class Canvas:
                         edge.data["source"], edge.data["target"]) or spec["data"]["source"] not in self.nodes \
                         or spec["data"]["source"] not in nodes or spec["data"]["target"] not in nodes:
                     graph.remove_edge(edge)
+                    edge.close()
                     del self.edges[eid]
                     self._specs.pop("e:" + eid, None)
             for nid, node in list(self.nodes.items()):
                 if nid not in nodes:
                     graph.remove_node(node)
+                    node.close()
                     del self.nodes[nid]
                     self._specs.pop("n:" + nid, None)
             new_nodes = []

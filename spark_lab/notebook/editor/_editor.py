@@ -198,7 +198,7 @@ class GraphEditor:
             self.selected = None
         if self.connect_source not in net.pools:
             self.connect_source = None
-        self.issues = _elements.local_issues(net) + _elements.document_issues(net)
+        self.issues = _elements.all_issues(net)
         invalid = {i.element for i in self.issues if i.element}
         nodes, edges = _elements.elements(net, invalid, self.selected)
         if self.connect_source:
@@ -416,8 +416,11 @@ class GraphEditor:
 
     def close(self) -> None:
         """Stop following the network and close the widgets."""
+        from ._forms import close_tree
         self.network.unobserve(self._on_network_event)
-        self.widget.close_all() if hasattr(self.widget, "close_all") else self.widget.close()
+        for node in list(self.canvas.nodes.values()) + list(self.canvas.edges.values()):
+            node.close()
+        close_tree(self.widget)
 
     def __repr__(self):
         return f"GraphEditor({self.network!r})"

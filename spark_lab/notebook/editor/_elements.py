@@ -147,3 +147,11 @@ def _element_named(net, text: str) -> str | None:
         if re.search(rf"(?<![\w\-]){re.escape(name)}(?![\w\-])", text):
             return name
     return None
+
+
+def all_issues(net) -> list[Issue]:
+    """Local and document problems; a document issue that repeats a local one is dropped."""
+    local = local_issues(net)
+    doc = [d for d in document_issues(net)
+           if not any(x.element == d.element and x.message in d.message for x in local)]
+    return local + doc

@@ -22,7 +22,17 @@ from ...initializers import Initializer
 
 INVALID_CLASS = "sl-invalid"
 _DESC = {"description_width": "110px"}
-_ROW = W.Layout(width="100%")
+
+
+def close_tree(widget) -> None:
+    """Close ``widget``, its children, layouts and styles (their comms and kernel objects)."""
+    for child in getattr(widget, "children", ()):
+        close_tree(child)
+    for attr in ("layout", "style"):
+        part = getattr(widget, attr, None)
+        if isinstance(part, W.Widget):
+            part.close()
+    widget.close()
 
 
 def mark_invalid(widget, message: str) -> None:
@@ -44,15 +54,15 @@ def is_invalid(widget) -> bool:
 class Field:
     """One input widget bound to ``commit(value)``; ``message`` shows the last refusal."""
 
-    def __init__(self, widget, commit, tooltip: str = "", suffix: str = "", message=None):
+    def __init__(self, widget, commit, tooltip: str = "", suffix: str = "", message=None, on_error=None):
         self.widget, self._commit, self.tooltip = widget, commit, tooltip
-        self.message = message
+        self.message, self.on_error = message, on_error
         widget.tooltip = tooltip or None
         parts = [widget]
         if suffix:
             parts.append(W.HTML(f"<span style='color:#57606a;font-size:90%'>{html.escape(suffix)}</span>",
                                 layout=W.Layout(margin="0 0 0 6px")))
-        self.row = W.HBox(parts, layout=_ROW) if len(parts) > 1 else widget
+        self.row = W.HBox(parts, layout=W.Layout(width="100%")) if len(parts) > 1 else widget
         if not widget.disabled:
             widget.observe(self._changed, names="value")
 
@@ -70,6 +80,8 @@ class Field:
             mark_invalid(self.widget, str(e))
             if self.message is not None:
                 self.message.value = f"<span style='color:#d00000'>{html.escape(str(e))}</span>"
+            if self.on_error is not None:
+                self.on_error(str(e))
             return False
         mark_valid(self.widget, self.tooltip)
         if self.message is not None:
@@ -77,7 +89,7 @@ class Field:
         return True
 
 
-def param_field(name: str, decl, value, commit, message=None) -> Field:
+def param_field(name: str, decl, value, commit, message=None, on_error=None) -> Field:
     """A Field for the numeric parameter ``name`` declared by ``decl`` (a Param)."""
     unit = "" if decl.unit in ("", "1") else decl.unit
     rng = decl.range_text()
@@ -85,27 +97,27 @@ def param_field(name: str, decl, value, commit, message=None) -> Field:
     if isinstance(value, Initializer) or np.ndim(value) > 0:
         shown = repr(value) if isinstance(value, Initializer) else f"array of {np.size(value)} values"
         w = W.Text(value=shown, description=name, disabled=True, style=_DESC)
-        return Field(w, commit, tip + " (per-neuron values: set from code)", unit, message)
+        return Field(w, commit, tip + " (per-neuron values: set from code)", unit, message, on_error)
     if decl.integer and decl.low == 0 and decl.high == 1:
         w = W.Checkbox(value=bool(value), description=name, indent=False)
-        return Field(w, lambda v: commit(float(bool(v))), tip, "", message)
+        return Field(w, lambda v: commit(float(bool(v))), tip, "", message, on_error)
     if decl.integer:
         w = W.IntText(value=int(value), description=name, style=_DESC, layout=W.Layout(width="230px"))
-        return Field(w, lambda v: commit(float(v)), tip, f"{unit} ({rng})".strip(), message)
+        return Field(w, lambda v: commit(float(v)), tip, f"{unit} ({rng})".strip(), message, on_error)
     w = W.FloatText(value=float(value), description=name, style=_DESC, layout=W.Layout(width="230px"))
-    return Field(w, commit, tip, f"{unit}  {rng}".strip(), message)
+    return Field(w, commit, tip, f"{unit}  {rng}".strip(), message, on_error)
 
 
-def choice_field(name: str, decl, value, commit, message=None) -> Field:
+def choice_field(name: str, decl, value, commit, message=None, on_error=None) -> Field:
     """A Field for the option ``name`` declared by ``decl`` (a Choice)."""
     tip = decl.help
     if decl.choices is None:
         w = W.Text(value=str(value), description=name, continuous_update=False, style=_DESC)
-        return Field(w, commit, tip, "name", message)
+        return Field(w, commit, tip, "name", message, on_error)
     if all(isinstance(c, bool) for c in decl.choices):
-        return Field(W.Checkbox(value=bool(value), description=name, indent=False), commit, tip, "", message)
+        return Field(W.Checkbox(value=bool(value), description=name, indent=False), commit, tip, "", message, on_error)
     w = W.Dropdown(options=[(str(c), c) for c in decl.choices], value=value, description=name, style=_DESC)
-    return Field(w, commit, tip, "", message)
+    return Field(w, commit, tip, "", message, on_error)
 
 
 class ComponentForm:
@@ -116,16 +128,18 @@ class ComponentForm:
     marked and nothing changes). ``fields`` maps parameter names to Fields.
     """
 
-    def __init__(self, component, apply, message=None):
+    def __init__(self, component, apply, message=None, on_error=None):
         self.component = component
         self._apply = apply
         self.message = message if message is not None else W.HTML()
         self.fields: dict[str, Field] = {}
         cls = type(component)
         for name, decl in cls.PARAMS.items():
-            self.fields[name] = param_field(name, decl, component.values[name], self._commit_to(name), self.message)
+            self.fields[name] = param_field(name, decl, component.values[name], self._commit_to(name),
+                                            self.message, on_error)
         for name, decl in cls.OPTIONS.items():
-            self.fields[name] = choice_field(name, decl, component.options[name], self._commit_to(name), self.message)
+            self.fields[name] = choice_field(name, decl, component.options[name], self._commit_to(name),
+                                             self.message, on_error)
         rows = [f.row for f in self.fields.values()]
         if not rows:
             rows = [W.HTML("<i style='color:#57606a'>no parameters</i>")]

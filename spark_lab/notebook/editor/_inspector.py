@@ -15,7 +15,7 @@ import ipywidgets as W
 
 from ...errors import SparkLabError
 from . import _backend
-from ._forms import ComponentForm, Field, param_field
+from ._forms import ComponentForm, Field, close_tree, param_field
 
 _DESC = {"description_width": "110px"}
 _NONE = "(none)"
@@ -80,11 +80,14 @@ class Inspector:
             self.selected = None
             rows = [W.HTML("<i style='color:#57606a'>Click a node or an edge to edit it. Add nodes from the "
                            "palette; <b>Connect</b>, then click source and target, to add a projection.</i>")]
+        old = [c for c in self.widget.children if c is not self.message]
         self.widget.children = rows + [self.message]
+        for w in old:                       # free the old form's widgets (kernel and notebook state)
+            close_tree(w)
 
     def _text_field(self, key, label, value, commit):
         w = W.Text(value=value, description=label, continuous_update=False, style=_DESC)
-        self.fields[key] = Field(w, commit, message=self.message)
+        self.fields[key] = Field(w, commit, message=self.message, on_error=self.actions.status_error)
         return self.fields[key].row
 
     def _pool_rows(self, name):
@@ -98,7 +101,7 @@ class Inspector:
         rows.append(model)
         n = W.IntText(value=pool.n, description="n", style=_DESC, layout=W.Layout(width="230px"))
         self.fields["n"] = Field(n, lambda v: self.actions.update_pool(self.selected, n=int(v)),
-                                 "number of neurons (>= 1)", "neurons", self.message)
+                                 "number of neurons (>= 1)", "neurons", self.message, self.actions.status_error)
         rows.append(self.fields["n"].row)
         dale = _dale_value(pool.excitatory)
         opts = [("none (signed weights)", "none"), ("excitatory", "exc"), ("inhibitory", "inh")]
@@ -107,14 +110,17 @@ class Inspector:
         dw = W.Dropdown(options=opts, value=dale, description="Dale's law", style=_DESC)
         self.fields["excitatory"] = Field(
             dw, lambda v: self.actions.update_pool(self.selected, excitatory=_DALE[v](self.actions.network, self.selected)),
-            "excitatory or inhibitory neurons: weights leaving the pool are magnitudes", "", self.message)
+            "excitatory or inhibitory neurons: weights leaving the pool are magnitudes", "", self.message,
+            self.actions.status_error)
         rows.append(self.fields["excitatory"].row)
         g = W.FloatText(value=pool.g_inh, description="g_inh", style=_DESC, layout=W.Layout(width="230px"))
         self.fields["g_inh"] = Field(g, lambda v: self.actions.update_pool(self.selected, g_inh=v),
-                                     "inhibitory weights act as -g_inh x weight (>= 0)", ">= 0", self.message)
+                                     "inhibitory weights act as -g_inh x weight (>= 0)", ">= 0", self.message,
+                                     self.actions.status_error)
         rows.append(self.fields["g_inh"].row)
         rows.append(_header(f"{type(pool.model).__name__} parameters"))
-        form = ComponentForm(pool.model, lambda m: self.actions.update_pool(self.selected, model=m), self.message)
+        form = ComponentForm(pool.model, lambda m: self.actions.update_pool(self.selected, model=m), self.message,
+                             self.actions.status_error)
         self.fields.update(form.fields)
         rows.append(form.widget)
         return rows
@@ -132,7 +138,8 @@ class Inspector:
             self.choosers[slot] = dd
             rows.append(dd)
             if current is not None:
-                form = ComponentForm(current, lambda c, s=slot: self._apply_component(s, c), self.message)
+                form = ComponentForm(current, lambda c, s=slot: self._apply_component(s, c), self.message,
+                                     self.actions.status_error)
                 self.fields.update({f"{slot}.{k}": f for k, f in form.fields.items()})
                 rows.append(form.widget)
             if slot == "plasticity" and len(pr.plasticity) > 1:
@@ -147,12 +154,12 @@ class Inspector:
         else:
             self.fields["weight"] = param_field(
                 "weight", wdecl, pr.weight, lambda v: self.actions.update_projection(self.selected, weight=v),
-                self.message)
+                self.message, self.actions.status_error)
             rows.append(self.fields["weight"].row)
         ddecl = Param(0.0, "ms", low=0.0, help=f"axonal delay, a multiple of dt = {net.dt:g} ms")
         self.fields["delay"] = param_field("delay", ddecl, pr.delay,
                                            lambda v: self.actions.update_projection(self.selected, delay=v),
-                                           self.message)
+                                           self.message, self.actions.status_error)
         rows.append(self.fields["delay"].row)
         return rows
 

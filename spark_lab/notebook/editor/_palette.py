@@ -18,9 +18,9 @@ from . import _backend
 
 GROUPS = ("Neuron pools", "Inputs")
 DEFAULT_N = 100
-_GRID = (160.0, 120.0)        # spacing of the free spots, canvas pixels
+_GRID = (150.0, 110.0)        # spacing of the free spots, canvas pixels
 _ORIGIN = (80.0, 80.0)
-_COLUMNS = 5
+_COLUMNS = 4
 
 
 @dataclass(frozen=True)
