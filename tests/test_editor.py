@@ -160,7 +160,9 @@ def test_inspector_edge_choosers_and_fields():
     assert not ins.fields["delay"].set(0.25)                 # not a multiple of dt = 0.1 ms? 0.25 is not
     assert ed.network.projections[name].delay == 0.0
     assert ins.fields["delay"].set(1.5) and ed.network.projections[name].delay == 1.5
-    ins.choosers["plasticity"].value = None
+    assert ins.choosers["plasticity"].label == "STDP"
+    ins.choosers["plasticity"].value = "none"
+    assert ins.choosers["plasticity"].label == "(none)"
     assert ed.network.projections[name].plasticity == ()
 
 

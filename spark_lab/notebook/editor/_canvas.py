@@ -41,8 +41,10 @@ class Canvas:
     """
 
     def __init__(self, on_node_tap, on_edge_tap, on_node_moved, height: str = "460px"):
-        self.widget = ipycytoscape.CytoscapeWidget(layout={"height": height, "width": "100%",
-                                                           "border": "1px solid #d0d7de"})
+        # in the editor's row the canvas takes the width that palette and inspector leave;
+        # min_width 0 lets it shrink below the size of cytoscape's own canvases
+        self.widget = ipycytoscape.CytoscapeWidget(layout={"height": height, "width": "auto", "min_width": "0",
+                                                           "flex": "1 1 0%", "border": "1px solid #d0d7de"})
         self.widget.set_layout(name="preset", fit=False, animate=False)
         self.widget.set_style(load_style())
         self.widget.min_zoom, self.widget.max_zoom, self.widget.zoom = 0.3, 2.0, 1.0

@@ -79,7 +79,8 @@ class GraphEditor:
                 b.on_click(lambda _b, label=e.label: self._ui(lambda: self.add(label)))
                 self.palette_buttons[e.label] = b
                 rows.append(b)
-        self.palette = W.VBox(rows, layout=W.Layout(width="150px", overflow="auto", max_height="520px"))
+        self.palette = W.VBox(rows, layout=W.Layout(width="150px", flex="0 0 150px", overflow="auto",
+                                                    max_height="520px"))
         # toolbar
         self.connect_toggle = W.ToggleButton(description="Connect", icon="link",
                                              tooltip="connect mode: click the source node, then the target")
@@ -119,7 +120,6 @@ class GraphEditor:
         self.issues_box = W.HTML()
         self.code = W.Textarea(layout=W.Layout(width="100%", height="220px", display="none"),
                                placeholder="Export Python shows the model as code here")
-        self.canvas.widget.layout.flex = "1 1 auto"
         body = W.HBox([self.palette, self.canvas.widget, self.inspector.widget],
                       layout=W.Layout(width="100%", align_items="flex-start"))
         self.widget = W.VBox([self.toolbar, body, self.status_line, self.issues_box, self.code],

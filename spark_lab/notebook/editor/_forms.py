@@ -93,6 +93,7 @@ def param_field(name: str, decl, value, commit, message=None, on_error=None) -> 
     """A Field for the numeric parameter ``name`` declared by ``decl`` (a Param)."""
     unit = "" if decl.unit in ("", "1") else decl.unit
     rng = decl.range_text()
+    shown_rng = "" if rng == "any finite value" else rng
     tip = "; ".join(p for p in (decl.help, f"valid: {rng}") if p)
     if isinstance(value, Initializer) or np.ndim(value) > 0:
         shown = repr(value) if isinstance(value, Initializer) else f"array of {np.size(value)} values"
@@ -103,9 +104,9 @@ def param_field(name: str, decl, value, commit, message=None, on_error=None) -> 
         return Field(w, lambda v: commit(float(bool(v))), tip, "", message, on_error)
     if decl.integer:
         w = W.IntText(value=int(value), description=name, style=_DESC, layout=W.Layout(width="230px"))
-        return Field(w, lambda v: commit(float(v)), tip, f"{unit} ({rng})".strip(), message, on_error)
+        return Field(w, lambda v: commit(float(v)), tip, shown_rng or unit, message, on_error)
     w = W.FloatText(value=float(value), description=name, style=_DESC, layout=W.Layout(width="230px"))
-    return Field(w, commit, tip, f"{unit}  {rng}".strip(), message, on_error)
+    return Field(w, commit, tip, shown_rng or unit, message, on_error)
 
 
 def choice_field(name: str, decl, value, commit, message=None, on_error=None) -> Field:

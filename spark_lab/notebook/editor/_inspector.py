@@ -18,7 +18,8 @@ from . import _backend
 from ._forms import ComponentForm, Field, close_tree, param_field
 
 _DESC = {"description_width": "110px"}
-_NONE = "(none)"
+#: the plasticity chooser's value for "no rule" (a Dropdown shows a None value as blank)
+NO_RULE = "none"
 
 
 def _header(text: str) -> W.HTML:
@@ -47,8 +48,8 @@ def _chooser(kind: str, current, allow_none=False) -> W.Dropdown:
                if _backend.default_instance(c) is not None}
     if current is not None:
         classes.setdefault(type(current).__name__, type(current))
-    opts = ([(_NONE, None)] if allow_none else []) + [(k, v) for k, v in sorted(classes.items())]
-    return W.Dropdown(options=opts, value=None if current is None else type(current),
+    opts = ([("(none)", NO_RULE)] if allow_none else []) + [(k, v) for k, v in sorted(classes.items())]
+    return W.Dropdown(options=opts, value=NO_RULE if current is None else type(current),
                       description=kind, style=_DESC)
 
 
@@ -57,7 +58,7 @@ class Inspector:
 
     def __init__(self, actions):
         self.actions = actions
-        self.widget = W.VBox(layout=W.Layout(width="340px", padding="0 0 0 8px", overflow="auto",
+        self.widget = W.VBox(layout=W.Layout(width="330px", flex="0 0 330px", padding="0 0 0 8px", overflow="auto",
                                              max_height="520px"))
         self.message = W.HTML()
         self.fields: dict[str, Field] = {}       # "name", "n", "tau_m", "synapse.tau", ... (for tests)
@@ -190,7 +191,7 @@ class Inspector:
         pr = self.actions.network.projections[self.selected]
         current = {"synapse": pr.synapse, "connectivity": pr.connectivity,
                    "plasticity": pr.plasticity[0] if pr.plasticity else None}[slot]
-        self._report(lambda: self._apply_component(slot, None if cls is None else convert(current, cls)))
+        self._report(lambda: self._apply_component(slot, None if cls == NO_RULE else convert(current, cls)))
         self.show(self.selected)
 
 

@@ -19,8 +19,8 @@ from . import _backend
 GROUPS = ("Neuron pools", "Inputs")
 DEFAULT_N = 100
 _GRID = (150.0, 110.0)        # spacing of the free spots, canvas pixels
-_ORIGIN = (80.0, 80.0)
-_COLUMNS = 4
+_ORIGIN = (70.0, 60.0)
+_COLUMNS = 3
 
 
 @dataclass(frozen=True)
