@@ -403,3 +403,14 @@ def test_inspector_rebuilds_do_not_leak_widgets():
     assert len(_instances) == before
     ed.close()
     assert ed.widget.comm is None
+
+
+@needs_model
+def test_check_runs_the_model_file_validation():
+    ed, a, b = two_pools()
+    ed.connect(a, b, connectivity=sl.OneToOne())
+    ed.update_pool(b, n=10)
+    issues = ed.validate()
+    assert [i.element for i in issues] == [f"{a}->{b}"]       # local and document issue merged into one
+    ed.buttons["check"].click()
+    assert ed.status.startswith("checked: 1 problem")

@@ -149,9 +149,12 @@ def _element_named(net, text: str) -> str | None:
     return None
 
 
-def all_issues(net) -> list[Issue]:
-    """Local and document problems; a document issue that repeats a local one is dropped."""
+def all_issues(net, document: bool = True) -> list[Issue]:
+    """Local and (with ``document``) document problems; a document issue that repeats a
+    local one is dropped."""
     local = local_issues(net)
+    if not document:
+        return local
     doc = [d for d in document_issues(net)
            if not any(x.element == d.element and x.message in d.message for x in local)]
     return local + doc
