@@ -6,11 +6,14 @@ import pytest
 
 pytest.importorskip("ipycytoscape")
 
-import spark_lab as sl  # noqa: E402
-from spark_lab.notebook.editor import EditorError, GraphEditor  # noqa: E402
-from spark_lab.notebook.editor import _backend  # noqa: E402
-from spark_lab.notebook.editor._forms import is_invalid  # noqa: E402
-from spark_lab.plasticity import STDP  # noqa: E402
+import spark_lab as sl
+from spark_lab.notebook.editor import (
+    EditorError,
+    GraphEditor,
+    _backend,
+)
+from spark_lab.notebook.editor._forms import is_invalid
+from spark_lab.plasticity import STDP
 
 needs_model = pytest.mark.skipif(not _backend.HAS_MODEL, reason="needs spark_lab.model (model-file issue)")
 
@@ -55,8 +58,8 @@ def test_add_from_palette_unique_names_free_spots_and_canvas():
 
 
 def test_canvas_handlers_are_registered_before_display():
-    handlers = ed_handlers = GraphEditor().canvas.widget._interaction_handlers
-    assert set(ed_handlers["node"]) == {"tap", "dragfree"} and set(handlers["edge"]) == {"tap"}
+    handlers = GraphEditor().canvas.widget._interaction_handlers
+    assert set(handlers["node"]) == {"tap", "dragfree"} and set(handlers["edge"]) == {"tap"}
     assert GraphEditor().canvas.widget.cytoscape_layout["name"] == "preset"
 
 
@@ -375,7 +378,7 @@ def test_open_every_shipped_example_and_export_python():
         code = ed.export_python()
         assert "Network" in code and ed.code.value == code and ed.code.layout.display is None
         ns: dict = {}
-        exec(compile(code, f"<{name}>", "exec"), ns)           # the exported code runs
+        exec(compile(code, f"<{name}>", "exec"), ns)  # noqa: S102 - the exported code must run
     ed.example_box.value = names[0]
     ed.buttons["open"].click()
     assert ed.status.startswith("opened example")

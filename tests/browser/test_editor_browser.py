@@ -12,7 +12,6 @@ from __future__ import annotations
 import time
 
 import pytest
-
 from harness import (
     assert_no_news_toast,
     assert_no_tracebacks,
@@ -20,7 +19,21 @@ from harness import (
     run_all,
 )
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(420)]
+
+def _has_model() -> bool:
+    try:
+        import spark_lab.model  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+pytestmark = [
+    pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(420),
+    # the notebook's last section saves, loads and exports model files
+    pytest.mark.skipif(not _has_model(),
+                       reason="notebooks/03_graph_editor.ipynb needs spark_lab.model (model-file issue)"),
+]
 
 NOTEBOOK = "03_graph_editor.ipynb"
 EDITOR = ".spark-lab-graph-editor"

@@ -2,4 +2,4 @@
 from ._backend import EditorError
 from ._editor import GraphEditor
 
-__all__ = ["GraphEditor", "EditorError"]
+__all__ = ["EditorError", "GraphEditor"]
