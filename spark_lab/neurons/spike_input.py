@@ -17,6 +17,7 @@ class SpikeInput(NeuronModel):
     """Spikes where the per-step input exceeds 0.5 (see module docstring)."""
 
     name = "spike_input"
+    PALETTE = False            # made by spike encoders (Network.add_input), not placed on its own
     INPUT_UNIT = "1"
     STATE = ()
     VOLTAGE = None

@@ -1,0 +1,442 @@
+"""GraphEditor: edit a Network in the notebook on an ipycytoscape canvas.
+
+    from spark_lab.notebook.editor import GraphEditor
+    editor = GraphEditor(net)        # or GraphEditor() for an empty Network
+    editor                           # shows palette, canvas, inspector, toolbar, status
+    sim = editor.build()             # the edited network, compiled
+
+The editor edits ``editor.network`` in place through the Network's editing API, and
+listens to the network's change events, so code that changes the same Network
+object updates the canvas (two-way binding). Every edit, from the canvas or from
+code, is one step of undo/redo (100 levels); an edit the network refuses changes
+nothing and its reason goes to the status line.
+
+The methods below are what the buttons and canvas events call; use them from code
+too. ``on_node_tap``, ``on_edge_tap`` and ``on_node_moved`` are the canvas event
+handlers (the browser calls them with the tapped id and the dragged position).
+"""
+from __future__ import annotations
+
+import html
+import time
+from pathlib import Path
+
+import ipywidgets as W
+
+from ...errors import SparkLabError
+from ...network import Network
+from . import _backend, _elements, _palette
+from ._backend import EditorError
+from ._canvas import Canvas
+from ._history import History, restore, snapshot
+from ._inspector import Inspector
+
+UNDO_LEVELS = 100
+
+
+class GraphEditor:
+    """Palette, canvas, inspector, toolbar and status line around one Network.
+
+    model: the Network to edit (edited in place), None for a new empty Network,
+    or a model file path / shipped example name (needs ``spark_lab.model``).
+    """
+
+    def __init__(self, model=None, height: str = "460px"):
+        if model is None:
+            model = Network()
+        elif isinstance(model, (str, Path)):
+            model = _backend.load(model)
+        if not isinstance(model, Network):
+            raise EditorError(f"GraphEditor edits a spark_lab Network, got {type(model).__name__}")
+        self.network: Network = model
+        self.history = History(UNDO_LEVELS)
+        self.selected: str | None = None
+        self.connect_source: str | None = None
+        self.issues: list[_elements.Issue] = []
+        self.last_edit_ms = 0.0
+        self._applying = False
+        self._events = 0
+        self._message = ""
+        self._build_widgets(height)
+        self._last = snapshot(self.network)
+        self.network.observe(self._on_network_event)
+        self._refresh(inspector=True, validate="full")
+        self._say("Ready. Add nodes from the palette; Connect, then click source and target.")
+
+    # ================================================================== widgets
+    def _build_widgets(self, height: str) -> None:
+        self.canvas = Canvas(self.on_node_tap, self.on_edge_tap, self.on_node_moved, height=height)
+        self.inspector = Inspector(self)
+        # palette
+        self.palette_buttons: dict[str, W.Button] = {}
+        rows = []
+        for group, entries in _palette.entries().items():
+            if not entries:
+                continue
+            rows.append(W.HTML(f"<b>{html.escape(group)}</b>"))
+            for e in entries:
+                b = W.Button(description=e.label, tooltip=e.help, layout=W.Layout(width="140px"))
+                b.on_click(lambda _b, label=e.label: self._ui(lambda: self.add(label)))
+                self.palette_buttons[e.label] = b
+                rows.append(b)
+        self.palette = W.VBox(rows, layout=W.Layout(width="150px", flex="0 0 150px", overflow="auto",
+                                                    max_height="520px"))
+        # toolbar
+        self.connect_toggle = W.ToggleButton(description="Connect", icon="link",
+                                             tooltip="connect mode: click the source node, then the target")
+        self.connect_toggle.observe(lambda ch: self._set_connect_mode(ch["new"]), names="value")
+        self.buttons = {
+            "delete": W.Button(description="Delete", icon="trash", tooltip="delete the selected node or edge"),
+            "undo": W.Button(description="Undo", icon="undo"),
+            "redo": W.Button(description="Redo", icon="repeat"),
+            "save": W.Button(description="Save", icon="save", tooltip="save the model file (with the layout)"),
+            "load": W.Button(description="Load", icon="folder-open", tooltip="load a model file"),
+            "open": W.Button(description="Open example", tooltip="replace the network by a shipped example"),
+            "export": W.Button(description="Export Python", icon="code", tooltip="show the model as Python code"),
+            "check": W.Button(description="Check", icon="check",
+                              tooltip="check the whole model (also against the model-file rules)"),
+        }
+        for b in self.buttons.values():
+            b.layout = W.Layout(width="auto")
+        self.buttons["delete"].on_click(lambda _b: self._ui(lambda: self.delete(self.selected)))
+        self.buttons["undo"].on_click(lambda _b: self._ui(self.undo))
+        self.buttons["redo"].on_click(lambda _b: self._ui(self.redo))
+        self.path_box = W.Text(value="model.json", placeholder="model file", layout=W.Layout(width="160px"))
+        self.buttons["save"].on_click(lambda _b: self._ui(lambda: self.save(self.path_box.value)))
+        self.buttons["load"].on_click(lambda _b: self._ui(lambda: self.load(self.path_box.value)))
+        names = list(_backend.examples())
+        self.example_box = W.Dropdown(options=names, value=names[0] if names else None,
+                                      layout=W.Layout(width="150px"), disabled=not names)
+        self.buttons["open"].disabled = not names
+        self.buttons["open"].on_click(lambda _b: self._ui(lambda: self.open_example(self.example_box.value)))
+        self.buttons["export"].on_click(lambda _b: self._ui(self.export_python))
+        self.buttons["check"].on_click(lambda _b: self._ui(self.validate))
+        if not _backend.HAS_MODEL:
+            for k in ("save", "load", "export"):
+                self.buttons[k].tooltip = "needs spark_lab.model (not installed yet)"
+        self.toolbar = W.HBox([self.connect_toggle, self.buttons["delete"], self.buttons["undo"],
+                               self.buttons["redo"], self.path_box, self.buttons["save"], self.buttons["load"],
+                               self.example_box, self.buttons["open"], self.buttons["export"],
+                               self.buttons["check"]],
+                              layout=W.Layout(flex_flow="row wrap"))
+        # status, issues, code
+        self.status_line = W.HTML(layout=W.Layout(min_height="22px"))
+        self.issues_box = W.HTML()
+        self.code = W.Textarea(layout=W.Layout(width="100%", height="220px", display="none"),
+                               placeholder="Export Python shows the model as code here")
+        body = W.HBox([self.palette, self.canvas.widget, self.inspector.widget],
+                      layout=W.Layout(width="100%", align_items="flex-start"))
+        self.widget = W.VBox([self.toolbar, body, self.status_line, self.issues_box, self.code],
+                             layout=W.Layout(width="100%"))
+        self.widget.add_class("spark-lab-graph-editor")
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    # ================================================================== status
+    @property
+    def status(self) -> str:
+        """The last message of the status line, as plain text."""
+        return self._message
+
+    def _say(self, text: str, error: bool = False) -> None:
+        self._message = text
+        colour = "#d00000" if error else "#24292f"
+        self.status_line.value = f"<span style='color:{colour}'>{html.escape(text)}</span>"
+
+    def status_error(self, text: str) -> None:
+        self._say(text, error=True)
+
+    def _ui(self, fn) -> bool:
+        """Run a button's action; a refusal goes to the status line instead of raising."""
+        try:
+            fn()
+        except SparkLabError as e:
+            self._say(str(e), error=True)
+            return False
+        return True
+
+    # ================================================================== editing core
+    def _edit(self, what: str, fn, inspector: bool = True, validate: bool = True):
+        """Apply ``fn`` (changes the network) as one undoable step; refresh everything."""
+        t0 = time.perf_counter()
+        before = self._last
+        self._applying, self._events = True, 0
+        try:
+            result = fn()
+        finally:
+            self._applying = False
+        if self._events:
+            self.history.push(before)
+            self._refresh(inspector=inspector, validate=validate)
+            self._say(what + self._issue_suffix())
+        self.last_edit_ms = (time.perf_counter() - t0) * 1e3
+        return result
+
+    def _on_network_event(self, event: dict) -> None:
+        for attr in ("selected", "connect_source"):          # follow renames
+            new = self._renamed(event, getattr(self, attr))
+            if new is not None:
+                setattr(self, attr, new)
+        if self._applying:
+            self._events += 1
+            return
+        # a change made by code on the same Network: one undo step per event
+        self.history.push(self._last)
+        self._refresh(inspector=True, validate=event.get("op") != "layout")
+        self._say(f"network changed from code ({event['op']})" + self._issue_suffix())
+
+    @staticmethod
+    def _renamed(event, name):
+        """The new name of ``name`` if ``event`` renamed it, else None."""
+        if name is None:
+            return None
+        if event.get("op") in ("rename_pool", "rename_projection") and event.get("old") == name:
+            return event["new"]
+        return event.get("projections", {}).get(name)
+
+    def _refresh(self, inspector: bool = True, validate: bool | str = True) -> None:
+        """Bring canvas, inspector, buttons and problem list up to date with the network.
+
+        ``validate``: True runs the cheap local checks (every edit); "full" adds
+        ``spark_lab.model.validate`` of the whole document (``validate()``, the Check
+        button, loading: it rebuilds every component, ~50-130 ms for 250 elements here,
+        and finds nothing new in a network edited through the validated Network API);
+        False keeps the last list (selection, connect mode, positions)."""
+        net = self.network
+        self._last = snapshot(net)
+        if self.selected not in net.pools and self.selected not in net.projections:
+            self.selected = None
+        if self.connect_source not in net.pools:
+            self.connect_source = None
+        if validate:
+            self.issues = _elements.all_issues(net, document=validate == "full")
+        invalid = {i.element for i in self.issues if i.element}
+        nodes, edges = _elements.elements(net, invalid, self.selected)
+        if self.connect_source:
+            nodes[self.connect_source]["classes"] += " source"
+        missing = [n for n in net.pools if n not in net.layout]
+        for n in missing:                       # pools made by code without a position
+            net.layout[n] = _palette.free_spot(net.layout)
+        if missing:
+            self._last = snapshot(net)
+        with self.widget.hold_sync():
+            self.canvas.sync(nodes, edges, net.layout)
+            if inspector or self.inspector.selected != self.selected:
+                self.inspector.show(self.selected)
+            self.buttons["undo"].disabled = not self.history.can_undo
+            self.buttons["redo"].disabled = not self.history.can_redo
+            self.buttons["delete"].disabled = self.selected is None
+            self.issues_box.value = self._issues_html()
+
+    def _issue_suffix(self) -> str:
+        n = len(self.issues)
+        return f" — {n} problem{'s' if n != 1 else ''} (red)" if n else ""
+
+    def _issues_html(self) -> str:
+        if not self.issues:
+            return ""
+        items = "".join(f"<li>{html.escape(str(i))}</li>" for i in self.issues)
+        return f"<div style='color:#d00000'><b>Problems</b><ul style='margin:2px 0'>{items}</ul></div>"
+
+    # ================================================================== public actions
+    def add(self, component="LIF", name: str | None = None, n: int = _palette.DEFAULT_N,
+            position=None, **params) -> str:
+        """Add a pool of the palette's ``component`` (class or registry name, or a neuron
+        model instance) at a free spot (or ``position``); returns its unique name."""
+        from ...neurons._base import NeuronModel
+        if isinstance(component, NeuronModel):
+            model, base = component.replace(**params) if params else component, type(component).name
+        else:
+            entry = _palette.find(component)
+            model, base = entry.cls(**params), entry.name
+        name = name or _palette.unique_name(base, self.network.pools)
+        x, y = position if position is not None else _palette.free_spot(self.network.layout)
+
+        def do():
+            self.network.add_pool(name, model, n)
+            self.network.set_position(name, x, y)
+        self._edit(f"added {type(model).__name__} pool {name!r}", do)
+        self.select(name)
+        return name
+
+    def connect(self, pre: str, post: str, **fields) -> str:
+        """Add a projection ``pre -> post`` with defaults (Exponential synapse,
+        FixedProbability(p=0.1), weight 1, no delay) unless ``fields`` say otherwise;
+        refused into an input pool. Returns the projection's name."""
+        net = self.network
+        for p in (pre, post):
+            if p not in net.pools:
+                raise EditorError(f"no pool {p!r} to connect; pools: {', '.join(net.pools) or '(none)'}")
+        target = net.pools[post].model
+        if _palette.is_source(target):
+            raise EditorError(f"cannot connect {pre!r} -> {post!r}: {post!r} is an input "
+                              f"({type(target).__name__}); it makes its own spikes and takes no projections")
+        proj = self._edit(f"connected {pre} -> {post}", lambda: net.connect(pre, post, **fields))
+        self.select(proj.name)
+        return proj.name
+
+    def delete(self, name: str | None = None) -> None:
+        """Delete a pool (with its projections) or a projection; default: the selection."""
+        name = name if name is not None else self.selected
+        net = self.network
+        if name in net.pools:
+            self._edit(f"deleted pool {name!r}", lambda: net.remove_pool(name))
+        elif name in net.projections:
+            self._edit(f"deleted projection {name!r}", lambda: net.remove_projection(name))
+        else:
+            raise EditorError("select a node or an edge to delete" if name is None else f"nothing named {name!r}")
+
+    def rename(self, old: str, new: str) -> None:
+        """Rename a pool or a projection (projections named after pools follow)."""
+        net = self.network
+        if old in net.pools:
+            self._edit(f"renamed pool {old!r} to {new!r}", lambda: net.rename_pool(old, new))
+        elif old in net.projections:
+            self._edit(f"renamed projection {old!r} to {new!r}", lambda: net.rename_projection(old, new))
+        else:
+            raise EditorError(f"nothing named {old!r}")
+
+    def move(self, name: str, x: float, y: float) -> None:
+        """Place node ``name`` at canvas position (x, y); kept in ``network.layout``."""
+        if name not in self.network.pools:
+            raise EditorError(f"no node {name!r}")
+        x, y = round(float(x), 1), round(float(y), 1)
+        if self.network.layout.get(name) == (x, y):
+            return
+        self._edit(f"moved {name!r}", lambda: self.network.set_position(name, x, y), inspector=False,
+                   validate=False)
+
+    def update_pool(self, name: str, **fields) -> None:
+        """``network.update_pool`` as an undoable edit (what the inspector calls)."""
+        self._edit(f"changed pool {name!r}", lambda: self.network.update_pool(name, **fields), inspector=False)
+
+    def update_projection(self, name: str, **fields) -> None:
+        """``network.update_projection`` as an undoable edit (what the inspector calls)."""
+        self._edit(f"changed projection {name!r}", lambda: self.network.update_projection(name, **fields),
+                   inspector=False)
+
+    def select(self, name: str | None) -> None:
+        """Show ``name`` (pool or projection, None: nothing) in the inspector."""
+        if name is not None and name not in self.network.pools and name not in self.network.projections:
+            raise EditorError(f"nothing named {name!r}")
+        self.selected = name
+        self._refresh(inspector=True, validate=False)
+
+    def undo(self) -> bool:
+        """Undo the last edit; False if there is none."""
+        return self._travel(self.history.undo, "undid the last edit", "nothing to undo")
+
+    def redo(self) -> bool:
+        return self._travel(self.history.redo, "redid the edit", "nothing to redo")
+
+    def _travel(self, step, done: str, none: str) -> bool:
+        target = step(snapshot(self.network))
+        if target is None:
+            self._say(none)
+            return False
+        self._applying = True
+        try:
+            restore(self.network, target)
+        finally:
+            self._applying = False
+        self._refresh(inspector=True)
+        self._say(done + self._issue_suffix())
+        return True
+
+    # ------------------------------------------------------------------ connect mode
+    @property
+    def connect_mode(self) -> bool:
+        return self.connect_toggle.value
+
+    @connect_mode.setter
+    def connect_mode(self, on: bool) -> None:
+        self.connect_toggle.value = bool(on)
+
+    def _set_connect_mode(self, on: bool) -> None:
+        self.connect_source = None
+        self._refresh(inspector=False, validate=False)
+        self._say("Connect: click the source node, then the target." if on else "Connect mode off.")
+
+    # ------------------------------------------------------------------ canvas events
+    def on_node_tap(self, node_id: str) -> None:
+        """A node was clicked: select it, or in connect mode pick source / target."""
+        if node_id not in self.network.pools:
+            return
+        if not self.connect_mode:
+            self.select(node_id)
+            return
+        if self.connect_source is None:
+            self.connect_source = node_id
+            self._refresh(inspector=False, validate=False)
+            self._say(f"Connect: source {node_id!r}; now click the target (the same node makes a self-projection).")
+            return
+        pre, self.connect_source = self.connect_source, None
+        if not self._ui(lambda: self.connect(pre, node_id)):
+            self._refresh(inspector=False, validate=False)
+
+    def on_edge_tap(self, edge_id: str) -> None:
+        if edge_id in self.network.projections:
+            self.connect_source = None
+            self.select(edge_id)
+
+    def on_node_moved(self, node_id: str, x: float, y: float) -> None:
+        """A node was dragged to (x, y) (model coordinates)."""
+        if node_id in self.network.pools:
+            self._ui(lambda: self.move(node_id, x, y))
+
+    # ================================================================== files and code
+    def save(self, path) -> Path:
+        """Write the model file (JSON, with the layout) to ``path``."""
+        path = Path(path)
+        _backend.save(self.network, path)
+        self._say(f"saved {path}")
+        return path
+
+    def load(self, path_or_example) -> None:
+        """Replace the network's content by a model file's (one undoable edit; the
+        Network object stays the same, so code holding it sees the change)."""
+        loaded = _backend.load(path_or_example)
+        self._replace_with(loaded, f"loaded {path_or_example}")
+
+    def open_example(self, name: str) -> None:
+        """Replace the network's content by the shipped example ``name``."""
+        known = _backend.examples()
+        if name not in known:
+            raise EditorError(f"no example {name!r}; examples: {', '.join(known) or '(none)'}")
+        self._replace_with(_backend.load(known[name]), f"opened example {name!r}")
+
+    def _replace_with(self, other: Network, what: str) -> None:
+        self.selected = self.connect_source = None
+        self._edit(what, lambda: restore(self.network, snapshot(other)), validate="full")
+
+    def export_python(self) -> str:
+        """The model as Python code; also shown in the editor's code box."""
+        code = _backend.to_python(self.network)
+        self.code.value = code
+        self.code.layout.display = None
+        self._say("Python code below (select and copy)")
+        return code
+
+    def validate(self) -> list:
+        """Check the network now, including ``spark_lab.model.validate`` of its document
+        when installed; the problems are returned, listed and shown in red."""
+        self._refresh(inspector=False, validate="full")
+        n = len(self.issues)
+        self._say(f"checked: {n} problem{'s' if n != 1 else ''}" + (" (red)" if n else ""), error=bool(n))
+        return list(self.issues)
+
+    def build(self):
+        """``network.build()``: a Simulator of the edited network."""
+        return self.network.build()
+
+    def close(self) -> None:
+        """Stop following the network and close the widgets."""
+        from ._forms import close_tree
+        self.network.unobserve(self._on_network_event)
+        for node in list(self.canvas.nodes.values()) + list(self.canvas.edges.values()):
+            node.close()
+        close_tree(self.widget)
+
+    def __repr__(self):
+        return f"GraphEditor({self.network!r})"

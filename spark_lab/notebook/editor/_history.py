@@ -1,0 +1,164 @@
+"""Undo and redo: snapshots of a Network, and restoring one through the Network's editing API.
+
+A snapshot holds references to the (immutable) components and copies of everything
+mutable, so taking one is cheap (no deep copy). ``restore`` brings a network back to a
+snapshot with the public editing calls (remove/add/update/connect/record/set_position),
+so observers see ordinary change events, and then puts pools and projections back in
+the snapshot's order (the order of pools keys the noise of Poisson sources).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ...initializers import Initializer
+
+
+@dataclass(frozen=True)
+class PoolState:
+    name: str
+    model: object
+    n: int
+    excitatory: object          # bool mask or None
+    g_inh: float
+
+
+@dataclass(frozen=True)
+class ProjectionState:
+    name: str
+    pre: str
+    post: str
+    synapse: object
+    connectivity: object
+    weight: object
+    delay: float
+    plasticity: tuple
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    dt: float
+    seed: int
+    pools: tuple
+    projections: tuple
+    records: tuple
+    layout: tuple
+
+
+def snapshot(net) -> Snapshot:
+    """The state of ``net`` that the editor can change."""
+    return Snapshot(
+        net.dt, net.seed,
+        tuple(PoolState(p.name, p.model, p.n, p.excitatory, p.g_inh) for p in net.pools.values()),
+        tuple(ProjectionState(p.name, p.pre, p.post, p.synapse, p.connectivity, p.weight, p.delay,
+                              tuple(p.plasticity)) for p in net.projections.values()),
+        tuple(net.records),
+        tuple(net.layout.items()))
+
+
+def _same_value(a, b) -> bool:
+    if isinstance(a, Initializer) or isinstance(b, Initializer):
+        return type(a) is type(b) and a == b
+    return np.array_equal(np.asarray(a), np.asarray(b))
+
+
+def same_pool(a: PoolState, b: PoolState) -> bool:
+    mask_same = (a.excitatory is None and b.excitatory is None) or (
+        a.excitatory is not None and b.excitatory is not None and np.array_equal(a.excitatory, b.excitatory))
+    return a.name == b.name and a.n == b.n and a.g_inh == b.g_inh and mask_same and a.model == b.model
+
+
+def same_projection(a: ProjectionState, b: ProjectionState) -> bool:
+    """Equal fields; the synapse must be the same *instance* (instances are shared receptors)."""
+    return (a.name == b.name and a.pre == b.pre and a.post == b.post and a.delay == b.delay
+            and a.synapse is b.synapse and a.connectivity == b.connectivity
+            and _same_value(a.weight, b.weight) and len(a.plasticity) == len(b.plasticity)
+            and all(x == y for x, y in zip(a.plasticity, b.plasticity)))
+
+
+def restore(net, snap: Snapshot) -> None:
+    """Make ``net`` equal to ``snap`` (see the module docstring)."""
+    net.dt, net.seed = snap.dt, snap.seed
+    want_pools = {p.name: p for p in snap.pools}
+    want_proj = {p.name: p for p in snap.projections}
+    have = snapshot(net)
+    have_proj = {p.name: p for p in have.projections}
+    # 1. projections that are not exactly as wanted go (they come back in step 4)
+    for name, p in have_proj.items():
+        if name not in want_proj or not same_projection(p, want_proj[name]):
+            net.remove_projection(name)
+    # 2. records that are not wanted
+    want_keys = {r.key: r for r in snap.records}
+    for r in list(net.records):
+        if want_keys.get(r.key) != r:
+            net.unrecord(r.key)
+    # 3. pools: remove, update, add
+    for name in [n for n in net.pools if n not in want_pools]:
+        net.remove_pool(name)
+    for name, w in want_pools.items():
+        if name in net.pools:
+            cur = net.pools[name]
+            if not same_pool(PoolState(name, cur.model, cur.n, cur.excitatory, cur.g_inh), w):
+                net.update_pool(name, model=w.model, n=w.n, excitatory=w.excitatory, g_inh=w.g_inh)
+        else:
+            net.add_pool(name, w.model, w.n, excitatory=w.excitatory, g_inh=w.g_inh)
+    net.pools = {name: net.pools[name] for name in want_pools}
+    # 4. projections
+    for name, w in want_proj.items():
+        if name not in net.projections:
+            net.connect(w.pre, w.post, synapse=w.synapse, connectivity=w.connectivity, weight=w.weight,
+                        delay=w.delay, name=name, plasticity=list(w.plasticity) or None)
+    net.projections = {name: net.projections[name] for name in want_proj}
+    # 5. records, in the wanted order
+    have_keys = {r.key for r in net.records}
+    for r in snap.records:
+        if r.key not in have_keys:
+            net.record(r.pool, r.var, r.every, r.neurons)
+    net.records = [next(x for x in net.records if x.key == r.key) for r in snap.records]
+    # 6. layout
+    want_layout = dict(snap.layout)
+    for name in [n for n in net.layout if n not in want_layout]:
+        del net.layout[name]
+    for name, (x, y) in want_layout.items():
+        if net.layout.get(name) != (x, y):
+            net.set_position(name, x, y)
+
+
+class History:
+    """Bounded undo and redo stacks of snapshots (``limit`` levels, default 100)."""
+
+    def __init__(self, limit: int = 100):
+        self.limit = limit
+        self._undo: list[Snapshot] = []
+        self._redo: list[Snapshot] = []
+
+    def push(self, before: Snapshot) -> None:
+        """Record the state before an edit; a new edit clears the redo stack."""
+        self._undo.append(before)
+        del self._undo[:-self.limit]
+        self._redo.clear()
+
+    def undo(self, current: Snapshot) -> Snapshot | None:
+        """The state to go back to (``current`` goes onto the redo stack), or None."""
+        if not self._undo:
+            return None
+        self._redo.append(current)
+        return self._undo.pop()
+
+    def redo(self, current: Snapshot) -> Snapshot | None:
+        if not self._redo:
+            return None
+        self._undo.append(current)
+        return self._redo.pop()
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    @property
+    def can_redo(self) -> bool:
+        return bool(self._redo)
+
+    def __len__(self) -> int:
+        return len(self._undo)
