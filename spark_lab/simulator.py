@@ -12,6 +12,7 @@ other pools of the network.
 """
 from __future__ import annotations
 
+import collections
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -783,6 +784,10 @@ class Simulator:
         qpack = self._q_packer
         fam_of, streams = self._family_of, self._noise_streams
         counted = [p.name for p in self.pools] if readout is None else list(readout)
+        # spike counts accumulate per family when two or more of its pools are counted (one add
+        # per step instead of one per pool: XLA:CPU pays per op in the loop), else per pool
+        n_counted = collections.Counter(fam_of[nm] for nm in counted)
+        acc = {nm: f"#{fam_of[nm]}" if n_counted[fam_of[nm]] > 1 else nm for nm in counted}   # '#': no pool name
         rec_models = [[self.receptors[rs[0]]["synapse"] for rs in f["rec"]] for f in fams]
         plastic = [(self.net.projections[nm], self.proj_info[nm]) for nm in self.plastic]
         offsets, modulators = self.offsets, self.modulators
@@ -890,7 +895,8 @@ class Simulator:
                 def pool_slice(arr, nm):
                     o = fams[fam_of[nm]]["local"][nm]
                     return arr[o:o + pools[nm].n] if arr.shape[0] != pools[nm].n else arr
-                cnt = {nm: cnt[nm] + pool_slice(spikes[fam_of[nm]], nm).astype(jnp.int32) for nm in cnt}
+                cnt = {k: cnt[k] + (spikes[int(k[1:])] if k[0] == "#" else
+                                    pool_slice(spikes[fam_of[k]], k)).astype(jnp.int32) for k in cnt}
                 ys = []
                 for s in specs:
                     fi = fam_of[s.pool]
@@ -899,7 +905,8 @@ class Simulator:
                     ys.append(val if s.neurons is None else val[jnp.asarray(s.neurons)])
                 return ({"t": t + 1, "fam": new_fam, "delay": bufs, "plastic": new_plastic}, cnt), tuple(ys)
 
-            cnt0 = {nm: jnp.zeros((pools[nm].n,), jnp.int32) for nm in counted}
+            cnt0 = {k: jnp.zeros((fams[int(k[1:])]["n"] if k[0] == "#" else pools[k].n,), jnp.int32)
+                    for k in dict.fromkeys(acc.values())}
             if K == 1:
                 (st, cnt), ys = step((st0, cnt0), jax.tree_util.tree_map(lambda a: a[0], xs_in))
                 ys = tuple(y[None] for y in ys)
@@ -907,7 +914,10 @@ class Simulator:
                 (st, cnt), ys = lax.scan(step, (st0, cnt0), xs_in, length=K)
             floats = [v for v in jax.tree_util.tree_leaves(st) if jnp.issubdtype(v.dtype, jnp.floating)]
             ok = jnp.all(jnp.stack([jnp.all(jnp.isfinite(v)) for v in floats] or [jnp.array(True)]))
-            out = jnp.concatenate([ok.astype(jnp.int32)[None]] + [cnt[nm] for nm in counted])
+            out = jnp.concatenate([ok.astype(jnp.int32)[None]] + [
+                cnt[nm] if acc[nm] == nm else
+                cnt[acc[nm]][fams[fam_of[nm]]["local"][nm]:fams[fam_of[nm]]["local"][nm] + pools[nm].n]
+                for nm in counted])
             return st, out, ys
 
         return chunk
