@@ -84,8 +84,10 @@ class Frame:
 class Monitor:
     """Base class of session monitors (plug-ins fed after every chunk).
 
-    records: RecordSpecs the monitor needs; the session records their union.
-    init(session): called when attached and again after ``reset`` (clear your data).
+    records: RecordSpecs the monitor needs (read when it is attached); the session records
+                   their union in its ring buffers.
+    init(session): called when attached (after its records are set up) and again after
+                   ``reset`` (clear your data).
     step(frame):   called on the session thread after each chunk; keep it cheap, throttle
                    drawing yourself (the session waits for it).
     flush():       called when the session goes idle (pause, step done, divergence, stop):
@@ -297,7 +299,7 @@ class Session:
             except ParameterError:
                 self.monitors.remove(monitor)
                 raise
-            monitor.init(self)
+        monitor.init(self)
         return monitor
 
     def remove_monitor(self, monitor: Monitor) -> None:
@@ -319,6 +321,10 @@ class Session:
         if neurons is not None:
             vals = vals[:, _columns(have, neurons, key)]
         return ts, vals
+
+    def recorded_keys(self) -> list:
+        """The "pool.var" recordings kept in ring buffers."""
+        return list(self._rings)
 
     def recorded_neurons(self, pool: str, var: str = "spikes"):
         """Neuron indices kept for ``pool.var`` (None: all neurons of the pool)."""
