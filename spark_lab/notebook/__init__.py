@@ -1,1 +1,15 @@
-"""Notebook layer of spark_lab: widgets for the live lab and the graph editor (imports ipywidgets)."""
+"""Notebook layer of spark_lab (imports ipywidgets and bqplot; ``import spark_lab`` does not):
+widgets for the live lab (here) and the graph editor (``spark_lab.notebook.editor``).
+
+    from spark_lab.notebook import LiveLab
+    lab = LiveLab(net, params=[("inh", "g_inh")])
+    lab
+"""
+from ._analysis import AnalysisPanel
+from ._controls import RunControls, StatusMonitor
+from ._lab import LiveLab
+from ._monitors import RasterMonitor, RateMonitor, TraceMonitor
+from ._sliders import ParamSlider, ParamSliders
+
+__all__ = ["AnalysisPanel", "LiveLab", "ParamSlider", "ParamSliders", "RasterMonitor", "RateMonitor",
+           "RunControls", "StatusMonitor", "TraceMonitor"]

@@ -1,0 +1,92 @@
+"""LiveLab: run controls, parameter sliders, live monitors and analysis for one network.
+
+    lab = LiveLab(net, params=[("inh", "g_inh"), ("exc", "tau_m")], traces={"exc": (0, 1, 2)})
+    lab                       # displays the layout; then press Run, or lab.session.run()
+
+The full ``Lab(model)`` adds the graph editor around this (built separately).
+"""
+from __future__ import annotations
+
+import ipywidgets as W
+
+from ..session import Session
+from ._analysis import AnalysisPanel
+from ._controls import RunControls
+from ._monitors import RasterMonitor, RateMonitor, TraceMonitor, spiking_pools
+from ._sliders import ParamSliders
+
+
+class LiveLab:
+    """A Session with its controls, sliders and monitors laid out in one widget.
+
+    sim_or_network: a Network (built here) or a Simulator; or a ready Session.
+    params:   what to make sliders for: (target, name) pairs and/or pool/projection names
+              (all their parameters). Default: ``g_inh`` of every Dale pool with inhibitory neurons.
+    raster:   pools in the spike raster (default: every pool with a membrane), up to
+              ``raster_neurons`` neurons shown.
+    traces:   {pool: neuron indices} for membrane traces (default: 3 neurons of the first raster pool;
+              {} for none).
+    rates:    pools in the population-rate plot (default: the raster pools).
+    window_ms: length of the rolling window of the raster and traces.
+    analysis: add the analysis panel (ISI, CV, F-I curve).
+    Other keywords go to Session (chunk, inputs, speed, buffer_steps, ...).
+    """
+
+    def __init__(self, sim_or_network, params=None, raster=None, raster_neurons: int = 1000, traces=None,
+                 rates=None, window_ms: float = 500.0, analysis: bool = True, max_fps: float = 10.0, **session_kw):
+        if isinstance(sim_or_network, Session):
+            self.session = sim_or_network
+        else:
+            self.session = Session(sim_or_network, **session_kw)
+        s = self.session
+        sim = s.sim
+        raster = list(raster) if raster is not None else spiking_pools(sim)
+        self.controls = RunControls(s)
+        if params is None:
+            params = [(p, "g_inh") for p, pool in sim.net.pools.items()
+                      if pool.excitatory is not None and not pool.excitatory.all()]
+        self.sliders = ParamSliders(s, params)
+        self.raster = s.add_monitor(RasterMonitor(sim, raster, max_neurons=raster_neurons, window_ms=window_ms,
+                                                  max_fps=max_fps))
+        if traces is None:
+            traces = {raster[0]: (0, 1, 2)} if raster else {}
+        self.traces = [s.add_monitor(TraceMonitor(sim, p, nrn, window_ms=window_ms, max_fps=max_fps))
+                       for p, nrn in traces.items()]
+        self.rates = s.add_monitor(RateMonitor(sim, rates if rates is not None else raster,
+                                               window_ms=max(window_ms, 1000.0), max_fps=max_fps))
+        self.analysis = AnalysisPanel(s) if analysis else None
+        plots = [self.raster.figure] + [W.HBox([t.figure for t in self.traces] + [self.rates.figure],
+                                               layout=W.Layout(width="100%"))]
+        for t in self.traces:
+            t.figure.layout.width = f"{100 // (len(self.traces) + 1)}%"
+        self.rates.figure.layout.width = f"{100 // (len(self.traces) + 1)}%"
+        parts = [self.controls.widget]
+        if self.sliders.sliders:
+            parts.append(self.sliders.widget)
+        parts += plots
+        if self.analysis is not None:
+            acc = W.Accordion(children=[self.analysis.widget])
+            acc.set_title(0, "Analysis: rates, ISI, CV, F-I curve")
+            parts.append(acc)
+        self.widget = W.VBox(parts, layout=W.Layout(width="100%"))
+        self.widget.add_class("spark-lab-live")
+
+    @property
+    def monitors(self):
+        return [self.raster, *self.traces, self.rates]
+
+    def _repr_mimebundle_(self, **kw):
+        return self.widget._repr_mimebundle_(**kw)
+
+    def export(self, prefix: str) -> list:
+        """Write the kept recordings to ``prefix.npz`` and ``prefix.csv`` and the raster to
+        ``prefix-raster.png`` (kernel side). Figures with axes: ``monitor.save_png()`` in the browser."""
+        self.session.export_npz(f"{prefix}.npz")
+        self.session.export_csv(f"{prefix}.csv")
+        self.raster.write_png(f"{prefix}-raster.png")
+        return [f"{prefix}.npz", f"{prefix}.csv", f"{prefix}-raster.png"]
+
+    def close(self):
+        """Stop the session and close the widgets."""
+        self.session.stop()
+        self.widget.close()

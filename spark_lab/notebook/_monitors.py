@@ -1,0 +1,303 @@
+"""Live bqplot monitors of a Session: spike raster, membrane traces, population rates.
+
+Each monitor is a ``spark_lab.session.Monitor``: the session calls ``step`` on its own thread
+after every chunk; the monitor draws at most ``max_fps`` times per second (default 10, what
+bqplot's browser side keeps up with, shared/notes/widget-stack.md section 7) and drops the
+frames in between; ``flush`` draws the last state when the session goes idle. Data come from
+the session's ring buffers, so a monitor holds no growing state. Every update of a mark is
+sent as one message (``hold_sync``).
+
+Figures: ``monitor.figure`` (a bqplot Figure). ``save_png``/``save_svg`` ask the browser to
+render and download the figure (bqplot does this in the front-end: it needs the figure to be
+displayed in a live notebook page; it cannot write a file from a kernel alone). The raster
+is also available as kernel-side PNG bytes (``RasterMonitor.png``) for files and tests.
+"""
+from __future__ import annotations
+
+import threading
+import time
+
+import bqplot as bq
+import ipywidgets as W
+import numpy as np
+
+from ..network import RecordSpec
+from ..session import Monitor
+from ._png import encode_indexed, hex_rgb
+from ._throttle import Throttle
+
+COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+           "#bcbd22", "#17becf")
+
+
+def spiking_pools(sim):
+    """Pools with a membrane (everything but spike sources such as PoissonSource)."""
+    return [p for p, pool in sim.net.pools.items() if getattr(pool.model, "VOLTAGE", None)]
+
+
+class _FigureMonitor(Monitor):
+    """Common part: throttling, the rolling time axis, thread-safe drawing."""
+
+    def __init__(self, title: str, window_ms: float, max_fps: float, height: str):
+        if not window_ms > 0:
+            raise ValueError(f"{type(self).__name__}: window_ms must be > 0, got {window_ms!r}")
+        self.window_ms = float(window_ms)
+        self.throttle = Throttle(max_fps)
+        self.session = None
+        self._lock = threading.RLock()
+        self._dirty = False
+        self.xscale = bq.LinearScale(min=0.0, max=self.window_ms)
+        self.xaxis = bq.Axis(scale=self.xscale, label="time (ms)", num_ticks=6)
+        self.title = title
+        self._height = height
+
+    def _figure(self, marks, axes, **kw):
+        self.figure = bq.Figure(marks=marks, axes=axes, title=self.title, animation_duration=0,
+                                fig_margin=dict(top=40, bottom=40, left=60, right=20),
+                                layout=W.Layout(width="100%", height=self._height), **kw)
+
+    def window_steps(self) -> int:
+        s = self.session
+        return max(1, min(int(round(self.window_ms / s.sim.dt)), s.buffer_steps))
+
+    def init(self, session):
+        self.session = session
+        self._dirty = True
+        self.flush()
+
+    def step(self, frame):
+        if self.throttle.due():
+            self.draw_now()
+        else:
+            self._dirty = True
+
+    def flush(self):
+        if self._dirty and self.session is not None:
+            self.draw_now()
+
+    def draw_now(self):
+        with self._lock:
+            t0 = time.perf_counter()
+            self._draw()
+            self._dirty = False
+            self.throttle.record(t0)
+
+    def _set_x(self, t0_ms, t1_ms):
+        with self.xscale.hold_sync():
+            self.xscale.min, self.xscale.max = float(t0_ms), float(t1_ms)
+
+    def close(self):
+        self.session = None
+
+    def save_png(self, filename: str = "figure.png"):
+        """Browser-side: the displayed figure is rendered and downloaded by the browser."""
+        self.figure.save_png(filename)
+
+    def save_svg(self, filename: str = "figure.svg"):
+        """Browser-side, as ``save_png``."""
+        self.figure.save_svg(filename)
+
+
+class RasterMonitor(_FigureMonitor):
+    """Rolling spike raster of up to ``max_neurons`` neurons as one bqplot Image mark.
+
+    The spikes of the last ``window_ms`` are drawn into a palette image of at most
+    ``width`` x ``height`` pixels (time bins x neuron rows; a pixel is coloured when any of
+    its neurons spiked in its time bin, in the colour of the pool), so the cost does not
+    depend on how many spikes there are. Neurons: the first ones of each pool, shared out in
+    proportion to the pool sizes. Rows from the bottom: pools in order.
+    """
+
+    def __init__(self, sim, pools=None, max_neurons: int = 1000, window_ms: float = 500.0,
+                 width: int = 500, height: int = 300, max_fps: float = 10.0, colours=COLOURS):
+        super().__init__("spikes", window_ms, max_fps, "320px")
+        pools = list(pools) if pools is not None else spiking_pools(sim)
+        unknown = [p for p in pools if p not in sim.net.pools]
+        if unknown or not pools:
+            raise ValueError(f"RasterMonitor: unknown pool {unknown[0]!r}" if unknown else
+                             "RasterMonitor: no pools to show")
+        sizes = np.array([sim.net.pools[p].n for p in pools])
+        share = np.maximum(1, np.floor(sizes * min(1.0, max_neurons / sizes.sum()))).astype(int)
+        self.pools = [(p, tuple(range(k))) for p, k in zip(pools, share)]
+        self.n_rows = int(share.sum())
+        self.width, self.height = int(width), int(height)
+        self.records = tuple(RecordSpec(p, "spikes", 1, sel) for p, sel in self.pools)
+        self.palette = [(255, 255, 255)] + [hex_rgb(colours[i % len(colours)]) for i in range(len(pools))]
+        offs = np.concatenate([[0], np.cumsum(share)])
+        self.title = "spikes: " + ", ".join(
+            f"{p} ({colours[i % len(colours)]}, rows {offs[i]}-{offs[i + 1] - 1})" for i, (p, _) in enumerate(self.pools))
+        self._offsets = offs[:-1]
+        self.yscale = bq.LinearScale(min=0.0, max=float(self.n_rows))
+        self.image_widget = W.Image(value=encode_indexed(np.zeros((1, 1), np.uint8), self.palette), format="png")
+        self.mark = bq.Image(image=self.image_widget, scales={"x": self.xscale, "y": self.yscale},
+                             x=[0.0, self.window_ms], y=[0.0, float(self.n_rows)], pixelated=True)
+        yaxis = bq.Axis(scale=self.yscale, orientation="vertical", label="neuron", num_ticks=5)
+        self._figure([self.mark], [self.xaxis, yaxis])
+        self._cols = {}
+        self._png = self.image_widget.value
+
+    def _columns(self, pool, sel):
+        have = self.session.recorded_neurons(pool, "spikes")
+        key = (pool, have)
+        if key not in self._cols:
+            self._cols[key] = np.arange(len(sel)) if have is None else \
+                np.searchsorted(np.asarray(have), np.asarray(sel))
+        return self._cols[key]
+
+    def image(self):
+        """(pixels (rows, cols) uint8 palette indices, first row at the top; t0_ms, t1_ms)."""
+        s = self.session
+        w_steps = self.window_steps()
+        bt = max(1, -(-w_steps // self.width))               # steps per pixel column
+        bn = max(1, -(-self.n_rows // self.height))          # neurons per pixel row
+        ncol, nrow = -(-w_steps // bt), -(-self.n_rows // bn)
+        end_bin = -(-s.t // bt)
+        first_bin = end_bin - ncol
+        px = np.zeros((nrow, ncol), np.uint8)
+        up = px[::-1]                                        # row 0 at the bottom
+        for code, ((pool, sel), off) in enumerate(zip(self.pools, self._offsets), 1):
+            ts, sp = s.recorded(pool, "spikes", last=w_steps)
+            if ts.size == 0:
+                continue
+            cols = self._columns(pool, sel)
+            if cols.size != sp.shape[1] or cols[-1] != cols.size - 1:   # not simply all kept columns
+                sp = sp[:, cols]
+            if ts[-1] - ts[0] != ts.size - 1:                # not contiguous (thinned recording)
+                b = ts // bt
+                binned = np.zeros((b[-1] - b[0] + 1, sp.shape[1]), bool)
+                np.logical_or.at(binned, b - b[0], sp)
+                b0 = int(b[0])
+            else:
+                b0, binned = _pool_rows(sp, int(ts[0]), bt)
+            lead = int(off) % bn
+            n = binned.shape[1]
+            padded = np.zeros((-(-(lead + n) // bn) * bn, binned.shape[0]), bool)
+            padded[lead:lead + n] = binned.T
+            rows = padded.reshape(-1, bn, binned.shape[0]).any(1)      # (pixel rows, time bins)
+            r0, c0 = int(off) // bn, b0 - first_bin
+            c_lo, c_hi = max(c0, 0), min(c0 + rows.shape[1], ncol)
+            if c_hi <= c_lo:
+                continue
+            r_hi = min(r0 + rows.shape[0], nrow)
+            region = up[r0:r_hi, c_lo:c_hi]
+            region[rows[:r_hi - r0, c_lo - c0:c_hi - c0]] = code
+        return px, first_bin * bt * s.sim.dt, end_bin * bt * s.sim.dt
+
+    def _draw(self):
+        px, t0, t1 = self.image()
+        self._png = encode_indexed(px, self.palette)
+        self.image_widget.value = self._png
+        with self.mark.hold_sync():
+            self.mark.x = [t0, t1]
+        self._set_x(t0, t1)
+
+    def png(self) -> bytes:
+        """The raster image last drawn, as PNG bytes (kernel side; no axes)."""
+        return self._png
+
+    def write_png(self, path) -> None:
+        """Draw the current raster and write it to ``path`` as a PNG (kernel side; no axes)."""
+        self.draw_now()
+        with open(path, "wb") as fh:
+            fh.write(self._png)
+
+
+class TraceMonitor(_FigureMonitor):
+    """Rolling traces of a state variable (default: the membrane potential) of chosen neurons."""
+
+    def __init__(self, sim, pool: str, neurons=(0, 1, 2), var: str | None = None, window_ms: float = 500.0,
+                 max_points: int = 1000, max_fps: float = 10.0):
+        if pool not in sim.net.pools:
+            raise ValueError(f"TraceMonitor: unknown pool {pool!r}; pools: {', '.join(sim.net.pools)}")
+        model = sim.net.pools[pool].model
+        var = var or model.VOLTAGE
+        if var not in model.STATE:
+            raise ValueError(f"TraceMonitor: pool {pool!r} has no state variable {var!r}; "
+                             f"state: {', '.join(model.STATE) or '(none)'}")
+        self.pool, self.var, self.neurons = pool, var, tuple(int(i) for i in neurons)
+        super().__init__(f"{pool}.{var} of neurons {', '.join(map(str, self.neurons))}", window_ms, max_fps, "240px")
+        self.max_points = int(max_points)
+        self.records = (RecordSpec(pool, var, 1, self.neurons),)
+        unit = "mV" if var == "v" else ""
+        self.yscale = bq.LinearScale()
+        self.mark = bq.Lines(x=np.zeros(0), y=np.zeros((len(self.neurons), 0)),
+                             scales={"x": self.xscale, "y": self.yscale},
+                             colors=list(COLOURS[:len(self.neurons)]), stroke_width=1.2,
+                             labels=[f"{pool}[{i}]" for i in self.neurons], display_legend=True)
+        yaxis = bq.Axis(scale=self.yscale, orientation="vertical", label=f"{var} ({unit})" if unit else var)
+        self._figure([self.mark], [self.xaxis, yaxis], legend_location="top-left")
+
+    def data(self):
+        """(times in ms (T,), values (neurons, T)) of the current window, thinned to max_points."""
+        s = self.session
+        ts, vals = s.recorded(self.pool, self.var, neurons=self.neurons, last=self.window_steps())
+        stride = max(1, -(-ts.size // self.max_points))
+        return ts[::stride] * s.sim.dt, vals[::stride].T
+
+    def _draw(self):
+        x, y = self.data()
+        t1 = self.session.time_ms
+        with self.mark.hold_sync():
+            self.mark.x, self.mark.y = x, y
+        self._set_x(t1 - self.window_ms, t1)
+
+
+class RateMonitor(_FigureMonitor):
+    """Rolling population rate (Hz) of each pool, in bins of at least ``bin_ms`` (whole chunks)."""
+
+    def __init__(self, sim, pools=None, window_ms: float = 1000.0, bin_ms: float = 10.0, max_fps: float = 10.0):
+        pools = list(pools) if pools is not None else spiking_pools(sim)
+        unknown = [p for p in pools if p not in sim.net.pools]
+        if unknown:
+            raise ValueError(f"RateMonitor: unknown pool {unknown[0]!r}; pools: {', '.join(sim.net.pools)}")
+        super().__init__("population rate", window_ms, max_fps, "240px")
+        self.pools, self.bin_ms = pools, float(bin_ms)
+        self.sizes = np.array([sim.net.pools[p].n for p in pools], np.float64)
+        self.yscale = bq.LinearScale(min=0.0)
+        self.mark = bq.Lines(x=np.zeros(0), y=np.zeros((len(pools), 0)), scales={"x": self.xscale, "y": self.yscale},
+                             colors=[COLOURS[i % len(COLOURS)] for i in range(len(pools))], labels=pools,
+                             display_legend=True, stroke_width=1.5)
+        yaxis = bq.Axis(scale=self.yscale, orientation="vertical", label="rate (Hz)")
+        self._figure([self.mark], [self.xaxis, yaxis], legend_location="top-left")
+
+    def data(self):
+        """(bin centres in ms (B,), rates in Hz (pools, B)) of the current window."""
+        s = self.session
+        dt = s.sim.dt
+        starts, lengths, counts = s.chunk_history()
+        if starts.size == 0:
+            return np.zeros(0), np.zeros((len(self.pools), 0))
+        keep = starts + lengths > s.t - self.window_steps()
+        starts, lengths = starts[keep], lengths[keep]
+        c = np.stack([counts[p][keep] for p in self.pools]).astype(np.float64)
+        bin_steps = max(1, int(round(self.bin_ms / dt)))
+        ids = starts // bin_steps
+        first = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+        steps = np.add.reduceat(lengths, first).astype(np.float64)
+        summed = np.add.reduceat(c, first, axis=1)
+        rates = summed / self.sizes[:, None] / (steps * dt * 1e-3)
+        centres = (starts[first] + steps / 2) * dt
+        return centres, rates
+
+    def _draw(self):
+        x, y = self.data()
+        t1 = self.session.time_ms
+        with self.mark.hold_sync():
+            self.mark.x, self.mark.y = x, y
+        self._set_x(t1 - self.window_ms, t1)
+
+
+def _pool_rows(sp, t0, bt):
+    """OR of the rows of ``sp`` (consecutive steps from step t0) in bins of ``bt`` steps aligned
+    to multiples of bt: (index of the first bin, (bins, columns) bool)."""
+    m = sp.shape[0]
+    head = min((-t0) % bt, m)
+    body = (m - head) // bt * bt
+    blocks = []
+    if head:
+        blocks.append(sp[:head].any(0, keepdims=True))
+    if body:
+        blocks.append(sp[head:head + body].reshape(-1, bt, sp.shape[1]).any(1))
+    if head + body < m:
+        blocks.append(sp[head + body:].any(0, keepdims=True))
+    return t0 // bt, np.concatenate(blocks)
