@@ -1,0 +1,197 @@
+"""Notebook layer (spark_lab.notebook) at the Python level: no browser.
+
+Sliders generated from Param declarations, buttons driving the session, monitors that
+update their marks (throttled), the analysis panel and export."""
+from __future__ import annotations
+
+import time
+
+import ipywidgets as W
+import numpy as np
+import pytest
+
+import spark_lab as sl
+from spark_lab.notebook import LiveLab, ParamSlider, ParamSliders, RasterMonitor, RateMonitor, TraceMonitor
+from spark_lab.session import Session
+
+pytestmark = pytest.mark.timeout(120)
+
+
+def ei_net():
+    net = sl.Network(dt=0.1, seed=2)
+    lif = sl.LIF(tau_m=20.0, v_rest=-65.0, v_th=-50.0, v_reset=-65.0, t_ref=2.0,
+                 v_init_low=-65.0, v_init_high=-50.0)
+    net.add_pool("exc", lif, 80, excitatory=True)
+    net.add_pool("inh", lif, 20, excitatory=False, g_inh=4.0)
+    net.add_pool("ext", sl.PoissonSource(rate=40.0), 100)
+    for pre in ("exc", "inh"):
+        for post in ("exc", "inh"):
+            net.connect(pre, post, synapse=sl.Exponential(tau=5.0), connectivity=sl.FixedProbability(p=0.2),
+                        weight=1.0, delay=1.0, name=f"{pre}_{post}")
+    for post in ("exc", "inh"):
+        net.connect("ext", post, connectivity=sl.FixedProbability(p=0.2), weight=6.0, name=f"ext_{post}")
+    return net
+
+
+@pytest.fixture(scope="module")
+def lab():
+    lab = LiveLab(ei_net(), chunk=50, params=[("inh", "g_inh"), "exc", ("exc_inh", "weight")],
+                  traces={"exc": (0, 5)}, window_ms=100.0)
+    yield lab
+    lab.close()
+
+
+def test_sliders_from_param_declarations(lab):
+    sl_tau = lab.sliders[("exc", "tau_m")].slider
+    assert isinstance(sl_tau, W.FloatLogSlider)                   # Param(log=True)
+    assert sl_tau.description == "exc.tau_m (ms)"
+    assert "membrane time constant" in sl_tau.tooltip and "> 0 ms" in sl_tau.tooltip
+    assert sl_tau.value == pytest.approx(20.0) and 10 ** sl_tau.min == pytest.approx(2.0)
+    sl_th = lab.sliders[("exc", "v_th")].slider
+    assert isinstance(sl_th, W.FloatSlider) and sl_th.description == "exc.v_th (mV)"
+    assert sl_th.min < -50.0 < sl_th.max
+    g = lab.sliders[("inh", "g_inh")].slider
+    assert g.min == 0.0 and g.max > 4.0 and "g_inh" in g.tooltip
+    w = lab.sliders[("exc_inh", "weight")].slider
+    assert w.description == "exc_inh.weight (mV)" and w.min == 0.0            # Dale: magnitudes
+    assert ("exc", "g_inh") in lab.sliders.sliders                 # a Dale pool has g_inh
+    with pytest.raises(sl.SparkLabError, match="no parameter exc.tau_x"):
+        ParamSlider(lab.session, "exc", "tau_x")
+    with pytest.raises(sl.SparkLabError, match="unknown pool"):
+        ParamSliders(lab.session, "nope")
+
+
+def test_slider_moves_change_the_running_network(lab):
+    s = lab.session
+    s.step()
+    before = s.sim.compile_count
+    lab.sliders[("inh", "g_inh")].slider.value = 7.5               # what the front-end does
+    assert s.get_param("inh", "g_inh") == 7.5
+    s.step()
+    assert float(s.sim.get_param("inh", "g_inh")) == 7.5
+    lab.sliders[("exc", "tau_m")].slider.value = 12.0
+    s.run()
+    lab.sliders[("exc_inh", "weight")].slider.value = 0.7          # while running
+    assert s.wait(steps=s.t + 300)
+    s.pause()
+    assert np.unique(s.sim.get_param("exc", "tau_m")).tolist() == [12.0]
+    assert float(s.sim.get_param("exc_inh", "weight")) == pytest.approx(0.7)
+    assert s.sim.compile_count == before
+
+
+def test_refused_slider_value_shows_the_error_and_reverts(lab):
+    ps = lab.sliders[("exc", "v_reset")]
+    old = float(np.mean(lab.session.get_param("exc", "v_reset")))
+    ps.slider.value = -40.0                                         # v_reset must stay < v_th = -50
+    assert "v_reset" in ps.message.value and "v_th" in ps.message.value
+    assert ps.slider.value == pytest.approx(old) and ps.errors == 1
+    ps.slider.value = old - 1.0
+    assert ps.message.value == ""
+
+
+def test_buttons_drive_the_session(lab):
+    s, c = lab.session, lab.controls
+    s.pause()
+    t = s.t
+    c.step_button.click()
+    assert s.t == t + 50 and s.status == "paused"
+    c.step1_button.click()
+    assert s.t == t + 51
+    c.run_button.click()
+    assert s.status == "running" and c.run_button.disabled and not c.pause_button.disabled
+    assert s.wait(steps=s.t + 200)
+    c.pause_button.click()
+    assert s.status == "paused" and not c.run_button.disabled and c.pause_button.disabled
+    assert "paused" in c.status.value and "t = " in c.status.value and "exc" in c.status.value
+    c.speed.value = "0.1"
+    assert s.speed == 0.1
+    c.speed.value = "max"
+    assert s.speed is None
+    c.reset_button.click()
+    assert s.t == 0 and s.status == "paused"
+
+
+def test_monitors_update_their_marks_without_a_browser(lab):
+    s = lab.session
+    s.reset()
+    png0 = lab.raster.image_widget.value
+    for _ in range(4):
+        s.step()
+    assert s.t == 200
+    assert lab.raster.image_widget.value != png0                  # flushed at the end of each step
+    assert lab.raster.png()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert list(lab.raster.mark.x) == [lab.raster.xscale.min, lab.raster.xscale.max]
+    assert lab.raster.xscale.max == pytest.approx(20.0)           # window ends at t = 200 steps = 20 ms
+    x, y = lab.traces[0].data()
+    ts, v = s.recorded("exc", "v", neurons=(0, 5))
+    assert y.shape == (2, 200) and np.array_equal(y, v.T) and np.allclose(x, ts * 0.1)
+    assert np.array_equal(lab.traces[0].mark.y, y)
+    xr, rates = lab.rates.data()
+    counts = s.chunk_history()[2]
+    assert rates.shape == (2, 2)                                   # 10-ms bins of two 5-ms chunks
+    np.testing.assert_allclose(rates[0], (counts["exc"][0::2] + counts["exc"][1::2]) / 80 / 0.01)
+
+
+def test_raster_pixels_match_known_spikes():
+    net = sl.Network(dt=1.0, seed=0)
+    # neuron 3 at 10 ms, neuron 0 at 50 and 51 ms (one 2-ms column), neuron 9 at 99 ms
+    net.add_pool("gen", sl.SpikeGenerator(indices=[3, 0, 0, 9], times=[10.0, 50.0, 51.0, 99.0]), 10)
+    s = Session(net, chunk=100)
+    r = s.add_monitor(RasterMonitor(s.sim, ["gen"], window_ms=100.0, width=50, height=10))
+    s.step()
+    px, t0, t1 = r.image()
+    assert px.shape == (10, 50) and (t0, t1) == (0.0, 100.0)
+    hits = sorted(zip(*np.nonzero(px)))
+    assert hits == [(0, 49), (6, 5), (9, 25)]                      # (row from top, column)
+    assert set(px[px > 0]) == {1}
+    s.stop()
+
+
+def test_throttle_drops_frames_and_flush_draws_the_last(lab):
+    s = lab.session
+    s.reset()
+    m = RateMonitor(s.sim, ["exc"], max_fps=2.0)
+    s.add_monitor(m)
+    drawn0 = m.throttle.drawn
+    t0 = time.perf_counter()
+    s.run()
+    assert s.wait(steps=3000)
+    s.pause()
+    elapsed = time.perf_counter() - t0
+    assert m.throttle.dropped > 0
+    assert m.throttle.drawn - drawn0 <= 2.0 * elapsed + 3         # at most ~2 draws/s plus flushes
+    xr, _ = m.data()
+    assert np.array_equal(m.mark.x, xr)                            # the final state was drawn
+    s.remove_monitor(m)
+
+
+def test_analysis_panel_and_export(lab, tmp_path):
+    s = lab.session
+    s.reset()
+    s.run()
+    assert s.wait(steps=5000)
+    s.pause()
+    out = lab.analysis.analyse()
+    assert set(out["rates_hz"]) == {"exc", "inh", "ext"} and out["rates_hz"]["ext"] > 0
+    assert out["isi_ms"].size > 0 and 0 < out["cv_mean"] < 3 and np.isfinite(out["population_fano"])
+    assert "ISIs" in lab.analysis.summary.value
+    assert len(lab.analysis.hist.x) == 40
+    lab.analysis.fi_range.value = (0.0, 40.0)
+    lab.analysis.fi_points.value = 9
+    x, r = lab.analysis.fi_curve()
+    assert x.size == 9 and r[0] == 0.0 and r[-1] > r[5] > 0 and np.all(np.diff(r) >= 0)
+    files = lab.export(str(tmp_path / "run"))
+    z = np.load(files[0])
+    assert "exc.spikes" in z.files and z["exc.v"].shape[1] == 2
+    assert (tmp_path / "run.csv").read_text().startswith("record,t_ms,neuron,value")
+    assert (tmp_path / "run-raster.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_lab_layout_displays_as_one_widget(lab):
+    bundle = lab._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert lab.widget.children[0] is lab.controls.widget
+    assert any(isinstance(c, W.Accordion) for c in lab.widget.children)
+    assert lab.raster.figure in lab.widget.children
+    with pytest.raises(ValueError, match="unknown pool"):
+        TraceMonitor(lab.session.sim, "nope")
