@@ -145,6 +145,7 @@ class Session:
         self._data_lock = threading.RLock()        # ring buffers, counts
         self._pending: dict = {}
         self._mode = IDLE
+        self._until = None                          # run(steps): pause at this step
         self._busy = False
         self._command: _Command | None = None
         self._thread: threading.Thread | None = None
@@ -398,10 +399,16 @@ class Session:
                     self.message = f"parameter change rejected: {e}"
 
     # ------------------------------------------------------------------ control
-    def run(self) -> None:
-        """Start (or resume) running in the background; returns at once."""
+    def run(self, steps: int | None = None) -> None:
+        """Start (or resume) running in the background; returns at once.
+
+        steps: run at least this many steps, then pause by itself (at the first chunk boundary
+        at or after them); None: until ``pause``. ``wait()`` blocks until it has paused.
+        """
+        until = None if steps is None else self.sim.t + _positive_int(steps, "steps")
         self._ensure_thread()
         with self._cv:
+            self._until = until
             self._mode = RUNNING
             self.error = None
             self.message = ""
@@ -567,7 +574,8 @@ class Session:
                 self._busy = True
             ok = self._one_chunk(steps)
             with self._cv:
-                going_on = ok and cmd is None and self._mode == RUNNING
+                going_on = ok and cmd is None and self._mode == RUNNING and \
+                    (self._until is None or self.sim.t < self._until)
                 if not going_on and self._mode == RUNNING:
                     self._mode = PAUSED if ok else self._mode
             if going_on:

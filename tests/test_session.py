@@ -342,3 +342,15 @@ def test_analysis_helpers():
     assert 0 < rate[2] < rate[3] < rate[4]
     with pytest.raises(sl.ParameterError, match="currents"):
         analysis.fi_curve(sl.LIF(), [[1.0]])
+
+
+def test_bounded_run_pauses_by_itself():
+    s = Session(ei_net(), chunk=30)
+    s.run(steps=100)                                    # at the first boundary at or after 100: 120
+    assert s.wait(timeout=60)
+    assert (s.status, s.t) == ("paused", 120)
+    s.run(steps=30)
+    assert s.wait(timeout=60) and s.t == 150
+    with pytest.raises(sl.ParameterError, match="steps"):
+        s.run(steps=0)
+    s.stop()
