@@ -120,16 +120,21 @@ def test_monitors_update_their_marks_without_a_browser(lab):
     assert s.t == 200
     assert lab.raster.image_widget.value != png0                  # flushed at the end of each step
     assert lab.raster.png()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert list(lab.raster.mark.x) == [lab.raster.xscale.min, lab.raster.xscale.max]
-    assert lab.raster.xscale.max == pytest.approx(20.0)           # window ends at t = 200 steps = 20 ms
+    assert list(lab.raster.mark.x) == [-100.0, 0.0]                # the 100-ms window, up to now
+    assert (lab.raster.xscale.min, lab.raster.xscale.max) == (-100.0, 0.0)
+    _, t0, t1 = lab.raster.image()
+    assert (t0, t1) == (-80.0, 20.0)                              # absolute: the window ends at t = 20 ms
     x, y = lab.traces[0].data()
     ts, v = s.recorded("exc", "v", neurons=(0, 5))
     assert y.shape == (2, 200) and np.array_equal(y, v.T) and np.allclose(x, ts * 0.1)
     assert np.array_equal(lab.traces[0].mark.y, y)
+    np.testing.assert_allclose(lab.traces[0].mark.x, x - 20.0)   # plotted relative to now
     xr, rates = lab.rates.data()
     counts = s.chunk_history()[2]
     assert rates.shape == (2, 2)                                   # 10-ms bins of two 5-ms chunks
     np.testing.assert_allclose(rates[0], (counts["exc"][0::2] + counts["exc"][1::2]) / 80 / 0.01)
+    s.step_one()                                                   # a 1-step chunk: its bin is not full,
+    assert lab.rates.data()[1].shape == (2, 2)                     # so it is not shown as a rate yet
 
 
 def test_raster_pixels_match_known_spikes():
@@ -161,7 +166,7 @@ def test_throttle_drops_frames_and_flush_draws_the_last(lab):
     assert m.throttle.dropped > 0
     assert m.throttle.drawn - drawn0 <= 2.0 * elapsed + 3         # at most ~2 draws/s plus flushes
     xr, _ = m.data()
-    assert np.array_equal(m.mark.x, xr)                            # the final state was drawn
+    np.testing.assert_allclose(m.mark.x, xr - s.time_ms)           # the final state was drawn
     s.remove_monitor(m)
 
 

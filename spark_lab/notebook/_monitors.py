@@ -28,6 +28,7 @@ from ._throttle import Throttle
 
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
            "#bcbd22", "#17becf")
+COLOUR_NAMES = ("blue", "red", "green", "orange", "purple", "brown", "pink", "grey", "olive", "cyan")
 
 
 def spiking_pools(sim):
@@ -46,8 +47,10 @@ class _FigureMonitor(Monitor):
         self.session = None
         self._lock = threading.RLock()
         self._dirty = False
-        self.xscale = bq.LinearScale(min=0.0, max=self.window_ms)
-        self.xaxis = bq.Axis(scale=self.xscale, label="time (ms)", num_ticks=6)
+        # a fixed axis of time relative to now: a frame then changes one mark only (a rolling
+        # absolute axis would need a second model, and the browser can paint between the two)
+        self.xscale = bq.LinearScale(min=-self.window_ms, max=0.0, allow_padding=False)
+        self.xaxis = bq.Axis(scale=self.xscale, label="time relative to now (ms)", num_ticks=6)
         self.title = title
         self._height = height
 
@@ -81,10 +84,6 @@ class _FigureMonitor(Monitor):
             self._draw()
             self._dirty = False
             self.throttle.record(t0)
-
-    def _set_x(self, t0_ms, t1_ms):
-        with self.xscale.hold_sync():
-            self.xscale.min, self.xscale.max = float(t0_ms), float(t1_ms)
 
     def close(self):
         self.session = None
@@ -124,17 +123,21 @@ class RasterMonitor(_FigureMonitor):
         self.records = tuple(RecordSpec(p, "spikes", 1, sel) for p, sel in self.pools)
         self.palette = [(255, 255, 255)] + [hex_rgb(colours[i % len(colours)]) for i in range(len(pools))]
         offs = np.concatenate([[0], np.cumsum(share)])
+        names = COLOUR_NAMES if colours is COLOURS else colours
         self.title = "spikes: " + ", ".join(
-            f"{p} ({colours[i % len(colours)]}, rows {offs[i]}-{offs[i + 1] - 1})" for i, (p, _) in enumerate(self.pools))
+            f"{p} ({names[i % len(names)]}, rows {offs[i]}-{offs[i + 1] - 1})" for i, (p, _) in enumerate(self.pools))
         self._offsets = offs[:-1]
-        self.yscale = bq.LinearScale(min=0.0, max=float(self.n_rows))
-        self.image_widget = W.Image(value=encode_indexed(np.zeros((1, 1), np.uint8), self.palette), format="png")
-        self.mark = bq.Image(image=self.image_widget, scales={"x": self.xscale, "y": self.yscale},
-                             x=[0.0, self.window_ms], y=[0.0, float(self.n_rows)], pixelated=True)
+        self.yscale = bq.LinearScale(min=0.0, max=float(self.n_rows), allow_padding=False)
+        # bqplot's Image view redraws only when the mark's ``image`` changes to another widget, not
+        # when the widget's value changes: two Image widgets take turns (no widget is created per frame)
+        blank = encode_indexed(np.zeros((1, 1), np.uint8), self.palette, alpha=(0,))
+        self._images = [W.Image(value=blank, format="png"), W.Image(value=blank, format="png")]
+        self.mark = bq.Image(image=self._images[0], scales={"x": self.xscale, "y": self.yscale},
+                             x=[-self.window_ms, 0.0], y=[0.0, float(self.n_rows)], pixelated=True)
         yaxis = bq.Axis(scale=self.yscale, orientation="vertical", label="neuron", num_ticks=5)
         self._figure([self.mark], [self.xaxis, yaxis])
         self._cols = {}
-        self._png = self.image_widget.value
+        self._png = blank
 
     def _columns(self, pool, sel):
         have = self.session.recorded_neurons(pool, "spikes")
@@ -185,11 +188,16 @@ class RasterMonitor(_FigureMonitor):
 
     def _draw(self):
         px, t0, t1 = self.image()
-        self._png = encode_indexed(px, self.palette)
-        self.image_widget.value = self._png
+        self._png = encode_indexed(px, self.palette, alpha=(0,))
+        nxt = self._images[1] if self.mark.image is self._images[0] else self._images[0]
+        nxt.value = self._png
         with self.mark.hold_sync():
-            self.mark.x = [t0, t1]
-        self._set_x(t0, t1)
+            self.mark.image, self.mark.x = nxt, [t0 - t1, 0.0]
+
+    @property
+    def image_widget(self) -> W.Image:
+        """The ipywidgets Image the raster mark shows now."""
+        return self.mark.image
 
     def png(self) -> bytes:
         """The raster image last drawn, as PNG bytes (kernel side; no axes)."""
@@ -215,7 +223,8 @@ class TraceMonitor(_FigureMonitor):
             raise ValueError(f"TraceMonitor: pool {pool!r} has no state variable {var!r}; "
                              f"state: {', '.join(model.STATE) or '(none)'}")
         self.pool, self.var, self.neurons = pool, var, tuple(int(i) for i in neurons)
-        super().__init__(f"{pool}.{var} of neurons {', '.join(map(str, self.neurons))}", window_ms, max_fps, "240px")
+        names = ", ".join(f"{i} ({COLOUR_NAMES[k % len(COLOUR_NAMES)]})" for k, i in enumerate(self.neurons))
+        super().__init__(f"{pool}.{var} of neurons {names}", window_ms, max_fps, "240px")
         self.max_points = int(max_points)
         self.records = (RecordSpec(pool, var, 1, self.neurons),)
         unit = "mV" if var == "v" else ""
@@ -223,9 +232,9 @@ class TraceMonitor(_FigureMonitor):
         self.mark = bq.Lines(x=np.zeros(0), y=np.zeros((len(self.neurons), 0)),
                              scales={"x": self.xscale, "y": self.yscale},
                              colors=list(COLOURS[:len(self.neurons)]), stroke_width=1.2,
-                             labels=[f"{pool}[{i}]" for i in self.neurons], display_legend=True)
+                             labels=[f"{pool}[{i}]" for i in self.neurons])
         yaxis = bq.Axis(scale=self.yscale, orientation="vertical", label=f"{var} ({unit})" if unit else var)
-        self._figure([self.mark], [self.xaxis, yaxis], legend_location="top-left")
+        self._figure([self.mark], [self.xaxis, yaxis])
 
     def data(self):
         """(times in ms (T,), values (neurons, T)) of the current window, thinned to max_points."""
@@ -236,29 +245,31 @@ class TraceMonitor(_FigureMonitor):
 
     def _draw(self):
         x, y = self.data()
-        t1 = self.session.time_ms
         with self.mark.hold_sync():
-            self.mark.x, self.mark.y = x, y
-        self._set_x(t1 - self.window_ms, t1)
+            self.mark.x, self.mark.y = x - self.session.time_ms, y
 
 
 class RateMonitor(_FigureMonitor):
-    """Rolling population rate (Hz) of each pool, in bins of at least ``bin_ms`` (whole chunks)."""
+    """Rolling population rate (Hz) of each pool, in bins of ``bin_ms`` (or one chunk, if longer).
+
+    Chunks are put in the bin where they end; a bin is shown once it holds ``bin_ms`` of
+    steps (so a single ``step_one`` does not show up as a one-step rate)."""
 
     def __init__(self, sim, pools=None, window_ms: float = 1000.0, bin_ms: float = 10.0, max_fps: float = 10.0):
         pools = list(pools) if pools is not None else spiking_pools(sim)
         unknown = [p for p in pools if p not in sim.net.pools]
         if unknown:
             raise ValueError(f"RateMonitor: unknown pool {unknown[0]!r}; pools: {', '.join(sim.net.pools)}")
-        super().__init__("population rate", window_ms, max_fps, "240px")
+        super().__init__("population rate: " + ", ".join(
+            f"{p} ({COLOUR_NAMES[i % len(COLOUR_NAMES)]})" for i, p in enumerate(pools)), window_ms, max_fps, "240px")
         self.pools, self.bin_ms = pools, float(bin_ms)
         self.sizes = np.array([sim.net.pools[p].n for p in pools], np.float64)
         self.yscale = bq.LinearScale(min=0.0)
         self.mark = bq.Lines(x=np.zeros(0), y=np.zeros((len(pools), 0)), scales={"x": self.xscale, "y": self.yscale},
                              colors=[COLOURS[i % len(COLOURS)] for i in range(len(pools))], labels=pools,
-                             display_legend=True, stroke_width=1.5)
+                             stroke_width=1.5)
         yaxis = bq.Axis(scale=self.yscale, orientation="vertical", label="rate (Hz)")
-        self._figure([self.mark], [self.xaxis, yaxis], legend_location="top-left")
+        self._figure([self.mark], [self.xaxis, yaxis])
 
     def data(self):
         """(bin centres in ms (B,), rates in Hz (pools, B)) of the current window."""
@@ -271,20 +282,22 @@ class RateMonitor(_FigureMonitor):
         starts, lengths = starts[keep], lengths[keep]
         c = np.stack([counts[p][keep] for p in self.pools]).astype(np.float64)
         bin_steps = max(1, int(round(self.bin_ms / dt)))
-        ids = starts // bin_steps
+        ids = (starts + lengths - 1) // bin_steps
         first = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
         steps = np.add.reduceat(lengths, first).astype(np.float64)
         summed = np.add.reduceat(c, first, axis=1)
+        if steps[-1] < bin_steps:                                   # the newest bin is not full yet
+            first, steps, summed = first[:-1], steps[:-1], summed[:, :-1]
+        if steps.size == 0:
+            return np.zeros(0), np.zeros((len(self.pools), 0))
         rates = summed / self.sizes[:, None] / (steps * dt * 1e-3)
         centres = (starts[first] + steps / 2) * dt
         return centres, rates
 
     def _draw(self):
         x, y = self.data()
-        t1 = self.session.time_ms
         with self.mark.hold_sync():
-            self.mark.x, self.mark.y = x, y
-        self._set_x(t1 - self.window_ms, t1)
+            self.mark.x, self.mark.y = x - self.session.time_ms, y
 
 
 def _pool_rows(sp, t0, bt):

@@ -1,0 +1,140 @@
+"""notebooks/04_live_lab.ipynb in a real JupyterLab + chromium: Run All, then drive the live lab
+with the mouse: Run, the raster changes, move the g_inh slider (the kernel gets it), Pause, Step."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import time
+
+import numpy as np
+import pytest
+
+from harness import (
+    assert_no_news_toast,
+    assert_no_tracebacks,
+    assert_no_widget_errors,
+    run_all,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(420)]
+
+NOTEBOOK = "04_live_lab.ipynb"
+
+
+def _button(lab, label):
+    return lab.locator("button", has_text=re.compile(rf"^\s*{re.escape(label)}\s*$")).first
+
+
+def _status(lab) -> str:
+    return lab.locator(".spark-lab-status").first.inner_text()
+
+
+def _t_ms(lab) -> float:
+    m = re.search(r"t = ([\d,.]+) ms", _status(lab))
+    assert m, _status(lab)
+    return float(m.group(1).replace(",", ""))
+
+
+def _wait_t(page, lab, at_least: float, timeout_s: float = 90.0) -> float:
+    """Wait until the status line shows t >= at_least (ms); return the t it shows then."""
+    deadline = time.monotonic() + timeout_s
+    while (t := _t_ms(lab)) < at_least - 1e-6:
+        assert time.monotonic() < deadline, f"status still at t = {t} ms, waiting for {at_least} ms"
+        page.wait_for_timeout(200)
+    page.wait_for_timeout(300)
+    return _t_ms(lab)
+
+
+def _pixels(png: bytes) -> np.ndarray:
+    from PIL import Image
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), np.int16)
+
+
+def _kernel_eval(server, expr: str) -> str:
+    """Print ``expr`` in the notebook's kernel (a second client on the same kernel) and return the text."""
+    from jupyter_client import BlockingKernelClient
+    sess = next(s for s in server.api("api/sessions") if s["path"].endswith(NOTEBOOK))
+    conn = server.root_dir.parent / "runtime" / f"kernel-{sess['kernel']['id']}.json"
+    kc = BlockingKernelClient(connection_file=str(conn))
+    kc.load_connection_file()
+    kc.start_channels()
+    texts = []
+    try:
+        reply = kc.execute_interactive(f"print({expr})", timeout=60, store_history=False,
+                                       output_hook=lambda msg: texts.append(msg["content"].get("text", ""))
+                                       if msg["msg_type"] == "stream" else None)
+    finally:
+        kc.stop_channels()
+    assert reply["content"]["status"] == "ok", reply["content"]
+    return "".join(texts).strip()
+
+
+def test_live_lab_in_the_browser(lab_server, lab_page, shot):
+    page = lab_page
+    assert (lab_server.root_dir / NOTEBOOK).is_file(), f"notebooks/{NOTEBOOK} is missing"
+    run_all(page, NOTEBOOK)
+    assert_no_tracebacks(page)
+    assert_no_widget_errors(page)
+    assert_no_news_toast(page)
+
+    lab = page.locator(".spark-lab-live").first
+    lab.wait_for(state="visible", timeout=60_000)
+    lab.scroll_into_view_if_needed()
+    raster = lab.locator(".bqplot").first
+    raster.wait_for(state="visible", timeout=30_000)
+    shot(lab, "lab-after-run-all")
+    assert "paused" in _status(lab)
+
+    # --- Run: the raster scrolls
+    _button(lab, "Run").click()
+    page.wait_for_function("() => document.querySelector('.spark-lab-status')?.innerText.includes('running')",
+                           timeout=30_000)
+    page.wait_for_timeout(1500)
+    a = raster.screenshot()
+    page.wait_for_timeout(1500)
+    b = raster.screenshot()
+    shot(raster, "raster-running-1")
+    pa, pb = _pixels(a), _pixels(b)
+    assert pa.shape == pb.shape
+    changed = np.mean(np.any(np.abs(pa - pb) > 30, axis=2))
+    assert changed > 0.01, f"the raster did not change while running ({changed:.4f} of the pixels)"
+
+    # --- move the g_inh slider to about 3 by dragging its handle: synchronous firing
+    slider = lab.locator(".widget-slider", has_text="inh.g_inh").first
+    handle = slider.locator(".noUi-handle").first
+    track = slider.locator(".noUi-target").first
+    hb, tb = handle.bounding_box(), track.bounding_box()
+    page.mouse.move(hb["x"] + hb["width"] / 2, hb["y"] + hb["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(tb["x"] + 0.25 * tb["width"], hb["y"] + hb["height"] / 2, steps=8)
+    page.mouse.up()
+    page.wait_for_timeout(1500)
+    readout = float(slider.locator(".widget-readout").first.inner_text())
+    assert 2.0 < readout < 4.0, readout
+    g_kernel = float(_kernel_eval(lab_server, "float(lab.session.get_param('inh', 'g_inh'))"))
+    assert abs(g_kernel - readout) < 0.05, (g_kernel, readout)
+    page.wait_for_timeout(1500)
+    shot(raster, "raster-after-g3")
+    shot(lab, "lab-running-g3")
+
+    # --- Pause: time stops
+    _button(lab, "Pause").click()
+    page.wait_for_function("() => document.querySelector('.spark-lab-status')?.innerText.includes('paused')",
+                           timeout=30_000)
+    page.wait_for_timeout(500)
+    t1 = _t_ms(lab)
+    page.wait_for_timeout(800)
+    assert _t_ms(lab) == t1
+
+    # --- Step: one chunk of 100 steps = 10 ms; Step 1: one step = 0.1 ms
+    _button(lab, "Step").click()
+    assert _wait_t(page, lab, t1 + 10.0) == pytest.approx(t1 + 10.0, abs=1e-6)
+    _button(lab, "Step 1").click()                    # compiles a 1-step chunk the first time
+    assert _wait_t(page, lab, t1 + 10.1) == pytest.approx(t1 + 10.1, abs=1e-6)
+    state = json.loads(_kernel_eval(lab_server, "__import__('json').dumps([lab.session.status, lab.session.sim.compile_count])"))
+    assert state[0] == "paused"
+    shot(lab, "lab-paused-after-step")
+    assert_no_widget_errors(page)
+    assert_no_tracebacks(page)
