@@ -117,8 +117,8 @@ def bench_latency(K, moves=30):
         t2 = time.perf_counter()
         applied.append((t1 - t0) * 1e3)
         drawn.append((t2 - t0) * 1e3)
+    chunk_ms = round(1e3 * K / s.steps_per_s, 2) if s.steps_per_s else None    # while still running
     s.pause()
-    chunk_ms = 1e3 * K / max(s.steps_per_s, 1e-9) if s.steps_per_s else None
     ok_value = float(s.get_param("p0", "g_inh")) == slider.value
     recompiles = sim.compile_count - before
     lab.close()

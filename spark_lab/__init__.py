@@ -3,7 +3,7 @@
 The kernel (this package) is pure JAX and imports no UI library; the notebook
 layer lives in ``spark_lab.notebook``.
 """
-from . import connectivity, initializers, interfaces, neurons, plasticity, synapses
+from . import analysis, connectivity, initializers, interfaces, neurons, plasticity, synapses
 from .connectivity import AllToAll, FixedInDegree, FixedProbability, FromList, FromMatrix, OneToOne
 from .errors import DivergenceError, ModelError, ModelIssue, NetworkError, ParameterError, RegistryError, SparkLabError
 from .initializers import Constant, LogNormal, Normal, Uniform
@@ -12,6 +12,7 @@ from .interfaces import (Concat, CountDecoder, CurrentEncoder, DeltaEncoder, Lat
 from .network import Network, RecordSpec
 from .neurons import ALIF, EIF, LIF, AdEx, Izhikevich, PoissonSource, SpikeGenerator, SpikeInput
 from .plasticity import STDP, Oja, SynapticScaling, ThreeFactor, TripletSTDP, TsodyksMarkram
+from .session import Monitor, Session, SessionError
 from .simulator import RunResult, Simulator
 from .synapses import BiExponential, Conductance, Delta, Exponential
 from ._params import Param
@@ -21,8 +22,8 @@ from .model import dumps, load, loads, save
 __version__ = "0.1.0"
 
 __all__ = [
-    "connectivity", "initializers", "interfaces", "neurons", "plasticity", "synapses",
-    "Network", "Simulator", "RunResult", "RecordSpec", "Param",
+    "analysis", "connectivity", "initializers", "interfaces", "neurons", "plasticity", "synapses",
+    "Network", "Simulator", "RunResult", "RecordSpec", "Param", "Session", "SessionError", "Monitor",
     "LIF", "ALIF", "AdEx", "Izhikevich", "EIF", "PoissonSource", "SpikeGenerator", "SpikeInput", "Exponential", "Delta", "BiExponential", "Conductance",
     "AllToAll", "OneToOne", "FixedProbability", "FixedInDegree", "FromList", "FromMatrix",
     "Constant", "Uniform", "Normal", "LogNormal",
