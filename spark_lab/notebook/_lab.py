@@ -87,6 +87,23 @@ class LiveLab:
         return [f"{prefix}.npz", f"{prefix}.csv", f"{prefix}-raster.png"]
 
     def close(self):
-        """Stop the session and close the widgets."""
+        """Stop the session and close this lab's widgets (their front-end views disappear)."""
         self.session.stop()
-        self.widget.close()
+        _close_tree(self.widget)
+        for im in self.raster._images:          # the raster's second (off-screen) image
+            im.close()
+
+
+def _close_tree(w):
+    """Close a widget and every widget it holds (children, marks, scales, axes, images)."""
+    seen, todo = set(), [w]
+    while todo:
+        x = todo.pop()
+        if id(x) in seen or not isinstance(x, W.Widget):
+            continue
+        seen.add(id(x))
+        for name in x.keys:
+            v = getattr(x, name, None)
+            vals = v if isinstance(v, (list, tuple)) else list(v.values()) if isinstance(v, dict) else [v]
+            todo.extend(i for i in vals if isinstance(i, W.Widget))
+        x.close()
