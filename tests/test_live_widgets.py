@@ -129,7 +129,7 @@ def test_monitors_update_their_marks_without_a_browser(lab):
     assert y.shape == (2, 200) and np.array_equal(y, v.T) and np.allclose(x, ts * 0.1)
     assert np.array_equal(lab.traces[0].mark.y, y)
     np.testing.assert_allclose(lab.traces[0].mark.x, x - 20.0)   # plotted relative to now
-    xr, rates = lab.rates.data()
+    _, rates = lab.rates.data()
     counts = s.chunk_history()[2]
     assert rates.shape == (2, 2)                                   # 10-ms bins of two 5-ms chunks
     np.testing.assert_allclose(rates[0], (counts["exc"][0::2] + counts["exc"][1::2]) / 80 / 0.01)

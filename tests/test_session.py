@@ -248,7 +248,7 @@ def test_ring_buffers_stay_bounded():
     ts, v = s.recorded("exc", "v")
     assert v.shape == (500, 80) and ts[0] == 700 and ts[-1] == 1199
     np.testing.assert_array_equal(ts, np.arange(700, 1200))
-    starts, lengths, counts = s.chunk_history()
+    starts, lengths, _ = s.chunk_history()
     assert starts.tolist() == list(range(500, 1200, 100)) and set(lengths) == {100}
     assert s.buffer_bytes == size
     assert s.counted_steps == 1200                       # counts accumulate in fixed arrays
@@ -337,7 +337,7 @@ def test_analysis_helpers():
     asyn = rng.random((2000, 50)) < 0.05
     assert analysis.population_fano(sync, 0.1) > 10 * analysis.population_fano(asyn, 0.1)
     assert analysis.population_fano(asyn, 0.1) == pytest.approx(1.0, abs=0.3)
-    cur, rate = analysis.fi_curve(sl.LIF(), np.array([0.0, 14.0, 16.0, 20.0, 30.0]), duration_ms=300.0)
+    _, rate = analysis.fi_curve(sl.LIF(), np.array([0.0, 14.0, 16.0, 20.0, 30.0]), duration_ms=300.0)
     assert rate[0] == rate[1] == 0.0                    # below the rheobase v_th - v_rest = 15 mV
     assert 0 < rate[2] < rate[3] < rate[4]
     with pytest.raises(sl.ParameterError, match="currents"):
