@@ -37,8 +37,30 @@ class ChangeChecker:
         pr = net.projections[target]
         if name == "weight":
             return f"projection {target!r}", None, None
+        rule = self._rule(target, name)
+        if rule is not None:
+            return f"{type(rule[0]).__name__} rule of projection {target!r}", rule[0], None
         return (f"{type(pr.synapse).__name__} synapse of projection {target!r}", pr.synapse,
                 net.pools[pr.post].n)
+
+    def _rule(self, target: str, name: str):
+        """(rule, parameter) addressed by ``name`` on projection ``target`` (the parameter's own
+        name when only one of the projection's rules has it, else "<rule name>.<parameter>",
+        as the simulator accepts), or None."""
+        pr = self.sim.net.projections.get(target)
+        rules = tuple(getattr(pr, "plasticity", ()) or ()) if pr is not None else ()
+        rule_name, dot, pname = name.rpartition(".")
+        for r in rules:
+            if dot and r.name == rule_name and pname in r.PARAMS:
+                return r, pname
+        owners = [r for r in rules if name in r.PARAMS]
+        return (owners[0], name) if len(owners) == 1 else None
+
+    def canonical(self, target: str, name: str) -> str:
+        """One address per parameter ("<rule>.<param>" for rule parameters), so that two
+        spellings of one parameter are one queue entry."""
+        rule = self._rule(target, name) if target in self.sim.net.projections else None
+        return f"{rule[0].name}.{rule[1]}" if rule is not None else name
 
     def check(self, changes: dict, pending: dict) -> dict:
         """Return the changes with values normalised (float64 copies; initializers kept).
@@ -58,15 +80,21 @@ class ChangeChecker:
                 raise NetworkError(f"unknown pool or projection {target!r}; {did_you_mean(str(target), opts)}"
                                    f"known: {', '.join(opts)}")
             decls = self.decls[target]
-            where, _, n = self._where(target, name) if name in decls else (f"{target!r}", None, None)
-            if name not in decls:
+            rule = self._rule(target, name) if target in self.sim.net.projections else None
+            if name not in decls and rule is None:
+                where = (f"{type(self.sim.net.pools[target].model).__name__} pool {target!r}"
+                         if target in self.sim.net.pools else f"projection {target!r}")
                 raise ParameterError(where, name, "unknown parameter",
                                      f"{did_you_mean(str(name), decls)}parameters: {', '.join(decls)}")
-            decl = decls[name]
+            where, _, n = self._where(target, name)
+            decl = rule[0].PARAMS[rule[1]] if rule is not None else decls[name]
+            key = (target, self.canonical(target, name))
             if name == "g_inh" and decl is None:
                 out[key] = _scalar(value, where, name, low=0.0)
             elif name == "weight" and decl is None:
                 out[key] = self._weight(target, value, where)
+            elif rule is not None:                                        # rule parameters are one number
+                out[key] = np.float64(resolve_value(value, decl, None, self._rng, where, rule[1]))
             elif isinstance(value, Initializer):
                 if not decl.per_neuron:
                     raise ParameterError(where, name, f"an initializer ({value!r}) was given",
@@ -81,18 +109,25 @@ class ChangeChecker:
         return out
 
     def _cross_check(self, new: dict, pending: dict) -> None:
+        """Cross-field checks (v_reset < v_th, w_min < w_max, ...) of every component touched,
+        on its current values overlaid with the queued and the new ones."""
         merged = {**pending, **new}
-        for target in {t for t, _ in new}:
-            names = [nm for t, nm in new if t == target]
-            # pool parameters, and each projection's synapse parameters, are checked together
-            if all(nm in ("g_inh", "weight") for nm in names):
+        done = set()
+        for target, name in new:
+            if name in ("g_inh", "weight"):
                 continue
-            where, component, _ = self._where(target, next(nm for nm in names if nm not in ("g_inh", "weight")))
-            values = {}
-            for k, d in self.decls[target].items():
-                if d is None:
-                    continue
-                values[k] = merged[(target, k)] if (target, k) in merged else self.sim.get_param(target, k)
+            where, component, _ = self._where(target, name)
+            if id(component) in done:
+                continue
+            done.add(id(component))
+            rule = self._rule(target, name) if target in self.sim.net.projections else None
+            if rule is not None:
+                addrs = {p: f"{rule[0].name}.{p}" for p in rule[0].PARAMS}
+            else:
+                addrs = {k: k for k, d in self.decls[target].items()
+                         if d is not None and (target in self.sim.net.pools or k in component.PARAMS)}
+            values = {p: merged[(target, a)] if (target, a) in merged else self.sim.get_param(target, a)
+                      for p, a in addrs.items()}
             component.validate(values, where)
 
     def _weight(self, target, value, where):
@@ -109,10 +144,13 @@ class ChangeChecker:
             hint = (f"give one number or an array of shape ({inf['n_syn']},), one per synapse" if inf["per_syn"]
                     else "this projection has one weight for all synapses: give one number")
             raise ParameterError(where, "weight", f"got an array of shape {arr.shape}", hint)
-        pre = self.sim.net.projections[target].pre
-        if self.sim.net.pools[pre].excitatory is not None and np.any(arr < 0):
+        pr = self.sim.net.projections[target]
+        if self.sim.net.pools[pr.pre].excitatory is not None and np.any(arr < 0):
             raise ParameterError(where, "weight", "negative weight from a Dale pool",
                                  "weights are magnitudes >= 0; the sign comes from the neuron type")
+        full = np.broadcast_to(arr, (inf["n_syn"],)) if inf["per_syn"] else arr
+        for rule in getattr(pr, "plasticity", ()) or ():           # bounds of plasticity rules
+            rule.initial_weights(full, where)
         return arr
 
 

@@ -367,7 +367,7 @@ class Session:
     def get_param(self, target: str, name: str) -> np.ndarray:
         """The value the parameter has, or will have at the next chunk if a change is queued."""
         with self._pending_lock:
-            v = self._pending.get((target, name))
+            v = self._pending.get((target, self._checker.canonical(target, name)))
         if v is not None and not hasattr(v, "sample"):
             return np.array(v, copy=True)
         return self.sim.get_param(target, name)

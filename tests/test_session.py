@@ -354,3 +354,29 @@ def test_bounded_run_pauses_by_itself():
     with pytest.raises(sl.ParameterError, match="steps"):
         s.run(steps=0)
     s.stop()
+
+
+def test_plasticity_rule_parameters_and_plastic_weights():
+    net = sl.Network(dt=0.1, seed=0)
+    net.add_pool("src", sl.PoissonSource(rate=50.0), 20)
+    net.add_pool("post", sl.LIF(), 10)
+    net.connect("src", "post", connectivity=sl.AllToAll(), weight=0.5, name="syn",
+                plasticity=sl.STDP(w_min=0.0, w_max=1.0))
+    s = Session(net, chunk=50)
+    s.step()
+    compiles = s.sim.compile_count
+    s.set_param("syn", "a_plus", 0.02)                   # the parameter's own name
+    s.set_param("syn", "stdp.tau_plus", 15.0)            # or "<rule>.<parameter>"
+    assert float(s.get_param("syn", "a_plus")) == 0.02
+    with pytest.raises(sl.ParameterError, match="STDP rule of projection 'syn'.*tau_plus"):
+        s.set_param("syn", "tau_plus", -1.0)
+    with pytest.raises(sl.ParameterError, match="w_min|w_max"):
+        s.set_param("syn", "w_max", -1.0)                # not above w_min
+    with pytest.raises(sl.ParameterError, match="outside"):
+        s.set_param("syn", "weight", 2.0)                # beyond the rule's w_max
+    s.run(steps=200)
+    s.wait()
+    assert float(s.sim.get_param("syn", "stdp.a_plus")) == 0.02
+    assert float(s.sim.get_param("syn", "tau_plus")) == 15.0
+    assert s.sim.compile_count == compiles and not s.rejected
+    s.stop()
