@@ -210,3 +210,25 @@ def test_close_stops_the_session_and_closes_every_widget():
     lab.close()
     assert lab.session.status == "stopped"
     assert all(w.comm is None for w in widgets)
+
+
+def test_weight_histogram_of_a_plastic_projection_follows_learning():
+    net = sl.Network(dt=0.1, seed=0)
+    net.add_pool("src", sl.PoissonSource(rate=40.0), 50)
+    net.add_pool("post", sl.LIF(v_init_low=-65.0, v_init_high=-55.0), 20)
+    net.connect("src", "post", connectivity=sl.AllToAll(), weight=0.5, name="syn",
+                plasticity=sl.STDP(a_plus=0.05, a_minus=0.0, w_min=0.0, w_max=1.0))
+    net.connect("src", "post", connectivity=sl.AllToAll(), weight=1.0, name="drive")
+    lab = LiveLab(net, chunk=100, analysis=False)
+    assert [m.projection for m in lab.weights] == ["syn"]          # plastic projections by default
+    m = lab.weights[0]
+    x, c, mean0 = m.data()
+    assert c.sum() == 1000 and x[0] > 0 and x[-1] < 1             # bins over [w_min, w_max]
+    assert mean0 == pytest.approx(0.5)
+    lab.session.run(steps=3000)
+    assert lab.session.wait(timeout=60)
+    _, c1, mean1 = m.data()
+    assert mean1 > mean0                                           # potentiation only
+    assert np.array_equal(m.mark.y, c1) and "mean" in m.figure.title
+    assert any(m.figure is f for box in lab.widget.children if isinstance(box, W.HBox) for f in box.children)
+    lab.close()

@@ -8,8 +8,8 @@ widgets for the live lab (here) and the graph editor (``spark_lab.notebook.edito
 from ._analysis import AnalysisPanel
 from ._controls import RunControls, StatusMonitor
 from ._lab import LiveLab
-from ._monitors import RasterMonitor, RateMonitor, TraceMonitor
+from ._monitors import RasterMonitor, RateMonitor, TraceMonitor, WeightMonitor
 from ._sliders import ParamSlider, ParamSliders
 
 __all__ = ["AnalysisPanel", "LiveLab", "ParamSlider", "ParamSliders", "RasterMonitor", "RateMonitor",
-           "RunControls", "StatusMonitor", "TraceMonitor"]
+           "RunControls", "StatusMonitor", "TraceMonitor", "WeightMonitor"]

@@ -12,7 +12,7 @@ import ipywidgets as W
 from ..session import Session
 from ._analysis import AnalysisPanel
 from ._controls import RunControls
-from ._monitors import RasterMonitor, RateMonitor, TraceMonitor, spiking_pools
+from ._monitors import RasterMonitor, RateMonitor, TraceMonitor, WeightMonitor, spiking_pools
 from ._sliders import ParamSliders
 
 
@@ -27,13 +27,14 @@ class LiveLab:
     traces:   {pool: neuron indices} for membrane traces (default: 3 neurons of the first raster pool;
               {} for none).
     rates:    pools in the population-rate plot (default: the raster pools).
+    weights:  projections whose weight histogram is shown (default: the plastic ones, at most 3; [] for none).
     window_ms: length of the rolling window of the raster and traces.
     analysis: add the analysis panel (ISI, CV, F-I curve).
     Other keywords go to Session (chunk, inputs, speed, buffer_steps, ...).
     """
 
     def __init__(self, sim_or_network, params=None, raster=None, raster_neurons: int = 1000, traces=None,
-                 rates=None, window_ms: float = 500.0, analysis: bool = True, max_fps: float = 10.0, **session_kw):
+                 rates=None, weights=None, window_ms: float = 500.0, analysis: bool = True, max_fps: float = 10.0, **session_kw):
         if isinstance(sim_or_network, Session):
             self.session = sim_or_network
         else:
@@ -54,6 +55,9 @@ class LiveLab:
                        for p, nrn in traces.items()]
         self.rates = s.add_monitor(RateMonitor(sim, rates if rates is not None else raster,
                                                window_ms=max(window_ms, 1000.0), max_fps=max_fps))
+        if weights is None:
+            weights = list(getattr(sim, "plastic", ()))[:3]
+        self.weights = [s.add_monitor(WeightMonitor(sim, p)) for p in weights]
         self.analysis = AnalysisPanel(s) if analysis else None
         plots = [self.raster.figure] + [W.HBox([t.figure for t in self.traces] + [self.rates.figure],
                                                layout=W.Layout(width="100%"))]
@@ -64,6 +68,10 @@ class LiveLab:
         if self.sliders.sliders:
             parts.append(self.sliders.widget)
         parts += plots
+        if self.weights:
+            for m in self.weights:
+                m.figure.layout.width = f"{100 // len(self.weights)}%"
+            parts.append(W.HBox([m.figure for m in self.weights], layout=W.Layout(width="100%")))
         if self.analysis is not None:
             acc = W.Accordion(children=[self.analysis.widget])
             acc.set_title(0, "Analysis: rates, ISI, CV, F-I curve")
@@ -73,7 +81,7 @@ class LiveLab:
 
     @property
     def monitors(self):
-        return [self.raster, *self.traces, self.rates]
+        return [self.raster, *self.traces, self.rates, *self.weights]
 
     def _repr_mimebundle_(self, **kw):
         return self.widget._repr_mimebundle_(**kw)

@@ -314,3 +314,48 @@ def _pool_rows(sp, t0, bt):
     if head + body < m:
         blocks.append(sp[head + body:].any(0, keepdims=True))
     return t0 // bt, np.concatenate(blocks)
+
+
+class WeightMonitor(_FigureMonitor):
+    """Histogram of the weights of a projection as they learn (plastic projections), redrawn at
+    most ``max_fps`` times per second from ``Simulator.get_param(projection, "weight")``.
+
+    Bins span the rule's current [w_min, w_max] when it has them, else the weights' range.
+    The title shows the mean weight and the simulated time of the frame.
+    """
+
+    def __init__(self, sim, projection: str, bins: int = 40, max_fps: float = 2.0):
+        if projection not in sim.net.projections:
+            raise ValueError(f"WeightMonitor: unknown projection {projection!r}; "
+                             f"projections: {', '.join(sim.net.projections)}")
+        super().__init__(f"weights of {projection}", 1.0, max_fps, "240px")
+        self.projection, self.bins = projection, int(bins)
+        self.hx = bq.LinearScale(allow_padding=False)
+        self.hy = bq.LinearScale(min=0.0)
+        self.mark = bq.Bars(x=np.zeros(0), y=np.zeros(0), scales={"x": self.hx, "y": self.hy},
+                            colors=["#2ca02c"], padding=0.05)
+        self._figure([self.mark], [bq.Axis(scale=self.hx, label="weight", num_ticks=6),
+                                   bq.Axis(scale=self.hy, orientation="vertical", label="synapses")])
+
+    def _bounds(self, w):
+        rules = getattr(self.session.sim.net.projections[self.projection], "plasticity", ()) or ()
+        for r in rules:
+            if "w_min" in r.PARAMS and "w_max" in r.PARAMS:
+                lo = float(self.session.sim.get_param(self.projection, f"{r.name}.w_min"))
+                hi = float(self.session.sim.get_param(self.projection, f"{r.name}.w_max"))
+                return lo, hi
+        lo, hi = float(np.min(w)), float(np.max(w))
+        return (lo, hi) if hi > lo else (lo - 0.5, hi + 0.5)
+
+    def data(self):
+        """(bin centres, counts, mean weight) of the current weights."""
+        w = np.ravel(self.session.sim.get_param(self.projection, "weight"))
+        lo, hi = self._bounds(w)
+        counts, edges = np.histogram(w, bins=self.bins, range=(lo, hi))
+        return (edges[:-1] + edges[1:]) / 2, counts, float(np.mean(w)) if w.size else float("nan")
+
+    def _draw(self):
+        x, c, mean = self.data()
+        with self.mark.hold_sync():
+            self.mark.x, self.mark.y = x, c
+        self.figure.title = f"weights of {self.projection}: mean {mean:.4g} at t = {self.session.time_ms:,.0f} ms"
