@@ -792,6 +792,23 @@ class Simulator:
         plastic = [(self.net.projections[nm], self.proj_info[nm]) for nm in self.plastic]
         offsets, modulators = self.offsets, self.modulators
 
+        # records: specs of one family and variable are gathered together in the loop (one op per
+        # step instead of one per pool), then split per spec after it
+        rec_groups, rec_parts, gi = [], [], {}
+        for spec in specs:
+            fi = fam_of[spec.pool]
+            local = self.families[fi]["local"][spec.pool]
+            sel = np.arange(pools[spec.pool].n) if spec.neurons is None else np.asarray(spec.neurons)
+            g = gi.setdefault((fi, spec.var), len(gi))
+            if g == len(rec_groups):
+                rec_groups.append([(fi, spec.var), []])
+            rec_parts.append((g, sum(len(a) for a in rec_groups[g][1]), sel.size))
+            rec_groups[g][1].append(local + sel)
+        for grp in rec_groups:
+            idx = np.concatenate(grp[1])
+            whole = idx.size == self.families[grp[0][0]]["n"] and np.array_equal(idx, np.arange(idx.size))
+            grp[1] = None if whole else jnp.asarray(idx, jnp.int32)
+
         def plastic_step(pst, pq, pstruct, sp, row_w, mods):
             """Deliver the spikes of the plastic projections and update their weights.
             -> (new plastic state, {delay: (n_slots,) arriving weight})."""
@@ -897,12 +914,10 @@ class Simulator:
                     return arr[o:o + pools[nm].n] if arr.shape[0] != pools[nm].n else arr
                 cnt = {k: cnt[k] + (spikes[int(k[1:])] if k[0] == "#" else
                                     pool_slice(spikes[fam_of[k]], k)).astype(jnp.int32) for k in cnt}
-                ys = []
-                for s in specs:
-                    fi = fam_of[s.pool]
-                    val = spikes[fi] if s.var == "spikes" else new_fam[fi]["pool"][s.var]
-                    val = pool_slice(val, s.pool)
-                    ys.append(val if s.neurons is None else val[jnp.asarray(s.neurons)])
+                ys = []              # one gather per (family, variable): see rec_groups
+                for (fi, var), idx in rec_groups:
+                    val = spikes[fi] if var == "spikes" else new_fam[fi]["pool"][var]
+                    ys.append(val if idx is None else val[idx])
                 return ({"t": t + 1, "fam": new_fam, "delay": bufs, "plastic": new_plastic}, cnt), tuple(ys)
 
             cnt0 = {k: jnp.zeros((fams[int(k[1:])]["n"] if k[0] == "#" else pools[k].n,), jnp.int32)
@@ -912,6 +927,7 @@ class Simulator:
                 ys = tuple(y[None] for y in ys)
             else:
                 (st, cnt), ys = lax.scan(step, (st0, cnt0), xs_in, length=K)
+            ys = tuple(ys[g][:, o:o + m] for g, o, m in rec_parts)      # back to one array per spec
             floats = [v for v in jax.tree_util.tree_leaves(st) if jnp.issubdtype(v.dtype, jnp.floating)]
             ok = jnp.all(jnp.stack([jnp.all(jnp.isfinite(v)) for v in floats] or [jnp.array(True)]))
             out = jnp.concatenate([ok.astype(jnp.int32)[None]] + [
