@@ -35,7 +35,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._live_params import ChangeChecker
 from ._ring import RingBuffer
 from .errors import DivergenceError, ParameterError, SparkLabError
 from .network import Network, RecordSpec
@@ -138,7 +137,6 @@ class Session:
         self.buffer_chunks = _positive_int(buffer_chunks, "buffer_chunks")
         self._speed = _speed(speed)
         self._inputs = inputs
-        self._checker = ChangeChecker(self.sim)
         self._cv = threading.Condition()           # mode, busy, commands
         self._sim_lock = threading.RLock()         # the simulator (run, set_params, reset)
         self._pending_lock = threading.Lock()
@@ -356,7 +354,11 @@ class Session:
         While the session is not running the changes are applied at once.
         """
         with self._pending_lock:
-            normal = self._checker.check(dict(changes), self._pending)
+            if not isinstance(changes, dict):
+                raise ParameterError("set_params", "changes", f"got {changes!r}",
+                                     "give a dict {(pool_or_projection, parameter): value}")
+            normal = {self.sim.param_key(*_key(k)): _copy(v) for k, v in changes.items()}
+            self.sim.check_params({**self._pending, **normal})     # as applied after the queue
             for k, v in normal.items():
                 self._pending.pop(k, None)         # re-insert: keeps "last set, last applied" order
                 self._pending[k] = v
@@ -367,7 +369,7 @@ class Session:
     def get_param(self, target: str, name: str) -> np.ndarray:
         """The value the parameter has, or will have at the next chunk if a change is queued."""
         with self._pending_lock:
-            v = self._pending.get((target, self._checker.canonical(target, name)))
+            v = self._pending.get(self.sim.param_key(target, name))
         if v is not None and not hasattr(v, "sample"):
             return np.array(v, copy=True)
         return self.sim.get_param(target, name)
@@ -688,3 +690,15 @@ def _speed(x):
         raise ParameterError("Session", "speed", f"got {x!r}",
                              "give None (as fast as possible) or a real-time factor > 0 (1.0 = real time)")
     return float(x)
+
+
+def _key(k):
+    if not (isinstance(k, tuple) and len(k) == 2):
+        raise ParameterError("set_params", "changes", f"got the key {k!r}",
+                             "give {(pool_or_projection, parameter): value}")
+    return k
+
+
+def _copy(v):
+    """Queued values are copies: a caller mutating its array later cannot tear a queued change."""
+    return v if hasattr(v, "sample") else np.array(v, copy=True)

@@ -496,16 +496,44 @@ class Simulator:
 
     def set_params(self, changes: dict) -> None:
         """Apply several changes ``{(target, name): value}`` at once: all or none."""
+        staged = self._stage(changes, self._change_rng)
+        self._apply(staged)
+
+    def check_params(self, changes: dict) -> None:
+        """Check ``{(target, name): value}`` exactly as ``set_params`` would, all together
+        (cross-field rules such as v_reset < v_th included), without applying anything.
+        Raises ParameterError / NetworkError naming the component and the field.
+        Initializers are checked, not drawn (no draw is used up)."""
+        self._stage(changes, lambda: np.random.default_rng(0))
+
+    def param_key(self, target: str, name: str) -> tuple:
+        """One address per parameter: ``(target, name)`` with plasticity-rule parameters
+        always as "<rule>.<parameter>", so two spellings of one parameter compare equal."""
+        kind, key, _, _ = self._locate(target, name)
+        if kind == "rule":
+            proj, i, pname = key
+            return proj, f"{self.net.projections[proj].plasticity[i].name}.{pname}"
+        return target, name
+
+    def _stage(self, changes, rng):
+        """Validated ``[(kind, key, name, value)]`` of the changes; raises on the first bad one."""
         staged, merged = [], {}
-        for (target, name), value in changes.items():
+        if not isinstance(changes, dict):
+            raise ParameterError("set_params", "changes", f"got {_brief(changes)}",
+                                 "give a dict {(pool_or_projection, parameter): value}")
+        for item, value in changes.items():
+            if not (isinstance(item, tuple) and len(item) == 2):
+                raise ParameterError("set_params", "changes", f"got the key {item!r}",
+                                     "give {(pool_or_projection, parameter): value}")
+            target, name = item
             kind, key, decl, where = self._locate(target, name)
             if kind == "pool":
                 n = self.net.pools[key].n if decl.per_neuron else None
-                arr = resolve_value(value, decl, n, self._change_rng(), where, name)
+                arr = resolve_value(value, decl, n, rng(), where, name)
                 merged.setdefault((kind, key), (self.net.pools[key].model, dict(self._pool_params[key]), where))
             elif kind == "receptor":
                 n = self.receptors[key]["n"] if decl.per_neuron else None
-                arr = resolve_value(value, decl, n, self._change_rng(), where, name)
+                arr = resolve_value(value, decl, n, rng(), where, name)
                 merged.setdefault((kind, key), (self.receptors[key]["synapse"], dict(self._rec_params[key]), where))
             elif kind == "g_inh":
                 arr = _scalar(value, where, name, low=0.0)
@@ -522,6 +550,9 @@ class Simulator:
             staged.append((kind, key, name, arr))
         for component, values, where in merged.values():      # cross-field checks on the new values together
             component.validate(values, where)
+        return staged
+
+    def _apply(self, staged):
         groups, plastic_w = set(), {}
         for kind, key, name, arr in staged:
             if kind == "rule":
