@@ -399,6 +399,20 @@ class Network:
         from .interfaces.nodes import add_output
         return add_output(self, name, decoder, source)
 
+    def copy(self) -> "Network":
+        """An independent copy of the description (components are immutable and shared; pools,
+        projections, records, nodes and layout are new objects; observers are not copied).
+        A Simulator built from the copy is unaffected by later edits of this network."""
+        import copy as _copy
+        new = Network(self.dt, self.seed, self.dtype, self.spike_batch, self.native)
+        new.pools = {k: _copy.copy(p) for k, p in self.pools.items()}
+        new.projections = {k: _copy.copy(p) for k, p in self.projections.items()}
+        new.records = list(self.records)
+        new.layout = dict(self.layout)
+        new.inputs = {k: _copy.copy(nd) for k, nd in self.inputs.items()}
+        new.outputs = {k: _copy.copy(nd) for k, nd in self.outputs.items()}
+        return new
+
     def build(self):
         """Draw connectivity and initial values and return a Simulator."""
         from .simulator import Simulator

@@ -75,8 +75,9 @@ class StatusMonitor(Monitor):
 class RunControls:
     """Buttons and speed selector driving ``session``; ``widget`` is the row to display."""
 
-    def __init__(self, session):
+    def __init__(self, session, before_run=None):
         self.session = session
+        self.before_run = before_run      # called on Run; returning False means "handled, do not run"
         mk = lambda d, icon, tip: W.Button(description=d, icon=icon, tooltip=tip, layout=W.Layout(width="auto"))  # noqa: E731
         self.run_button = mk("Run", "play", "run in the background until Pause")
         self.pause_button = mk("Pause", "pause", "stop after the chunk in flight")
@@ -86,7 +87,7 @@ class RunControls:
         self.speed = W.Dropdown(options=SPEEDS, value=_speed_key(session.speed), description="speed",
                                 layout=W.Layout(width="240px"))
         self.status = W.HTML("")
-        self.run_button.on_click(lambda _: self.session.run())
+        self.run_button.on_click(lambda _: self._run())
         self.pause_button.on_click(lambda _: self.session.pause())
         self.step_button.on_click(lambda _: self.session.step())
         self.step1_button.on_click(lambda _: self.session.step_one())
@@ -97,6 +98,11 @@ class RunControls:
         self.widget = W.VBox([W.HBox([self.run_button, self.pause_button, self.step_button, self.step1_button,
                                       self.reset_button, self.speed]), self.status])
         self._sync()
+
+    def _run(self):
+        if self.before_run is not None and self.before_run() is False:
+            return
+        self.session.run()
 
     def _speed_changed(self, change):
         self.session.speed = None if change["new"] == "max" else float(change["new"])

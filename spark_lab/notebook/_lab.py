@@ -3,7 +3,7 @@
     lab = LiveLab(net, params=[("inh", "g_inh"), ("exc", "tau_m")], traces={"exc": (0, 1, 2)})
     lab                       # displays the layout; then press Run, or lab.session.run()
 
-The full ``Lab(model)`` adds the graph editor around this (built separately).
+``Lab(model)`` (``_full_lab.py``) puts the graph editor above this.
 """
 from __future__ import annotations
 
@@ -30,11 +30,13 @@ class LiveLab:
     weights:  projections whose weight histogram is shown (default: the plastic ones, at most 3; [] for none).
     window_ms: length of the rolling window of the raster and traces.
     analysis: add the analysis panel (ISI, CV, F-I curve).
+    before_run: called when Run is pressed; returning False stops the press there (``Lab`` rebuilds).
     Other keywords go to Session (chunk, inputs, speed, buffer_steps, ...).
     """
 
     def __init__(self, sim_or_network, params=None, raster=None, raster_neurons: int = 1000, traces=None,
-                 rates=None, weights=None, window_ms: float = 500.0, analysis: bool = True, max_fps: float = 10.0, **session_kw):
+                 rates=None, weights=None, window_ms: float = 500.0, analysis: bool = True, max_fps: float = 10.0,
+                 before_run=None, **session_kw):
         if isinstance(sim_or_network, Session):
             self.session = sim_or_network
         else:
@@ -42,7 +44,7 @@ class LiveLab:
         s = self.session
         sim = s.sim
         raster = list(raster) if raster is not None else spiking_pools(sim)
-        self.controls = RunControls(s)
+        self.controls = RunControls(s, before_run=before_run)
         if params is None:
             params = [(p, "g_inh") for p, pool in sim.net.pools.items()
                       if pool.excitatory is not None and not pool.excitatory.all()]
