@@ -1,6 +1,7 @@
 """Inspector forms of input nodes (encoders), output nodes (decoders) and their edges.
 
-Input: name; for an encoder with its own pool the pool size ``n`` (editable when the
+Input: name; for an encoder with its own pool the pool size (field "pool size": the
+encoder may have a parameter ``n`` of its own; editable when the
 encoder takes copies, i.e. any multiple of ``dims``), for a CurrentEncoder the target
 pool; then the encoder's parameters and options from its declarations.
 Output: name, the pools it reads, how it reads them (all their neurons, or a seeded
@@ -52,14 +53,14 @@ def input_rows(ins, name) -> list:
         rows += [ins.fields["target"].row,
                  _note(f"current in the input unit of {nd.pool!r} ({net.pools[nd.pool].model.INPUT_UNIT})")]
     else:
-        w = W.IntText(value=nd.n, description="n", style=_DESC, layout=W.Layout(width="230px"),
+        w = W.IntText(value=nd.n, description="pool size", style=_DESC, layout=W.Layout(width="230px"),
                       disabled=not enc.COPIES)
         tip = (f"neurons of its pool: a multiple of dims = {enc.dims} (copies)" if enc.COPIES
                else "neurons of its pool, fixed by the encoder's parameters")
-        ins.fields["n"] = Field(w, lambda v: act.update_input(ins.selected, n=int(v)), tip, "neurons",
-                                ins.message, act.status_error)
+        ins.fields["pool size"] = Field(w, lambda v: act.update_input(ins.selected, n=int(v)), tip, "neurons",
+                                        ins.message, act.status_error)
         model = type(net.pools[nd.pool].model).__name__
-        rows += [ins.fields["n"].row, _note(f"makes pool {nd.pool!r} ({model}); connect it to pools")]
+        rows += [ins.fields["pool size"].row, _note(f"makes pool {nd.pool!r} ({model}); connect it to pools")]
     rows.append(_header(f"{type(enc).__name__} parameters"))
     form = ComponentForm(enc, lambda e: act.update_input(ins.selected, encoder=e), ins.message, act.status_error)
     ins.fields.update(form.fields)
@@ -101,10 +102,21 @@ def _choose_routing(ins, mode: str) -> None:
     pools = nd.source.pools()
     inner = pools[0] if len(pools) == 1 else Concat(*pools)
     if mode == SUBSET:
-        source: Routing = Subset(inner, k=min(10, nd.n), seed=0)
+        ks = [k for k in range(min(10, nd.n), 0, -1) if _fits(nd.decoder, k)]
+        source: Routing = Subset(inner, k=ks[0] if ks else min(10, nd.n), seed=0)
     else:
         source = Concat(*pools)
     ins.actions.update_output(ins.selected, source=source)
+
+
+def _fits(decoder, n: int) -> bool:
+    """The decoder can read ``n`` neurons."""
+    from ...errors import SparkLabError
+    try:
+        decoder.init(n)
+    except SparkLabError:
+        return False
+    return True
 
 
 def io_edge_rows(ins, edge_id: str, ends) -> list:
