@@ -5,7 +5,14 @@ import pytest
 
 import spark_lab as sl
 from spark_lab.errors import NetworkError, ParameterError
-from spark_lab.interfaces import Concat, CountDecoder, CurrentEncoder, PoissonEncoder, Subset, WinnerTakeAll
+from spark_lab.interfaces import (
+    Concat,
+    CountDecoder,
+    CurrentEncoder,
+    PoissonEncoder,
+    Subset,
+    WinnerTakeAll,
+)
 
 
 def net_with_io():
