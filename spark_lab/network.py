@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import numbers
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,6 +116,7 @@ class Network:
         #: editor layout: {pool or node name: (x, y)} in canvas pixels; kept in the model file
         self.layout: dict[str, tuple[float, float]] = {}
         self._observers: list = []
+        self._batch: list | None = None     # events of a change made of several steps (_change)
 
     # ------------------------------------------------------------------ change events
     def observe(self, callback) -> None:
@@ -122,8 +124,12 @@ class Network:
 
         ``event["op"]`` is one of "add_pool", "remove_pool", "rename_pool", "update_pool",
         "connect", "disconnect", "rename_projection", "update_projection", "record",
-        "unrecord", "layout"; the other keys name what changed (``name``, ``old``, ``new``).
-        Editors use this to stay in sync with code that changes the network."""
+        "unrecord", "layout", "add_input", "remove_input", "update_input", "rename_input",
+        "add_output", "remove_output", "update_output", "rename_output"; the other keys
+        name what changed (``name``, ``old``, ``new``). A change made of several steps
+        (``add_input`` adds a pool, ``remove_input`` removes it) is one event whose
+        ``parts`` lists the steps' events. Editors use this to stay in sync with code that
+        changes the network."""
         if callback not in self._observers:
             self._observers.append(callback)
 
@@ -132,8 +138,25 @@ class Network:
             self._observers.remove(callback)
 
     def _emit(self, op: str, **info) -> None:
+        if self._batch is not None:
+            self._batch.append({"op": op, **info})
+            return
         for cb in list(self._observers):
             cb({"op": op, **info})
+
+    @contextmanager
+    def _change(self, op: str, **info):
+        """Collect the events of the steps inside into one event ``op`` (emitted also when a
+        step fails after an earlier step changed the network)."""
+        outer, self._batch = self._batch, []
+        ok = False
+        try:
+            yield
+            ok = True
+        finally:
+            parts, self._batch = self._batch, outer
+            if ok or parts:
+                self._emit(op, **info, parts=parts)
 
     # ------------------------------------------------------------------ pools
     def add_pool(self, name: str, model: NeuronModel, n: int, excitatory=None, g_inh: float = 1.0) -> Pool:
@@ -148,6 +171,9 @@ class Network:
         self._check_name(name, "pool")
         if name in self.pools:
             raise NetworkError(f"a pool named {name!r} exists already")
+        if name in self.outputs or (name in self.inputs and self.inputs[name].pool != name):
+            from .interfaces.editing import check_free
+            check_free(self, name, "pool")
         if not isinstance(model, NeuronModel):
             raise NetworkError(f"pool {name!r}: model must be a neuron model such as LIF(), got {model!r}")
         if not _is_int(n) or n < 1:
@@ -282,14 +308,17 @@ class Network:
         self._emit("unrecord", name=key)
 
     def rename_pool(self, old, new: str) -> None:
-        """Rename a pool; projections, records and layout follow. Projection names that
-        were made from the pool names ("a->b") are renamed too."""
+        """Rename a pool; projections, records, layout, inputs into it and outputs reading
+        it follow (an input that made the pool is renamed with it). Projection names
+        that were made from the pool names ("a->b") are renamed too."""
+        from .interfaces.editing import check_free, follow_pool_rename
         on = self._pool_name(old)
         if new == on:
             return
         self._check_name(new, "pool")
         if new in self.pools:
             raise NetworkError(f"a pool named {new!r} exists already")
+        check_free(self, new, "pool")
         self.pools = {(new if k == on else k): v for k, v in self.pools.items()}
         self.pools[new].name = new
         renamed = {}
@@ -307,6 +336,7 @@ class Network:
         self.records = [RecordSpec(new, r.var, r.every, r.neurons) if r.pool == on else r for r in self.records]
         if on in self.layout:
             self.layout[new] = self.layout.pop(on)
+        follow_pool_rename(self, on, new)
         self._emit("rename_pool", old=on, new=new, projections=renamed)
 
     def rename_projection(self, old: str, new: str) -> None:
@@ -324,8 +354,9 @@ class Network:
     def update_pool(self, name, model: NeuronModel | None = None, n: int | None = None, excitatory=...,
                     g_inh: float | None = None) -> Pool:
         """Replace some of a pool's fields (validated as in ``add_pool``); all or nothing.
-        Projections that no longer fit (e.g. a conductance synapse into a pool without
-        a membrane potential) make it fail with the reason."""
+        Projections, encoders and decoders that no longer fit (e.g. a conductance synapse
+        into a pool without a membrane potential, a decoder whose groups do not divide
+        the new size) make it fail with the reason; inputs and outputs take a new size."""
         pn = self._pool_name(name)
         old = self.pools[pn]
         trial = Network(self.dt, self.seed, self.dtype, self.spike_batch, self.native)
@@ -344,8 +375,11 @@ class Network:
         for r in self.records:
             trial.record(r.pool, r.var, r.every, r.neurons if r.neurons is None or
                          max(r.neurons) < trial.pools[r.pool].n else None)
+        from .interfaces.editing import refit
+        inputs, outputs = refit(self, {k: p.n for k, p in trial.pools.items()})
         self.pools[pn] = trial.pools[pn]
         self.records = trial.records
+        self.inputs, self.outputs = inputs, outputs
         self._emit("update_pool", name=pn)
         return self.pools[pn]
 
@@ -409,9 +443,42 @@ class Network:
         new.projections = {k: _copy.copy(p) for k, p in self.projections.items()}
         new.records = list(self.records)
         new.layout = dict(self.layout)
-        new.inputs = {k: _copy.copy(nd) for k, nd in self.inputs.items()}
-        new.outputs = {k: _copy.copy(nd) for k, nd in self.outputs.items()}
+        new.inputs = {k: _copy.deepcopy(nd) for k, nd in self.inputs.items()}      # routings are mutable
+        new.outputs = {k: _copy.deepcopy(nd) for k, nd in self.outputs.items()}
         return new
+
+    # editing inputs and outputs (bodies in spark_lab/interfaces/editing.py); all or nothing
+    def remove_input(self, name: str) -> None:
+        """Remove an input node; a pool it made (``add_input`` without target) goes with it,
+        with that pool's projections, records and layout entry."""
+        from .interfaces.editing import remove_input
+        remove_input(self, name)
+
+    def update_input(self, name: str, encoder=None, n: int | None = None, target=None):
+        """Replace an input's encoder, the size of the pool it made (``n``; None keeps the
+        size if the encoder takes it, else the encoder's own size) or, for a current
+        encoder, its ``target`` pool. Returns the new InputNode."""
+        from .interfaces.editing import update_input
+        return update_input(self, name, encoder, n, target)
+
+    def rename_input(self, old: str, new: str) -> None:
+        """Rename an input node (and the pool it made, as ``rename_pool`` does)."""
+        from .interfaces.editing import rename_input
+        rename_input(self, old, new)
+
+    def remove_output(self, name: str) -> None:
+        """Remove an output node (and its layout entry)."""
+        from .interfaces.editing import remove_output
+        remove_output(self, name)
+
+    def update_output(self, name: str, decoder=None, source=None):
+        """Replace an output's decoder and/or source (as in ``add_output``). Returns the new OutputNode."""
+        from .interfaces.editing import update_output
+        return update_output(self, name, decoder, source)
+
+    def rename_output(self, old: str, new: str) -> None:
+        from .interfaces.editing import rename_output
+        rename_output(self, old, new)
 
     def build(self):
         """Draw connectivity and initial values and return a Simulator."""

@@ -38,8 +38,12 @@ def test_palette_is_grouped_by_kind():
     from spark_lab.notebook.editor import _palette
     groups = {g: [e.label for e in es] for g, es in _palette.entries().items()}
     assert "LIF" in groups["Neuron pools"] and "AdEx" in groups["Neuron pools"]
-    assert groups["Inputs"] == ["PoissonSource"]            # SpikeGenerator needs spike times
-    assert "SpikeGenerator" not in GraphEditor().palette_buttons
+    assert groups["Inputs"] == ["PoissonSource", "CurrentEncoder", "DeltaEncoder", "LatencyEncoder",
+                                "PoissonEncoder", "PopulationEncoder"]   # SpikeGenerator needs spike times
+    assert groups["Outputs"] == ["CountDecoder", "PopulationDecoder", "RateDecoder", "WinnerTakeAll"]
+    assert list(groups) == ["Neuron pools", "Inputs", "Outputs"]        # routings: the decoder's inspector
+    buttons = GraphEditor().palette_buttons
+    assert "SpikeGenerator" not in buttons and "SpikeInput" not in buttons and "Subset" not in buttons
 
 
 def test_add_from_palette_unique_names_free_spots_and_canvas():
@@ -417,3 +421,281 @@ def test_check_runs_the_model_file_validation():
     assert [i.element for i in issues] == [f"{a}->{b}"]       # local and document issue merged into one
     ed.buttons["check"].click()
     assert ed.status.startswith("checked: 1 problem")
+
+
+# ----------------------------------------------------------------------------- encoders and decoders
+def pool_encoder_decoder():
+    """A pool 'lif', an encoder 'poisson_encoder' -> lif, a decoder 'count_decoder' reading lif."""
+    ed = GraphEditor()
+    ed.palette_buttons["LIF"].click()
+    ed.palette_buttons["PoissonEncoder"].click()
+    ed.connect("poisson_encoder", "lif")
+    ed.palette_buttons["CountDecoder"].click()
+    ed.on_node_tap("lif")
+    return ed
+
+
+def test_encoder_from_the_palette_is_an_input_node_with_its_own_pool():
+    ed = GraphEditor()
+    ed.palette_buttons["PoissonEncoder"].click()
+    net = ed.network
+    nd = net.inputs["poisson_encoder"]
+    assert nd.pool == "poisson_encoder" and isinstance(net.pools["poisson_encoder"].model, sl.PoissonSource)
+    assert nd.n == 100 and isinstance(nd.encoder, sl.interfaces.PoissonEncoder)   # copies of dims = 1
+    node = ed.canvas.nodes["poisson_encoder"]
+    assert node.classes.split()[0] == "encoder" and node.data["label"] == "poisson_encoder\nPoissonEncoder × 100"
+    ed.palette_buttons["LatencyEncoder"].click()                     # no copies: its own size
+    assert net.inputs["latency_encoder"].n == net.inputs["latency_encoder"].encoder.size()
+    assert isinstance(net.pools["latency_encoder"].model, sl.SpikeInput)
+
+
+def test_encoder_inspector_from_declarations_and_edits():
+    ed = GraphEditor()
+    ed.palette_buttons["PoissonEncoder"].click()
+    f = ed.inspector.fields
+    assert ed.inspector.selected == "poisson_encoder"
+    assert set(f) == {"name", "pool size", "dims", "gain", "offset", "max_rate"}
+    assert "rate per unit of value" in f["gain"].tooltip and "Hz" in f["gain"].row.children[1].value
+    assert f["gain"].set(40.0)
+    assert ed.network.inputs["poisson_encoder"].encoder.values["gain"] == 40.0
+    assert not f["max_rate"].set(-1.0) and is_invalid(f["max_rate"].widget)
+    assert f["pool size"].set(30) and ed.network.pools["poisson_encoder"].n == 30
+    assert not f["pool size"].set(0) and ed.network.pools["poisson_encoder"].n == 30
+    ed.palette_buttons["PopulationEncoder"].click()
+    from ipywidgets import Checkbox
+    assert isinstance(ed.inspector.fields["circular"].widget, Checkbox)          # a Choice of True/False
+    assert ed.inspector.fields["pool size"].widget.disabled                      # size fixed by its params
+    assert ed.inspector.fields["n"].set(10)                                      # its own parameter n
+    assert ed.network.pools["population_encoder"].n == 10
+
+
+def test_connections_into_encoders_and_out_of_decoders_are_refused():
+    ed = pool_encoder_decoder()
+    net = ed.network
+    assert list(net.projections) == ["poisson_encoder->lif"]                  # encoder -> pool: a projection
+    depth = len(ed.history)
+    ed.connect_mode = True
+    ed.on_node_tap("lif")
+    ed.on_node_tap("poisson_encoder")
+    assert "takes no connections" in ed.status and "d00000" in ed.status_line.value
+    ed.on_node_tap("count_decoder")                                           # as a source: refused at once
+    assert ed.connect_source is None and "sends nothing into the network" in ed.status
+    with pytest.raises(EditorError, match="sends nothing"):
+        ed.connect("count_decoder", "lif")
+    with pytest.raises(EditorError, match="takes no connections"):
+        ed.connect("count_decoder", "poisson_encoder")
+    assert list(net.projections) == ["poisson_encoder->lif"] and len(ed.history) == depth
+
+
+def test_decoder_pick_then_connect_extends_its_source():
+    ed = GraphEditor()
+    ed.palette_buttons["LIF"].click()
+    ed.palette_buttons["LIF"].click()
+    with pytest.raises(EditorError, match="reads a pool"):
+        ed.add("CountDecoder")
+    ed.palette_buttons["RateDecoder"].click()
+    assert ed.pending is not None and "click the pool it reads" in ed.status
+    ed.on_node_tap("lif")
+    net = ed.network
+    assert ed.pending is None and net.outputs["rate_decoder"].source.pools() == ("lif",)
+    assert ed.selected == "rate_decoder" and "rate_decoder" in net.layout
+    assert canvas_edge_ids(ed) == ["lif~>rate_decoder"]
+    assert ed.canvas.nodes["rate_decoder"].classes.split()[0] == "decoder"
+    edge = ed.connect("lif_2", "rate_decoder")
+    assert edge == "lif_2~>rate_decoder" and net.outputs["rate_decoder"].n == 200
+    assert canvas_edge_ids(ed) == ["lif_2~>rate_decoder", "lif~>rate_decoder"]
+    with pytest.raises(EditorError, match="reads 'lif' already"):
+        ed.connect("lif", "rate_decoder")
+    ed.delete("lif~>rate_decoder")                                         # an edge: drops that pool
+    assert net.outputs["rate_decoder"].source.pools() == ("lif_2",)
+    with pytest.raises(EditorError, match="at least one pool"):
+        ed.delete("lif_2~>rate_decoder")
+    ed.undo()
+    assert net.outputs["rate_decoder"].source.pools() == ("lif", "lif_2")
+
+
+def test_palette_pick_needs_a_pool_and_can_be_cancelled():
+    ed, a, _ = two_pools()
+    ed.palette_buttons["CountDecoder"].click()
+    ed.palette_buttons["CountDecoder"].click()
+    assert ed.pending is None and "cancelled" in ed.status
+    ed.palette_buttons["CountDecoder"].click()
+    ed.on_node_tap(a)
+    ed.palette_buttons["WinnerTakeAll"].click()
+    ed.on_node_tap("count_decoder")
+    assert ed.pending is not None and "needs a pool" in ed.status
+    ed.connect_mode = True                                                  # connect mode ends a pick
+    assert ed.pending is None and list(ed.network.outputs) == ["count_decoder"]
+
+
+def test_current_encoder_targets_the_picked_pool_and_refuses_a_second():
+    ed, a, b = two_pools()
+    ed.palette_buttons["CurrentEncoder"].click()
+    ed.on_node_tap(a)
+    net = ed.network
+    nd = net.inputs["current_encoder"]
+    assert nd.pool == a and nd.n == 100 and "current_encoder" not in net.pools
+    assert "current" in ed.canvas.nodes["current_encoder"].classes.split()
+    assert canvas_edge_ids(ed) == [f"current_encoder~>{a}"]
+    with pytest.raises(EditorError, match="one target pool"):
+        ed.connect("current_encoder", b)
+    with pytest.raises(EditorError, match="already"):
+        ed.connect("current_encoder", a)
+    with pytest.raises(EditorError, match="needs its target"):
+        ed.delete(f"current_encoder~>{a}")
+    ed.select("current_encoder")
+    assert ed.inspector.fields["target"].set(b)                             # the inspector moves it
+    assert net.inputs["current_encoder"].pool == b and canvas_edge_ids(ed) == [f"current_encoder~>{b}"]
+
+
+def test_decoder_inspector_routing_and_parameters():
+    ed = pool_encoder_decoder()
+    net = ed.network
+    ed.select("count_decoder")
+    ins = ed.inspector
+    assert ins.choosers["routing"].value == "all" and "groups" in ins.fields
+    assert ins.fields["groups"].set(4) and net.outputs["count_decoder"].decoder.values["groups"] == 4
+    assert not ins.fields["groups"].set(3)                                   # 3 does not divide 100
+    ins.choosers["routing"].value = "subset"
+    src = net.outputs["count_decoder"].source
+    assert type(src).__name__ == "Subset" and net.outputs["count_decoder"].n == 8     # the largest k <= 10 in 4 groups
+    assert ed.inspector.fields["routing.k"].set(20) and net.outputs["count_decoder"].n == 20
+    assert ed.canvas.edges["lif~>count_decoder"].data["label"] == "Subset k=20"
+    ed.connect("poisson_encoder", "count_decoder")                           # a Subset draws from both
+    assert net.outputs["count_decoder"].source.pools() == ("lif", "poisson_encoder")
+    assert type(net.outputs["count_decoder"].source).__name__ == "Subset"
+    ed.select("count_decoder")
+    ed.inspector.choosers["routing"].value = "all"
+    assert net.outputs["count_decoder"].n == 200
+
+
+def test_delete_pool_detaches_decoders_and_current_encoders_undoably():
+    ed = pool_encoder_decoder()
+    net = ed.network
+    ed.add("CurrentEncoder", target="lif")
+    ed.connect("poisson_encoder", "count_decoder")
+    ed.delete("lif")
+    assert list(net.pools) == ["poisson_encoder"] and list(net.inputs) == ["poisson_encoder"]
+    assert net.outputs["count_decoder"].source.pools() == ("poisson_encoder",)
+    assert canvas_node_ids(ed) == ["count_decoder", "poisson_encoder"]
+    assert canvas_edge_ids(ed) == ["poisson_encoder~>count_decoder"]
+    ed.delete("poisson_encoder")                                             # the decoder has nothing left
+    assert net.pools == {} and net.inputs == {} and net.outputs == {} and canvas_node_ids(ed) == []
+    ed.undo()
+    ed.undo()
+    assert list(net.inputs) == ["poisson_encoder", "current_encoder"] and net.inputs["current_encoder"].pool == "lif"
+    assert net.outputs["count_decoder"].source.pools() == ("lif", "poisson_encoder")
+    assert list(net.projections) == ["poisson_encoder->lif"]
+    assert canvas_edge_ids(ed) == ["current_encoder~>lif", "lif~>count_decoder", "poisson_encoder->lif",
+                                   "poisson_encoder~>count_decoder"]
+
+
+def test_rename_encoder_and_decoder_follow_everywhere():
+    ed = pool_encoder_decoder()
+    net = ed.network
+    ed.select("poisson_encoder")
+    ed.inspector.fields["name"].set("obs")
+    assert list(net.inputs) == ["obs"] and "obs" in net.pools and list(net.projections) == ["obs->lif"]
+    assert ed.selected == "obs" and "obs" in net.layout
+    ed.rename("count_decoder", "counts")
+    ed.rename("lif", "hidden")
+    assert net.outputs["counts"].source.pools() == ("hidden",)
+    assert canvas_node_ids(ed) == ["counts", "hidden", "obs"]
+    assert canvas_edge_ids(ed) == ["hidden~>counts", "obs->hidden"]
+    ed.select("counts")
+    assert not ed.inspector.fields["name"].set("hidden")                     # a pool's name
+    assert list(net.outputs) == ["counts"] and "taken" in ed.status
+
+
+def test_code_add_input_and_output_appear_on_the_canvas_and_undo():
+    net = sl.Network()
+    net.add_pool("exc", sl.LIF(), 40)
+    ed = GraphEditor(net)
+    net.add_input("obs", sl.interfaces.PopulationEncoder(n=8))
+    net.add_input("drive", sl.interfaces.CurrentEncoder(gain=3.0), target="exc")
+    net.add_output("wta", sl.interfaces.WinnerTakeAll(groups=4), source="exc")
+    assert canvas_node_ids(ed) == ["drive", "exc", "obs", "wta"]
+    assert canvas_edge_ids(ed) == ["drive~>exc", "exc~>wta"]
+    assert all(n in net.layout for n in ("obs", "drive", "wta"))
+    assert ed.status == "network changed from code (add_output)"
+    net.update_output("wta", decoder=sl.interfaces.WinnerTakeAll(groups=8))
+    assert ed.canvas.nodes["wta"].data["label"] == "wta\nWinnerTakeAll (40)"
+    ed.undo()
+    assert net.outputs["wta"].decoder.values["groups"] == 4
+    ed.undo()
+    ed.undo()
+    assert list(net.inputs) == ["obs"] and net.outputs == {} and canvas_node_ids(ed) == ["exc", "obs"]
+
+
+def test_undo_redo_of_every_io_edit():
+    ed = GraphEditor()
+    states = []
+
+    def keep():
+        net = ed.network
+        states.append((list(net.pools), list(net.projections), dict(net.inputs), dict(net.outputs),
+                       dict(net.layout)))
+    keep()
+    ed.add("LIF"); keep()
+    ed.add("PoissonEncoder", n=20); keep()
+    ed.connect("poisson_encoder", "lif"); keep()
+    ed.add("CountDecoder", source="lif"); keep()
+    ed.connect("poisson_encoder", "count_decoder"); keep()
+    ed.update_input("poisson_encoder", n=40); keep()
+    ed.update_output("count_decoder", decoder=sl.interfaces.CountDecoder(groups=2)); keep()
+    ed.rename("poisson_encoder", "obs"); keep()
+    ed.move("count_decoder", 400, 300); keep()
+    ed.delete("lif"); keep()
+    final = states[-1]
+    for want in reversed(states[:-1]):
+        assert ed.undo()
+        states.pop()
+        keep()
+        assert states[-1] == want
+        states.pop()
+    while ed.redo():
+        pass
+    keep()
+    assert states[-1] == final
+
+
+def test_validation_marks_nodes_whose_pool_code_removed():
+    ed = pool_encoder_decoder()
+    ed.network.remove_pool("lif")                 # Network.remove_pool keeps the decoder (build reports it)
+    assert [i.element for i in ed.issues] == ["count_decoder"]
+    assert "invalid" in ed.canvas.nodes["count_decoder"].classes and "no longer" in ed.issues_box.value
+    ed.delete("count_decoder")
+    assert ed.issues == []
+
+
+def test_build_runs_with_encoder_and_decoder_nodes():
+    ed = GraphEditor(sl.Network(dt=0.1, seed=2))
+    ed.add("PoissonEncoder", name="obs", n=50, gain=400.0)
+    ed.add("LIF", name="out", n=20)
+    ed.connect("obs", "out", weight=20.0)
+    ed.add("CountDecoder", name="counts", source="out", groups=2)
+    res = ed.build().run(300, inputs={"obs": 1.0})
+    assert res.outputs["counts"].shape == (2,) and res.outputs["counts"].sum() > 0
+
+
+@needs_model
+def test_io_nodes_save_load_with_layout_and_export_python(tmp_path):
+    ed = pool_encoder_decoder()
+    ed.add("CurrentEncoder", target="lif", name="drive")
+    ed.move("count_decoder", 321.0, 99.0)
+    ed.move("drive", 11.0, 22.0)
+    path = ed.save(tmp_path / "io.json")
+    other = GraphEditor()
+    other.load(path)
+    net = other.network
+    assert list(net.inputs) == ["poisson_encoder", "drive"] and list(net.outputs) == ["count_decoder"]
+    assert net.layout["count_decoder"] == (321.0, 99.0) and net.layout["drive"] == (11.0, 22.0)
+    assert canvas_edge_ids(other) == ["drive~>lif", "lif~>count_decoder", "poisson_encoder->lif"]
+    code = other.export_python()
+    assert "add_input('poisson_encoder'" in code and "add_output('count_decoder'" in code
+    ns: dict = {}
+    exec(compile(code, "<export>", "exec"), ns)  # noqa: S102 - the exported code must run
+    rebuilt = ns["build_network"]()
+    assert list(rebuilt.inputs) == ["poisson_encoder", "drive"] and rebuilt.layout == net.layout
+    other.undo()
+    assert net.inputs == {} and net.outputs == {} and canvas_node_ids(other) == []

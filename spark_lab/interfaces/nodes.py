@@ -58,13 +58,28 @@ class OutputNode:
         return f"output {self.name!r} ({type(self.decoder).__name__})"
 
 
+def as_routing(source) -> Routing:
+    """A decoder's source as a Routing: a list of pools becomes a Concat."""
+    if isinstance(source, (list, tuple)):
+        return Concat(*source)
+    return source if isinstance(source, Routing) else Concat(source)
+
+
 def add_input(net, name: str, encoder: Encoder, n: int | None = None, target=None) -> InputNode:
     """See ``Network.add_input``."""
+    with net._change("add_input", name=name):
+        return _add_input(net, name, encoder, n, target)
+
+
+def _add_input(net, name, encoder, n, target) -> InputNode:
     from ..neurons import PoissonSource, SpikeInput
+    from .editing import check_free
 
     net._check_name(name, "input")
     if name in net.inputs:
         raise NetworkError(f"an input named {name!r} exists already")
+    if name in net.outputs:
+        check_free(net, name, "input")
     if not isinstance(encoder, Encoder):
         raise NetworkError(f"input {name!r}: encoder must be an encoder such as PoissonEncoder(), got {encoder!r}")
     where = f"input {name!r} ({type(encoder).__name__})"
@@ -90,25 +105,26 @@ def add_input(net, name: str, encoder: Encoder, n: int | None = None, target=Non
 
 def add_output(net, name: str, decoder: Decoder, source) -> OutputNode:
     """See ``Network.add_output``."""
+    from .editing import check_free
+
     net._check_name(name, "output")
     if name in net.outputs:
         raise NetworkError(f"an output named {name!r} exists already")
     if name in net.pools:
         raise NetworkError(f"output {name!r}: the name is a pool's (run_chunk returns both in one dict); "
                            f"give the output its own name")
+    check_free(net, name, "output")
     if not isinstance(decoder, Decoder):
         raise NetworkError(f"output {name!r}: decoder must be a decoder such as CountDecoder(), got {decoder!r}")
-    if isinstance(source, (list, tuple)):
-        source = Concat(*source)
-    elif not isinstance(source, Routing):
-        source = Concat(source)
+    source = as_routing(source)
     for p in source.pools():
         net._pool_name(p)                      # NetworkError with did-you-mean
     where = f"output {name!r} ({type(decoder).__name__})"
     n = source.size({nm: p.n for nm, p in net.pools.items()})
     decoder.init(n, where)                     # ParameterError if the decoder cannot read n neurons
     node = OutputNode(name, decoder, source, n)
-    net.outputs[name] = node
+    with net._change("add_output", name=name):
+        net.outputs[name] = node
     return node
 
 

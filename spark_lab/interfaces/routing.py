@@ -92,6 +92,12 @@ class Routing(Component):
     def replace(self, **params):
         return type(self)(*self.sources, **{**self.values, **self.options, **params})
 
+    def rename_pool(self, old: str, new: str) -> Routing:
+        """The same routing with pool ``old`` read as ``new`` (nested routings too)."""
+        srcs = [s.rename_pool(old, new) if isinstance(s, Routing) else (new if s == old else s)
+                for s in self.sources]
+        return type(self)(*srcs, **{**self.values, **self.options})
+
 
 class Concat(Routing):
     """The neurons of several sources, one after the other (see module docstring)."""

@@ -1,7 +1,8 @@
 """The graph editor in a real JupyterLab + chromium: notebooks/03_graph_editor.ipynb.
 
 Run All, then use the editor like a user: add two pools from the palette, connect
-them by clicking source and target on the canvas, change a parameter in the
+them by clicking source and target on the canvas, add an encoder from the palette and
+connect it to a pool (a connection into it is refused), change a parameter in the
 inspector (a valid and an invalid value), drag a node; after each step the model in
 the kernel is read through a second kernel client (jupyter_client) and checked.
 Screenshots: tests/artifacts/screenshots/test_editor_*.png.
@@ -86,7 +87,16 @@ def wait_for(fn, what: str, timeout: float = 20.0):
 
 
 def click_node(page, node_id: str) -> None:
+    # the whole canvas in the viewport (a node low on the canvas can be below the fold)
+    page.evaluate("() => document.querySelector('.spark-lab-graph-editor .custom-widget')"
+                  ".scrollIntoView({block: 'center'})")
     pos = wait_for(lambda: page.evaluate(_JS_NODE, node_id), f"node {node_id!r} on the canvas")
+    while True:                                        # the scroll may be animated: wait until it stops
+        time.sleep(0.15)
+        now = page.evaluate(_JS_NODE, node_id)
+        if (now["x"], now["y"]) == (pos["x"], pos["y"]):
+            break
+        pos = now
     page.mouse.click(pos["x"], pos["y"])
 
 
@@ -101,6 +111,9 @@ def test_editor_in_jupyterlab(lab_server, lab_page, shot):
     editor.scroll_into_view_if_needed()
     wait_for(lambda: page.evaluate(_JS_NODE, "exc"), "the notebook's network on the canvas")
     assert page.evaluate(_JS_HAS_EDGE, "inh->exc")
+    assert "encoder" in page.evaluate(_JS_NODE, "stim")["classes"]           # the notebook's encoder ...
+    assert "decoder" in page.evaluate(_JS_NODE, "exc_rate")["classes"]       # ... and decoder
+    assert page.evaluate(_JS_HAS_EDGE, "exc~>exc_rate")
     shot(editor, "after-run-all")
 
     # --- add two pools from the palette
@@ -110,7 +123,7 @@ def test_editor_in_jupyterlab(lab_server, lab_page, shot):
     palette_lif.click()
     wait_for(lambda: page.evaluate(_JS_NODE, "lif_2"), "node 'lif_2'")
     pools = kernel_print(lab_server, "print(sorted(editor.network.pools))")
-    assert pools == "['exc', 'ext', 'inh', 'lif', 'lif_2']", pools
+    assert pools == "['exc', 'ext', 'inh', 'lif', 'lif_2', 'stim']", pools
 
     # --- connect them by clicking source and target
     editor.get_by_role("button", name="Connect").click()
@@ -131,6 +144,26 @@ def test_editor_in_jupyterlab(lab_server, lab_page, shot):
              if editor.locator(".widget-html").filter(has_text="cannot connect").count() else False,
              "the refusal in the status line")
     assert "lif->ext" not in kernel_print(lab_server, "print(list(net.projections))")
+
+    # --- an encoder from the palette, connected to a pool; nothing goes into it
+    editor.get_by_role("button", name="PoissonEncoder", exact=True).click()
+    wait_for(lambda: page.evaluate(_JS_NODE, "poisson_encoder"), "node 'poisson_encoder'")
+    assert "encoder" in page.evaluate(_JS_NODE, "poisson_encoder")["classes"]
+    assert kernel_print(lab_server, "print(net.inputs['poisson_encoder'].pool, net.pools['poisson_encoder'].n)") \
+        == "poisson_encoder 100"
+    click_node(page, "poisson_encoder")
+    wait_for(lambda: "source" in (page.evaluate(_JS_NODE, "poisson_encoder") or {}).get("classes", []),
+             "poisson_encoder marked as source")
+    click_node(page, "lif")
+    wait_for(lambda: page.evaluate(_JS_HAS_EDGE, "poisson_encoder->lif"), "edge poisson_encoder->lif")
+    assert "poisson_encoder -> lif" in kernel_print(lab_server, "print(net.projections['poisson_encoder->lif'])")
+    click_node(page, "lif")
+    time.sleep(0.3)
+    click_node(page, "poisson_encoder")
+    refusal = editor.locator(".widget-html").filter(has_text="takes no connections")
+    wait_for(lambda: refusal.count() > 0, "the refusal of a connection into the encoder")
+    assert "lif->poisson_encoder" not in kernel_print(lab_server, "print(list(net.projections))")
+    shot(editor, "encoder-connected")
     editor.get_by_role("button", name="Connect").click()            # connect mode off
     time.sleep(0.5)
 

@@ -11,6 +11,12 @@ object updates the canvas (two-way binding). Every edit, from the canvas or from
 code, is one step of undo/redo (100 levels); an edit the network refuses changes
 nothing and its reason goes to the status line.
 
+Nodes are pools, input nodes (encoders) and output nodes (decoders); see
+``_palette`` for the groups and ``_io_edits`` for what connecting and deleting do with
+encoders and decoders. A palette click on a decoder or a CurrentEncoder starts a
+*pick*: the next pool clicked on the canvas is the pool the decoder reads or the
+encoder injects into (clicking the palette button again cancels it).
+
 The methods below are what the buttons and canvas events call; use them from code
 too. ``on_node_tap``, ``on_edge_tap`` and ``on_node_moved`` are the canvas event
 handlers (the browser calls them with the tapped id and the dragged position).
@@ -25,7 +31,7 @@ import ipywidgets as W
 
 from ...errors import SparkLabError
 from ...network import Network
-from . import _backend, _elements, _palette
+from . import _backend, _elements, _io_edits, _palette
 from ._backend import EditorError
 from ._canvas import Canvas
 from ._history import History, restore, snapshot
@@ -52,6 +58,7 @@ class GraphEditor:
         self.history = History(UNDO_LEVELS)
         self.selected: str | None = None
         self.connect_source: str | None = None
+        self.pending: _palette.Entry | None = None      # a palette pick waiting for its pool
         self.issues: list[_elements.Issue] = []
         self.last_edit_ms = 0.0
         self._applying = False
@@ -76,7 +83,7 @@ class GraphEditor:
             rows.append(W.HTML(f"<b>{html.escape(group)}</b>"))
             for e in entries:
                 b = W.Button(description=e.label, tooltip=e.help, layout=W.Layout(width="140px"))
-                b.on_click(lambda _b, label=e.label: self._ui(lambda: self.add(label)))
+                b.on_click(lambda _b, entry=e: self._ui(lambda: self.palette_click(entry.label)))
                 self.palette_buttons[e.label] = b
                 rows.append(b)
         self.palette = W.VBox(rows, layout=W.Layout(width="150px", flex="0 0 150px", overflow="auto",
@@ -186,14 +193,28 @@ class GraphEditor:
         self._refresh(inspector=True, validate=event.get("op") != "layout")
         self._say(f"network changed from code ({event['op']})" + self._issue_suffix())
 
-    @staticmethod
-    def _renamed(event, name):
-        """The new name of ``name`` if ``event`` renamed it, else None."""
+    @classmethod
+    def _renamed(cls, event, name):
+        """The new name of ``name`` if ``event`` (or one of its parts) renamed it, else None."""
         if name is None:
             return None
-        if event.get("op") in ("rename_pool", "rename_projection") and event.get("old") == name:
+        if event.get("op", "").startswith("rename_") and event.get("old") == name:
             return event["new"]
+        ends = _elements.io_edge_ends(name)
+        if ends is not None:                      # an interface edge follows its ends
+            a, b = (cls._renamed(event, x) or x for x in ends)
+            return _elements.io_edge_id(a, b) if (a, b) != ends else None
+        for part in event.get("parts", ()):
+            new = cls._renamed(part, name)
+            if new is not None:
+                return new
         return event.get("projections", {}).get(name)
+
+    def _exists(self, name) -> bool:
+        """``name`` is a node, a projection or an interface edge of the network."""
+        net = self.network
+        return (_elements.node_kind(net, name) is not None or name in net.projections
+                or name in _elements.io_edges(net))
 
     def _refresh(self, inspector: bool = True, validate: bool | str = True) -> None:
         """Bring canvas, inspector, buttons and problem list up to date with the network.
@@ -205,9 +226,9 @@ class GraphEditor:
         False keeps the last list (selection, connect mode, positions)."""
         net = self.network
         self._last = snapshot(net)
-        if self.selected not in net.pools and self.selected not in net.projections:
+        if not self._exists(self.selected):
             self.selected = None
-        if self.connect_source not in net.pools:
+        if _elements.node_kind(net, self.connect_source) is None:
             self.connect_source = None
         if validate:
             self.issues = _elements.all_issues(net, document=validate == "full")
@@ -215,8 +236,8 @@ class GraphEditor:
         nodes, edges = _elements.elements(net, invalid, self.selected)
         if self.connect_source:
             nodes[self.connect_source]["classes"] += " source"
-        missing = [n for n in net.pools if n not in net.layout]
-        for n in missing:                       # pools made by code without a position
+        missing = [n for n in _elements.node_ids(net) if n not in net.layout]
+        for n in missing:                       # nodes made by code without a position
             net.layout[n] = _palette.free_spot(net.layout)
         if missing:
             self._last = snapshot(net)
@@ -240,58 +261,108 @@ class GraphEditor:
         return f"<div style='color:#d00000'><b>Problems</b><ul style='margin:2px 0'>{items}</ul></div>"
 
     # ================================================================== public actions
-    def add(self, component="LIF", name: str | None = None, n: int = _palette.DEFAULT_N,
-            position=None, **params) -> str:
-        """Add a pool of the palette's ``component`` (class or registry name, or a neuron
-        model instance) at a free spot (or ``position``); returns its unique name."""
+    def add(self, component="LIF", name: str | None = None, n: int | None = None, position=None,
+            source=None, target=None, **params) -> str:
+        """Add a node of the palette's ``component`` (class or registry name, or an
+        instance) at a free spot (or ``position``); returns its unique name.
+
+        A neuron model makes a pool of ``n`` neurons (default 100). An encoder makes an
+        input node (``Network.add_input``): its own pool of ``n`` neurons (default: 100
+        when the encoder takes copies, else its own size), or, for a CurrentEncoder, no
+        pool: it injects into the pool ``target``. A decoder makes an output node
+        (``Network.add_output``) reading ``source`` (a pool, a list of pools or a routing).
+        """
+        from ...interfaces import Decoder, Encoder
         from ...neurons._base import NeuronModel
-        if isinstance(component, NeuronModel):
-            model, base = component.replace(**params) if params else component, type(component).name
+        if isinstance(component, (NeuronModel, Encoder, Decoder)):
+            comp, base = component.replace(**params) if params else component, type(component).name
         else:
             entry = _palette.find(component)
-            model, base = entry.cls(**params), entry.name
-        name = name or _palette.unique_name(base, self.network.pools)
-        x, y = position if position is not None else _palette.free_spot(self.network.layout)
+            comp, base = entry.cls(**params), entry.name
+        net = self.network
+        name = name or _palette.unique_name(base, _elements.node_ids(net) + list(net.inputs))
+        anchor = target if isinstance(comp, Encoder) and target is not None else None
+        if isinstance(comp, Decoder):
+            if source is None:
+                raise EditorError(f"a {type(comp).__name__} reads a pool: click it in the palette, then click the "
+                                  f"pool (from code: add(..., source='pool'))")
+            anchor = source if isinstance(source, str) else None
+        near = None
+        if anchor in net.layout:
+            near = (net.layout[anchor][0] + 160.0, net.layout[anchor][1])
+        x, y = position if position is not None else _palette.free_spot(net.layout, near=near)
 
         def do():
-            self.network.add_pool(name, model, n)
-            self.network.set_position(name, x, y)
-        self._edit(f"added {type(model).__name__} pool {name!r}", do)
+            if isinstance(comp, NeuronModel):
+                net.add_pool(name, comp, _palette.DEFAULT_N if n is None else n)
+            elif isinstance(comp, Encoder):
+                if comp.OUTPUT == "current" and target is None:
+                    raise EditorError(f"a {type(comp).__name__} injects into a pool: click it in the palette, then "
+                                      f"click the pool (from code: add(..., target='pool'))")
+                size = n if n is not None or comp.OUTPUT == "current" else _default_size(comp)
+                net.add_input(name, comp, size, target)
+            else:
+                net.add_output(name, comp, source)
+            net.set_position(name, x, y)
+        self._edit(f"added {type(comp).__name__} {name!r}", do)
         self.select(name)
         return name
 
+    def palette_click(self, label: str) -> None:
+        """What a palette button does: add the component, or (decoders, CurrentEncoder)
+        start a pick of the pool it reads or injects into; the same button again cancels."""
+        entry = _palette.find(label)
+        if not _needs_pool(entry):
+            self.pending = None
+            self.add(label)
+            return
+        if self.pending is not None and self.pending.label == entry.label:
+            self.pending = None
+            self._say(f"{entry.label}: cancelled")
+            return
+        self.connect_mode = False
+        self.pending = entry
+        verb = "reads" if entry.kind == "decoder" else "injects into"
+        self._say(f"{entry.label}: now click the pool it {verb} (click {entry.label} again to cancel)")
+
     def connect(self, pre: str, post: str, **fields) -> str:
-        """Add a projection ``pre -> post`` with defaults (Exponential synapse,
-        FixedProbability(p=0.1), weight 1, no delay) unless ``fields`` say otherwise;
-        refused into an input pool. Returns the projection's name."""
+        """Connect node ``pre`` to node ``post``: a projection between pools, with defaults
+        (Exponential synapse, FixedProbability(p=0.1), weight 1, no delay) unless
+        ``fields`` say otherwise; from a pool into a decoder: the decoder reads the pool
+        too. Refused (EditorError with the reason) into an input or encoder, out of a
+        decoder, and from a current encoder (see ``_io_edits``). Returns the name of the
+        projection or of the interface edge."""
         net = self.network
-        for p in (pre, post):
-            if p not in net.pools:
-                raise EditorError(f"no pool {p!r} to connect; pools: {', '.join(net.pools) or '(none)'}")
-        target = net.pools[post].model
-        if _palette.is_source(target):
-            raise EditorError(f"cannot connect {pre!r} -> {post!r}: {post!r} is an input "
-                              f"({type(target).__name__}); it makes its own spikes and takes no projections")
+        plan = _io_edits.connect_plan(net, pre, post)
+        if plan is not None:
+            what, fn, _ = plan
+            self._edit(what, fn)
+            edge = _elements.io_edge_id(pre, post)
+            self.select(edge)
+            return edge
         proj = self._edit(f"connected {pre} -> {post}", lambda: net.connect(pre, post, **fields))
         self.select(proj.name)
         return proj.name
 
     def delete(self, name: str | None = None) -> None:
-        """Delete a pool (with its projections) or a projection; default: the selection."""
+        """Delete a node (with its projections; see ``_io_edits`` for encoders and
+        decoders), a projection or an interface edge; default: the selection."""
         name = name if name is not None else self.selected
         net = self.network
-        if name in net.pools:
-            self._edit(f"deleted pool {name!r}", lambda: net.remove_pool(name))
+        plan = _io_edits.delete_plan(net, name) if name is not None else None
+        if plan is not None:
+            self._edit(*plan)
         elif name in net.projections:
             self._edit(f"deleted projection {name!r}", lambda: net.remove_projection(name))
         else:
             raise EditorError("select a node or an edge to delete" if name is None else f"nothing named {name!r}")
 
     def rename(self, old: str, new: str) -> None:
-        """Rename a pool or a projection (projections named after pools follow)."""
+        """Rename a node or a projection (projections named after pools follow)."""
         net = self.network
-        if old in net.pools:
-            self._edit(f"renamed pool {old!r} to {new!r}", lambda: net.rename_pool(old, new))
+        fn = _io_edits.rename_fn(net, old, new)
+        if fn is not None:
+            self._edit(f"renamed {old!r} to {new!r}", fn)
         elif old in net.projections:
             self._edit(f"renamed projection {old!r} to {new!r}", lambda: net.rename_projection(old, new))
         else:
@@ -299,7 +370,7 @@ class GraphEditor:
 
     def move(self, name: str, x: float, y: float) -> None:
         """Place node ``name`` at canvas position (x, y); kept in ``network.layout``."""
-        if name not in self.network.pools:
+        if _elements.node_kind(self.network, name) is None:
             raise EditorError(f"no node {name!r}")
         x, y = round(float(x), 1), round(float(y), 1)
         if self.network.layout.get(name) == (x, y):
@@ -316,9 +387,18 @@ class GraphEditor:
         self._edit(f"changed projection {name!r}", lambda: self.network.update_projection(name, **fields),
                    inspector=False)
 
+    def update_input(self, name: str, **fields) -> None:
+        """``network.update_input`` as an undoable edit (what the inspector calls)."""
+        self._edit(f"changed input {name!r}", lambda: self.network.update_input(name, **fields), inspector=False)
+
+    def update_output(self, name: str, **fields) -> None:
+        """``network.update_output`` as an undoable edit (what the inspector calls)."""
+        self._edit(f"changed output {name!r}", lambda: self.network.update_output(name, **fields),
+                   inspector=False)
+
     def select(self, name: str | None) -> None:
-        """Show ``name`` (pool or projection, None: nothing) in the inspector."""
-        if name is not None and name not in self.network.pools and name not in self.network.projections:
+        """Show ``name`` (node, projection or interface edge; None: nothing) in the inspector."""
+        if name is not None and not self._exists(name):
             raise EditorError(f"nothing named {name!r}")
         self.selected = name
         self._refresh(inspector=True, validate=False)
@@ -355,18 +435,29 @@ class GraphEditor:
 
     def _set_connect_mode(self, on: bool) -> None:
         self.connect_source = None
+        if on:
+            self.pending = None
         self._refresh(inspector=False, validate=False)
         self._say("Connect: click the source node, then the target." if on else "Connect mode off.")
 
     # ------------------------------------------------------------------ canvas events
     def on_node_tap(self, node_id: str) -> None:
-        """A node was clicked: select it, or in connect mode pick source / target."""
-        if node_id not in self.network.pools:
+        """A node was clicked: select it, or in connect mode pick source / target, or
+        finish a palette pick (the pool a decoder reads or a CurrentEncoder drives)."""
+        kind = _elements.node_kind(self.network, node_id)
+        if kind is None:
+            return
+        if self.pending is not None:
+            self._finish_pick(node_id, kind)
             return
         if not self.connect_mode:
             self.select(node_id)
             return
         if self.connect_source is None:
+            if kind == "decoder":
+                self._say(f"cannot connect from {_io_edits.describe(self.network, node_id)}: a decoder turns "
+                          f"spikes into values and sends nothing into the network", error=True)
+                return
             self.connect_source = node_id
             self._refresh(inspector=False, validate=False)
             self._say(f"Connect: source {node_id!r}; now click the target (the same node makes a self-projection).")
@@ -375,14 +466,24 @@ class GraphEditor:
         if not self._ui(lambda: self.connect(pre, node_id)):
             self._refresh(inspector=False, validate=False)
 
+    def _finish_pick(self, node_id: str, kind: str) -> None:
+        entry = self.pending
+        if kind not in ("pool", "source", "encoder"):
+            self._say(f"{entry.label} needs a pool; {_io_edits.describe(self.network, node_id)} is not one "
+                      f"(click {entry.label} again to cancel)", error=True)
+            return
+        self.pending = None
+        where = {"source": node_id} if entry.kind == "decoder" else {"target": node_id}
+        self._ui(lambda: self.add(entry.label, **where))
+
     def on_edge_tap(self, edge_id: str) -> None:
-        if edge_id in self.network.projections:
+        if edge_id in self.network.projections or _elements.io_edge_ends(edge_id):
             self.connect_source = None
-            self.select(edge_id)
+            self._ui(lambda: self.select(edge_id))
 
     def on_node_moved(self, node_id: str, x: float, y: float) -> None:
         """A node was dragged to (x, y) (model coordinates)."""
-        if node_id in self.network.pools:
+        if _elements.node_kind(self.network, node_id) is not None:
             self._ui(lambda: self.move(node_id, x, y))
 
     # ================================================================== files and code
@@ -407,7 +508,7 @@ class GraphEditor:
         self._replace_with(_backend.load(known[name]), f"opened example {name!r}")
 
     def _replace_with(self, other: Network, what: str) -> None:
-        self.selected = self.connect_source = None
+        self.selected = self.connect_source = self.pending = None
         self._edit(what, lambda: restore(self.network, snapshot(other)), validate="full")
 
     def export_python(self) -> str:
@@ -440,3 +541,15 @@ class GraphEditor:
 
     def __repr__(self):
         return f"GraphEditor({self.network!r})"
+
+
+def _needs_pool(entry) -> bool:
+    """Decoders and current encoders are added by picking a pool after the palette click."""
+    return entry.kind == "decoder" or (entry.kind == "encoder" and entry.cls.OUTPUT == "current")
+
+
+def _default_size(encoder) -> int | None:
+    """A new encoder's pool size: 100 copies' worth when it takes copies, else its own size."""
+    if encoder.COPIES and _palette.DEFAULT_N % encoder.size() == 0:
+        return _palette.DEFAULT_N
+    return None

@@ -1,5 +1,12 @@
 """What the canvas shows: cytoscape elements made from a Network, and the problems found in it.
 
+Nodes are pools, input nodes and output nodes (one namespace, so the names are the
+ids); an input that made its own pool is one node (an encoder that is also a pool).
+Edges are projections (id: the projection's name) and the *interface edges* of
+input and output nodes, whose ids contain "~>", which no name can: a current
+encoder's edge to its target pool (``drive~>exc``) and one edge from every pool a
+decoder reads (``exc~>rate``).
+
 Pure functions of the network (no widgets), so they are tested without a browser.
 Problems come from two places: checks here that the Network API cannot make at the
 time of an edit but ``build()`` would fail on (sizes that do not fit a connectivity
@@ -19,6 +26,44 @@ from ._palette import is_source
 
 #: classes every edge carries: ipycytoscape's Graph bookkeeping reads them
 EDGE_BASE_CLASSES = "directed multiple_edges"
+IO_ARROW = "~>"
+
+
+def io_edge_id(source: str, target: str) -> str:
+    return f"{source}{IO_ARROW}{target}"
+
+
+def io_edge_ends(edge_id) -> tuple[str, str] | None:
+    """(source, target) of an interface edge id, None for other ids."""
+    if not isinstance(edge_id, str) or IO_ARROW not in edge_id:
+        return None
+    a, b = edge_id.split(IO_ARROW, 1)
+    return a, b
+
+
+def node_kind(net, name) -> str | None:
+    """"pool", "source" (a spike source pool such as PoissonSource), "encoder" (an input
+    with its own pool), "current" (a current encoder's input node), "decoder", or None."""
+    if name in net.inputs:
+        return "encoder" if net.inputs[name].pool == name else "current"
+    if name in net.outputs:
+        return "decoder"
+    if name in net.pools:
+        return "source" if is_source(net.pools[name].model) else "pool"
+    return None
+
+
+def node_ids(net) -> list[str]:
+    return list(net.pools) + [k for k, nd in net.inputs.items() if nd.pool != k] + list(net.outputs)
+
+
+def source_label(source) -> str:
+    """How a decoder's source is drawn on its edges: "" for all neurons of its pools."""
+    if type(source).__name__ == "Concat" and all(isinstance(s, str) for s in source.sources):
+        return ""
+    if type(source).__name__ == "Subset":
+        return f"Subset k={int(source.values['k'])}"
+    return type(source).__name__
 
 
 @dataclass(frozen=True)
@@ -32,7 +77,17 @@ class Issue:
 
 
 def node_spec(net, name: str, invalid: bool, focus: bool) -> dict:
+    kind = node_kind(net, name)
+    if kind in ("current", "decoder"):
+        nd = net.inputs[name] if kind == "current" else net.outputs[name]
+        comp = nd.encoder if kind == "current" else nd.decoder
+        classes = ["encoder current" if kind == "current" else "decoder"] + ["invalid"] * invalid + ["focus"] * focus
+        return {"data": {"id": name, "label": f"{name}\n{type(comp).__name__} ({nd.n})"}, "classes": " ".join(classes)}
     pool = net.pools[name]
+    if kind == "encoder":
+        classes = ["encoder"] + ["invalid"] * invalid + ["focus"] * focus
+        return {"data": {"id": name, "label": f"{name}\n{type(net.inputs[name].encoder).__name__} × {pool.n}"},
+                "classes": " ".join(classes)}
     model = type(pool.model).__name__
     classes = ["input" if is_source(pool.model) else "pool"]
     if pool.excitatory is not None:
@@ -67,10 +122,28 @@ def edge_spec(net, name: str, invalid: bool, focus: bool) -> dict:
             "classes": " ".join(classes)}
 
 
+def io_edges(net) -> dict[str, tuple[str, str, str, str]]:
+    """``{edge id: (source, target, label, class)}`` of the interface edges whose ends exist."""
+    out = {}
+    for nm, nd in net.inputs.items():
+        if nd.pool != nm and nd.pool in net.pools:
+            out[io_edge_id(nm, nd.pool)] = (nm, nd.pool, type(nd.encoder).__name__, "drive")
+    for nm, nd in net.outputs.items():
+        label = source_label(nd.source)
+        for p in nd.source.pools():
+            if p in net.pools:
+                out[io_edge_id(p, nm)] = (p, nm, label, "readout")
+    return out
+
+
 def elements(net, invalid=frozenset(), focus=None) -> tuple[dict, dict]:
-    """``({node id: spec}, {edge id: spec})``; ids are the pool and projection names."""
-    nodes = {n: node_spec(net, n, n in invalid, n == focus) for n in net.pools}
+    """``({node id: spec}, {edge id: spec})``: pools, input and output nodes; projections
+    (ids: their names) and interface edges (see the module docstring)."""
+    nodes = {n: node_spec(net, n, n in invalid, n == focus) for n in node_ids(net)}
     edges = {e: edge_spec(net, e, e in invalid, e == focus) for e in net.projections}
+    for eid, (a, b, label, cls) in io_edges(net).items():
+        classes = [EDGE_BASE_CLASSES, cls] + ["focus"] * (eid == focus)
+        edges[eid] = {"data": {"id": eid, "source": a, "target": b, "label": label}, "classes": " ".join(classes)}
     return nodes, edges
 
 
@@ -92,6 +165,20 @@ def local_issues(net) -> list[Issue]:
         problem = _connectivity_problem(pr.connectivity, n_pre, n_post, pr.pre == pr.post)
         if problem:
             out.append(Issue(name, problem))
+    return out + _interface_issues(net)
+
+
+def _interface_issues(net) -> list[Issue]:
+    """Input and output nodes whose pools are gone (``remove_pool`` from code keeps them)."""
+    out = []
+    for nm, nd in net.inputs.items():
+        if nd.pool not in net.pools:
+            out.append(Issue(nm, f"its pool {nd.pool!r} is no longer in the network; delete the input"))
+    for nm, nd in net.outputs.items():
+        gone = [p for p in nd.source.pools() if p not in net.pools]
+        if gone:
+            out.append(Issue(nm, f"its source pool {gone[0]!r} is no longer in the network; "
+                                 f"delete the output"))
     return out
 
 
@@ -143,7 +230,7 @@ def _element_named(net, text: str) -> str | None:
     for name in sorted(net.projections, key=len, reverse=True):
         if name in text:
             return name
-    for name in sorted(net.pools, key=len, reverse=True):
+    for name in sorted(node_ids(net), key=len, reverse=True):
         if re.search(rf"(?<![\w\-]){re.escape(name)}(?![\w\-])", text):
             return name
     return None

@@ -1,10 +1,14 @@
 """Undo and redo: snapshots of a Network, and restoring one through the Network's editing API.
 
 A snapshot holds references to the (immutable) components and copies of everything
-mutable, so taking one is cheap (no deep copy). ``restore`` brings a network back to a
-snapshot with the public editing calls (remove/add/update/connect/record/set_position),
-so observers see ordinary change events, and then puts pools and projections back in
-the snapshot's order (the order of pools keys the noise of Poisson sources).
+mutable, so taking one is cheap (no deep copy); input and output nodes are replaced,
+never changed, by the Network's editing methods, so the snapshot keeps the node objects.
+``restore`` brings a network back to a snapshot with the public editing calls
+(remove/add/update/connect/record/set_position, add_input/add_output ...), so
+observers see ordinary change events, and then puts pools, projections and nodes back
+in the snapshot's order (the order of pools keys the noise of Poisson sources).
+Input and output nodes that differ from the snapshot's are removed first and added
+again after the pools, so no intermediate state has a node that does not fit its pools.
 """
 from __future__ import annotations
 
@@ -44,6 +48,8 @@ class Snapshot:
     projections: tuple
     records: tuple
     layout: tuple
+    inputs: tuple = ()          # InputNode objects
+    outputs: tuple = ()         # OutputNode objects
 
 
 def snapshot(net) -> Snapshot:
@@ -54,7 +60,14 @@ def snapshot(net) -> Snapshot:
         tuple(ProjectionState(p.name, p.pre, p.post, p.synapse, p.connectivity, p.weight, p.delay,
                               tuple(p.plasticity)) for p in net.projections.values()),
         tuple(net.records),
-        tuple(net.layout.items()))
+        tuple(net.layout.items()),
+        tuple(net.inputs.values()),
+        tuple(net.outputs.values()))
+
+
+def same_node(a, b) -> bool:
+    """Input or output nodes with equal fields (components compared by value)."""
+    return a == b
 
 
 def _same_value(a, b) -> bool:
@@ -84,7 +97,7 @@ def restore(net, snap: Snapshot) -> None:
     want_proj = {p.name: p for p in snap.projections}
     have = snapshot(net)
     have_proj = {p.name: p for p in have.projections}
-    # 1. projections that are not exactly as wanted go (they come back in step 4)
+    # 1. projections that are not exactly as wanted go (they come back in step 6)
     for name, p in have_proj.items():
         if name not in want_proj or not same_projection(p, want_proj[name]):
             net.remove_projection(name)
@@ -93,30 +106,53 @@ def restore(net, snap: Snapshot) -> None:
     for r in list(net.records):
         if want_keys.get(r.key) != r:
             net.unrecord(r.key)
-    # 3. pools: remove, update, add
-    for name in [n for n in net.pools if n not in want_pools]:
+    # 3. input and output nodes that are not exactly as wanted, or touch a pool whose size
+    #    changes (they come back in steps 5 and 6)
+    want_in = {nd.name: nd for nd in snap.inputs}
+    want_out = {nd.name: nd for nd in snap.outputs}
+    resized = {k for k, p in net.pools.items() if k not in want_pools or want_pools[k].n != p.n}
+    for name in [k for k, nd in net.outputs.items()
+                 if not same_node(nd, want_out.get(k)) or resized & set(nd.source.pools())]:
+        net.remove_output(name)
+    for name in [k for k, nd in net.inputs.items() if not same_node(nd, want_in.get(k)) or nd.pool in resized]:
+        net.remove_input(name)
+    own = {k for k, nd in want_in.items() if nd.pool == k}      # pools the wanted inputs make
+    # 4. pools: remove, update, add
+    for name in [n for n in net.pools if n not in want_pools or (n in own and n not in net.inputs)]:
         net.remove_pool(name)
     for name, w in want_pools.items():
+        if name in own:
+            continue
         if name in net.pools:
             cur = net.pools[name]
             if not same_pool(PoolState(name, cur.model, cur.n, cur.excitatory, cur.g_inh), w):
                 net.update_pool(name, model=w.model, n=w.n, excitatory=w.excitatory, g_inh=w.g_inh)
         else:
             net.add_pool(name, w.model, w.n, excitatory=w.excitatory, g_inh=w.g_inh)
+    # 5. input nodes (with the pools they make), in the wanted order
+    for name, w in want_in.items():
+        if name not in net.inputs:
+            own_pool = w.pool == name
+            net.add_input(name, w.encoder, n=w.n if own_pool else None, target=None if own_pool else w.pool)
+    net.inputs = {name: net.inputs[name] for name in want_in}
     net.pools = {name: net.pools[name] for name in want_pools}
-    # 4. projections
+    # 6. projections, then output nodes
     for name, w in want_proj.items():
         if name not in net.projections:
             net.connect(w.pre, w.post, synapse=w.synapse, connectivity=w.connectivity, weight=w.weight,
                         delay=w.delay, name=name, plasticity=list(w.plasticity) or None)
     net.projections = {name: net.projections[name] for name in want_proj}
-    # 5. records, in the wanted order
+    for name, w in want_out.items():
+        if name not in net.outputs:
+            net.add_output(name, w.decoder, w.source)
+    net.outputs = {name: net.outputs[name] for name in want_out}
+    # 7. records, in the wanted order
     have_keys = {r.key for r in net.records}
     for r in snap.records:
         if r.key not in have_keys:
             net.record(r.pool, r.var, r.every, r.neurons)
     net.records = [next(x for x in net.records if x.key == r.key) for r in snap.records]
-    # 6. layout
+    # 8. layout
     want_layout = dict(snap.layout)
     for name in [n for n in net.layout if n not in want_layout]:
         del net.layout[name]

@@ -1,11 +1,12 @@
-"""The inspector: a form for the selected pool or projection.
+"""The inspector: a form for the selected pool, projection, input, output or interface edge.
 
 Pools: name, neuron model, size, Dale's law, g_inh, then the model's parameters.
 Projections: name, synapse, connectivity and plasticity choosers each followed by
 the chosen component's parameters, then weight and delay. Choosing another
 component type makes it from its defaults, keeping the values of parameters of the
-same name that the new type accepts. Edits go through the ``actions`` object (the
-editor), whose methods raise SparkLabError for edits the network refuses.
+same name that the new type accepts. Inputs (encoders), outputs (decoders) and their
+edges: see ``_io_inspector``. Edits go through the ``actions`` object (the editor),
+whose methods raise SparkLabError for edits the network refuses.
 """
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ import html
 import ipywidgets as W
 
 from ...errors import SparkLabError
-from . import _backend
+from . import _backend, _io_inspector
+from ._elements import io_edge_ends
 from ._forms import ComponentForm, Field, close_tree, param_field
 
 _DESC = {"description_width": "110px"}
@@ -68,12 +70,19 @@ class Inspector:
 
     # ------------------------------------------------------------------ building
     def show(self, name) -> None:
-        """Rebuild the form for pool or projection ``name`` (None: a hint)."""
+        """Rebuild the form for ``name`` (a node, projection or interface edge; None: a hint)."""
         net = self.actions.network
         self.selected = name
         self.fields, self.choosers = {}, {}
         self.message.value = ""
-        if name in net.pools:
+        ends = io_edge_ends(name)
+        if name in net.inputs and (net.inputs[name].pool == name or net.inputs[name].pool in net.pools):
+            rows = _io_inspector.input_rows(self, name)
+        elif name in net.outputs:
+            rows = _io_inspector.output_rows(self, name)
+        elif ends is not None:
+            rows = _io_inspector.io_edge_rows(self, name, ends)
+        elif name in net.pools:
             rows = self._pool_rows(name)
         elif name in net.projections:
             rows = self._projection_rows(name)
@@ -165,6 +174,11 @@ class Inspector:
         return rows
 
     # ------------------------------------------------------------------ choosers
+    def _report_and_show(self, fn) -> None:
+        """Apply a chooser's change (a refusal goes to the message) and rebuild the form."""
+        self._report(fn)
+        self.show(self.selected)
+
     def _report(self, fn) -> bool:
         try:
             fn()

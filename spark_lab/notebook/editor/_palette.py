@@ -1,10 +1,19 @@
 """The palette: which components can become nodes, grouped the way the user thinks of them.
 
-A node of the editor is a pool of the network. Neuron models that produce spikes
-without integrating input (``VOLTAGE is None`` and no state variables, e.g.
-``PoissonSource``) are listed as *inputs*; a projection into such a pool is refused
-because it would do nothing sensible (a spike generator ignores its input, a Poisson
-source would read synaptic input as a rate). Every other neuron model is a *neuron pool*.
+- *Neuron pools*: neuron models that integrate input; a node is a pool.
+- *Inputs*: neuron models that produce spikes without integrating input (``VOLTAGE is
+  None`` and no state variables, e.g. ``PoissonSource``), and the encoders (registry
+  kind "encoder"). A projection into an input is refused: a spike generator ignores
+  its input, a Poisson source would read synaptic input as a rate. An encoder node is
+  an input node of the network (``Network.add_input``); a CurrentEncoder injects into
+  an existing pool instead of making one.
+- *Outputs*: the decoders (kind "decoder"); a node is an output node (``add_output``).
+
+Routings (``Concat``, ``Subset``) are not nodes: a routing has no name and no life of
+its own in a network, it is the *source* of one decoder. The editor draws a decoder's
+source as edges from the pools it reads and chooses the routing in the decoder's
+inspector ("all neurons" or a seeded subset).
+
 Components that cannot be made from their declared defaults (``SpikeGenerator`` needs
 spike times) are left out of the palette; networks that contain them are still shown
 and edited.
@@ -16,7 +25,7 @@ from dataclasses import dataclass
 
 from . import _backend
 
-GROUPS = ("Neuron pools", "Inputs")
+GROUPS = ("Neuron pools", "Inputs", "Outputs")
 DEFAULT_N = 100
 _GRID = (150.0, 110.0)        # spacing of the free spots, canvas pixels
 _ORIGIN = (70.0, 60.0)
@@ -25,11 +34,13 @@ _COLUMNS = 3
 
 @dataclass(frozen=True)
 class Entry:
-    """One palette item: ``group``, registry ``name``, component class, first docstring line."""
+    """One palette item: ``group``, registry ``name``, component class, first docstring line.
+    ``kind`` is the registry kind: "neuron", "encoder" or "decoder"."""
     group: str
     name: str
     cls: type
     help: str
+    kind: str = "neuron"
 
     @property
     def label(self) -> str:
@@ -46,13 +57,16 @@ def group_of(model_or_cls) -> str:
 
 
 def entries() -> dict[str, list[Entry]]:
-    """``{group: [Entry, ...]}`` of every neuron model that can be added from its defaults."""
+    """``{group: [Entry, ...]}`` of every neuron model, encoder and decoder that can be
+    added from its defaults."""
     out: dict[str, list[Entry]] = {g: [] for g in GROUPS}
-    for name, cls in _backend.components("neuron").items():
-        if _backend.default_instance(cls) is None or getattr(cls, "PALETTE", True) is False:
-            continue
-        doc = (cls.__doc__ or "").strip().splitlines()
-        out[group_of(cls)].append(Entry(group_of(cls), name, cls, doc[0] if doc else cls.__name__))
+    for kind in ("neuron", "encoder", "decoder"):
+        for name, cls in _backend.components(kind).items():
+            if _backend.default_instance(cls) is None or getattr(cls, "PALETTE", True) is False:
+                continue
+            doc = (cls.__doc__ or "").strip().splitlines()
+            group = {"encoder": "Inputs", "decoder": "Outputs"}.get(kind) or group_of(cls)
+            out[group].append(Entry(group, name, cls, doc[0] if doc else cls.__name__, kind))
     return out
 
 
@@ -79,10 +93,13 @@ def unique_name(base: str, taken) -> str:
     return f"{base}_{k}"
 
 
-def free_spot(layout: dict, min_dist: float = 100.0) -> tuple[float, float]:
+def free_spot(layout: dict, min_dist: float = 100.0, near=None) -> tuple[float, float]:
     """The first point of a grid (row by row) at least ``min_dist`` pixels from every
-    placed node; placed nodes are the values of ``layout``."""
+    placed node; placed nodes are the values of ``layout``. With ``near`` (x, y): that
+    point if it is free and not right of the grid (a narrow canvas would hide it)."""
     taken = list(layout.values())
+    if near is not None and near[0] <= _ORIGIN[0] + (_COLUMNS - 1) * _GRID[0] and all((near[0] - px) ** 2 + (near[1] - py) ** 2 >= min_dist ** 2 for px, py in taken):
+        return (float(near[0]), float(near[1]))
     k = 0
     while True:
         x = _ORIGIN[0] + (k % _COLUMNS) * _GRID[0]
