@@ -22,7 +22,17 @@ def rate_trace(r, spk, q):
     return r * q["d_rate"] + spk * q["jump"]
 
 
-class Oja(PlasticityRule):
+class _RateRule(PlasticityRule):
+    """Shared parts of the rules on rate traces: eta, tau_rate, [w_min, w_max]."""
+
+    def validate(self, values, component):
+        check_bounds(values, component)
+
+    def prepare(self, p, dt):
+        return {**p, "d_rate": decay(p["tau_rate"], dt), "jump": 1000.0 / p["tau_rate"], "rate": p["eta"] * dt * 1e-3}
+
+
+class Oja(_RateRule):
     """Hebbian plasticity with Oja's normalisation on rate traces:
 
         dw/dt = eta (r_post r_pre - r_post^2 w)        rates in Hz, eta in 1/(Hz^2 s)
@@ -41,12 +51,6 @@ class Oja(PlasticityRule):
     PRE = ("r",)
     POST = ("r",)
 
-    def validate(self, values, component):
-        check_bounds(values, component)
-
-    def prepare(self, p, dt):
-        return {**p, "d_rate": decay(p["tau_rate"], dt), "jump": 1000.0 / p["tau_rate"], "rate": p["eta"] * dt * 1e-3}
-
     def update(self, s, q, w, ctx):
         x = rate_trace(s["pre"]["r"], ctx.pre_spk, q)
         y = rate_trace(s["post"]["r"], ctx.post_spk, q)
@@ -54,7 +58,7 @@ class Oja(PlasticityRule):
         return {"pre": {"r": x}, "post": {"r": y}, "syn": {}}, w
 
 
-class SynapticScaling(PlasticityRule):
+class SynapticScaling(_RateRule):
     """Homeostatic synaptic scaling (Turrigiano 1998; van Rossum et al. 2000):
 
         dw/dt = eta (target - r_post) w        r_post in Hz, eta in 1/(Hz s)
@@ -73,12 +77,6 @@ class SynapticScaling(PlasticityRule):
         "w_max": Param(10.0, "1", help="highest weight", per_neuron=False),
     }
     POST = ("r",)
-
-    def validate(self, values, component):
-        check_bounds(values, component)
-
-    def prepare(self, p, dt):
-        return {**p, "d_rate": decay(p["tau_rate"], dt), "jump": 1000.0 / p["tau_rate"], "rate": p["eta"] * dt * 1e-3}
 
     def update(self, s, q, w, ctx):
         y = rate_trace(s["post"]["r"], ctx.post_spk, q)
