@@ -178,7 +178,7 @@ class BatchedSimulator:
         if not isinstance(inputs, dict):
             raise ParameterError("BatchedSimulator", "inputs", f"got {type(inputs).__name__}",
                                  "give a dict {pool, modulator or input name: values}")
-        net, B = self.ref.net, self.B
+        net, B, fd = self.ref.net, self.B, self.ref.fdtype
         raw, enc_states = {}, [s._io.enc for s in self.sims]
         node_inputs = {k: v for k, v in inputs.items() if k in net.inputs}
         if node_inputs:
@@ -186,13 +186,23 @@ class BatchedSimulator:
                 if np.shape(v)[:1] != (B,):
                     raise ParameterError(f"input {k!r}", "values", f"got shape {np.shape(v)}",
                                          f"give one entry per agent: a leading axis of length {B}")
-            per_agent = []
-            for b, s in enumerate(self.sims):
-                enc, enc_states[b] = s._io.encode({k: v[b] for k, v in node_inputs.items()}, steps, s._check_inputs)
-                per_agent.append(enc)
-            for nm in per_agent[0]:
-                raw[nm] = np.stack([np.asarray(p[nm]) for p in per_agent])
-        fd = self.ref.fdtype
+            shared = {k: v for k, v in node_inputs.items() if self._shared_encoder(k, v)}
+            rest = {k: v for k, v in node_inputs.items() if k not in shared}
+            for k, v in shared.items():         # one call for all agents: rows are agents
+                nd = net.inputs[k]
+                _, out = nd.encoder.encode(None, np.asarray(v, np.float64), B, self.dt, nd.n, nd.where())
+                out = np.asarray(out, fd).reshape(B, nd.n)
+                if not np.all(np.isfinite(out)):
+                    raise ParameterError(nd.where(), "values", "the encoded input contains NaN or inf",
+                                         "lower the encoder's gain or the values")
+                raw[nd.pool] = out
+            if rest:
+                per_agent = []
+                for b, s in enumerate(self.sims):
+                    enc, enc_states[b] = s._io.encode({k: v[b] for k, v in rest.items()}, steps, s._check_inputs)
+                    per_agent.append(enc)
+                for nm in per_agent[0]:
+                    raw[nm] = np.stack([np.asarray(p[nm]) for p in per_agent])
         for nm, a in inputs.items():
             if nm in net.inputs:
                 continue
@@ -220,6 +230,19 @@ class BatchedSimulator:
         for nm in self.modulators:
             raw.setdefault(nm, np.zeros((B, steps), fd))
         return raw, enc_states
+
+    def _shared_encoder(self, name, values) -> bool:
+        """True when input node ``name`` can be encoded for all agents in one call: every
+        agent's encoder is stateless, of one class with equal parameters and options, its
+        output depends on each value row alone (rate or current from held values), and
+        ``values`` is (B, dims)."""
+        encs = [s.net.inputs[name].encoder for s in self.sims]
+        e0 = encs[0]
+        if e0.OUTPUT == "spikes" or e0.init(self.ref.net.inputs[name].n) is not None:
+            return False
+        if np.shape(values) != (self.B, e0.dims):
+            return False
+        return all(type(e) is type(e0) and _same_values(e, e0) for e in encs[1:])
 
     def _call(self, k, inputs, specs, counted):
         layout = tuple(sorted((nm, a.ndim - 1) for nm, a in inputs.items()))
@@ -294,6 +317,12 @@ def _check_same_structure(sims, widths) -> None:
                     f"FixedInDegree or OneToOne, or draw the structure with one shared seed")
         if len(ref) != len(sig):
             raise NetworkError(f"BatchedSimulator: agent {b} (seed {s.net.seed}) has a different structure from agent 0")
+
+
+def _same_values(a, b) -> bool:
+    if a.options != b.options or set(a.values) != set(b.values):
+        return False
+    return all(np.array_equal(np.asarray(a.values[k]), np.asarray(b.values[k])) for k in a.values)
 
 
 def _brief(v) -> str:

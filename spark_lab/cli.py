@@ -8,6 +8,7 @@
 
 FILE is a path or the name of a shipped example. Errors go to stderr as plain
 lines (no traceback) with exit status 1.
+    spark-lab cartpole [...]       CartPole agents learning with three-factor plasticity (closed_loop/cli.py)
 """
 from __future__ import annotations
 
@@ -178,6 +179,8 @@ def main(argv=None) -> int:
     r.add_argument("--out", help="write counts, records and their step indices to this .npz file")
     r.add_argument("--chunk", type=int, help="steps per compiled call (default: about a twentieth of --steps)")
     r.set_defaults(fn=_run)
+    from .closed_loop.cli import add_parser as _cartpole_parser
+    _cartpole_parser(sub)
     args = ap.parse_args(argv)
     from .errors import ModelError, SparkLabError
     try:

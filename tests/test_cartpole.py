@@ -1,0 +1,133 @@
+"""Batched simulation, the gymnasium bridge and the CartPole agent (short deterministic runs)."""
+import json
+
+import numpy as np
+import pytest
+
+import spark_lab as sl
+from spark_lab.batch import BatchedSimulator
+from spark_lab.closed_loop import (CartPoleConfig, FailureFeedback, GymBridge, cartpole_network, failure_direction,
+                                   first_solve, make_envs, run_cartpole, scale_obs)
+from spark_lab.errors import NetworkError
+from spark_lab.plasticity import ThreeFactor
+
+
+def small_net(seed, extra_fixed_probability=False):
+    net = sl.Network(dt=0.1, seed=seed, native=False)
+    lif = sl.LIF(tau_m=20.0, v_rest=-65.0, v_th=-50.0, v_reset=-65.0, t_ref=2.0, v_init_low=-65.0, v_init_high=-50.0)
+    net.add_pool("exc", lif, 40, excitatory=True)
+    net.add_pool("inh", lif, 10, excitatory=False, g_inh=5.0)
+    net.add_pool("ext", sl.PoissonSource(rate=80.0), 50)
+    for a in ("exc", "inh"):
+        for b in ("exc", "inh"):       # per-seed connectivity with per-seed row widths (padded in the batch)
+            net.connect(a, b, connectivity=sl.FixedInDegree(k=6), weight=sl.Uniform(0.5, 1.5), delay=0.5)
+    net.connect("ext", "exc", connectivity=sl.FixedInDegree(k=10), weight=6.0,
+                plasticity=ThreeFactor(modulator="r", w_max=10.0, tau_e=50.0, eta=50.0))
+    net.connect("ext", "inh", connectivity=sl.FixedInDegree(k=10), weight=4.0)
+    if extra_fixed_probability:
+        net.connect("exc", "exc", name="fp", connectivity=sl.FixedProbability(p=0.1))
+    net.record("exc")
+    net.record("inh", "v")
+    return net
+
+
+def test_batch_equals_separate_runs():
+    seeds = [0, 1, 2]
+    bs = BatchedSimulator([small_net(s) for s in seeds])
+    mod = np.zeros((3, 400))
+    mod[:, 200] = 5.0
+    res = bs.run(400, inputs={"r": mod}, chunk=150)
+    assert bs.compile_count == 2                           # chunks of 150 and 100 steps
+    for b, s in enumerate(seeds):
+        sim = small_net(s).build()
+        w0 = sim.get_param("ext->exc", "weight")
+        ref = sim.run(400, inputs={"r": mod[b]}, chunk=150)
+        assert ref.records["exc.spikes"].sum() > 20
+        np.testing.assert_array_equal(res[b].records["exc.spikes"], ref.records["exc.spikes"])
+        np.testing.assert_array_equal(res[b].records["inh.v"], ref.records["inh.v"])
+        np.testing.assert_array_equal(res[b].counts["exc"], ref.counts["exc"])
+        w = sim.get_param("ext->exc", "weight")
+        assert not np.array_equal(w, w0)                 # the pulse did change weights
+        np.testing.assert_array_equal(bs.weights("ext->exc")[b], w.astype(np.float32))
+    # agents differ (own seeds: noise, connectivity, weights)
+    assert not np.array_equal(res[0].records["exc.spikes"], res[1].records["exc.spikes"])
+    bs.pull()
+    assert bs.sims[1].t == 400
+
+
+def test_batch_refuses_different_structure_and_native():
+    with pytest.raises(NetworkError, match="projection 'fp': number of synapses.*FixedInDegree"):
+        BatchedSimulator([small_net(0, True), small_net(1, True)])
+    net = small_net(0)
+    net.native = None
+    sim = net.build()
+    if sim.native:
+        with pytest.raises(NetworkError, match="native C.. kernel.*native=False"):
+            BatchedSimulator([sim])
+
+
+def test_batch_input_checks():
+    bs = BatchedSimulator([small_net(s) for s in (0, 1)])
+    with pytest.raises(sl.ParameterError, match="modulator 'r'"):
+        bs.run_chunk(10, inputs={"r": np.zeros(3)})
+    with pytest.raises(sl.ParameterError, match="input to pool 'ext'"):
+        bs.run_chunk(10, inputs={"ext": np.zeros((3, 50))})
+    with pytest.raises(NetworkError, match="unknown pool 'nope'"):
+        bs.run_chunk(10, inputs={"nope": 1.0})
+
+
+def test_failure_direction_and_criterion():
+    final = np.array([[0.0, 0, 0.25, 0], [0.0, 0, -0.25, 0], [2.5, 0, 0.01, 0], [-2.5, 0, 0.01, 0]])
+    np.testing.assert_array_equal(failure_direction(final, "outward"), [1, -1, 1, -1])
+    np.testing.assert_array_equal(failure_direction(final, "inward"), [1, -1, -1, 1])
+    assert first_solve([500] * 10) == 10
+    assert first_solve([100] + [500] * 9) is None                        # mean 460 < 475
+    assert first_solve([100] + [500] * 10) == 11
+    assert first_solve([480] * 9 + [500]) == 10
+    assert first_solve([500] * 9 + [499]) is None                        # the last one must be complete
+    np.testing.assert_array_equal(scale_obs(np.array([[4.8, 0, -1.0, 0.5]]), (2.4, 1, 0.2, 1)), [[1, 0, -1, 0.5]])
+
+
+def test_weights_change_only_after_failures():
+    cfg = CartPoleConfig()
+    B = 2
+    bs = BatchedSimulator([cartpole_network(s, cfg).build() for s in (3, 4)])
+    fb = FailureFeedback(cfg, B)
+    br = GymBridge(bs, make_envs("CartPole-v1", B), "obs", "action", cfg.steps_per_action, feedback=fb,
+                   transform=lambda o: scale_obs(o, cfg.obs_scale), readout=("left", "right"))
+    br.reset()
+    failed_before = np.zeros(B, bool)
+    n_fail = 0
+    for _ in range(60):
+        w0 = np.concatenate([bs.weights("obs->left"), bs.weights("obs->right")], axis=1)
+        ev = br.step()
+        w1 = np.concatenate([bs.weights("obs->left"), bs.weights("obs->right")], axis=1)
+        changed = np.any(w1 != w0, axis=1)
+        np.testing.assert_array_equal(changed, failed_before)      # the pulse comes in the call after the failure
+        failed_before = ev.terminated & ~ev.truncated
+        n_fail += failed_before.sum()
+        assert ev.counts["left"].shape == (B, cfg.n_action)
+    assert n_fail >= 2
+
+
+def test_cartpole_short_run_deterministic_and_batched_equals_separate():
+    a = run_cartpole([0, 1, 2], 5)
+    b = run_cartpole([0, 1, 2], 5)
+    assert a.lengths == b.lengths and a.ends == b.ends
+    assert all(len(L) == 5 for L in a.lengths)
+    assert all(e in ("pole", "track", "truncated") for E in a.ends for e in E)
+    assert a.lengths[0] != a.lengths[1]
+    single = run_cartpole([1], 5, batched=False)
+    assert single.lengths[0] == a.lengths[1]
+
+
+def test_cli_json(tmp_path, capsys):
+    from spark_lab.cli import main
+    assert main(["cartpole", "--seeds", "2", "--first-seed", "5", "--episodes", "3", "--json", "--out",
+                 str(tmp_path)]) == 0
+    doc = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert doc["summary"]["solved"] == 0 and doc["summary"]["seeds"] == 2
+    assert [p["seed"] for p in doc["per_seed"]] == [5, 6]
+    assert all(len(p["lengths"]) == 3 for p in doc["per_seed"])
+    assert (tmp_path / "cartpole.png").stat().st_size > 10_000
+    assert json.loads((tmp_path / "cartpole.json").read_text())["summary"] == doc["summary"]
