@@ -23,8 +23,16 @@ import time
 import gymnasium as gym
 import numpy as np
 
+from spark_lab import WinnerTakeAll
 from spark_lab.batch import BatchedSimulator
-from spark_lab.closed_loop import CartPoleConfig, FailureFeedback, GymBridge, cartpole_network, make_envs, scale_obs
+from spark_lab.closed_loop import (
+    CartPoleConfig,
+    FailureFeedback,
+    GymBridge,
+    cartpole_network,
+    make_envs,
+    scale_obs,
+)
 
 
 def batched(seeds, steps, cfg):
@@ -40,6 +48,34 @@ def batched(seeds, steps, cfg):
     return time.perf_counter() - t1, t1 - t0
 
 
+class _Events:
+    """The fields of StepEvents that FailureFeedback reads, for one agent."""
+
+    def __init__(self, term, trunc, final_obs):
+        self.terminated, self.truncated = np.array([term]), np.array([trunc])
+        self.final_obs = np.asarray(final_obs, np.float64)[None]
+
+
+def _single_step(sim, env, fb, cfg, obs, pending):
+    """One environment step of one agent through Simulator.run_chunk; -> (next obs, pending pulses)."""
+    # Simulator.run_chunk refuses modulator channels in a network with input nodes (the
+    # interfaces' input check knows only nodes and pools), so this calls what run_chunk
+    # calls, with the encoder and decoder applied here: the same work.
+    K = cfg.steps_per_action
+    inp = {"obs": sim.net.inputs["obs"].encoder(scale_obs(obs[None], cfg.obs_scale)[0])}
+    for ch in sim.modulators:
+        inp[ch] = np.zeros(K)
+        if ch in pending:
+            inp[ch][0] = pending[ch][0]
+    counts, _ = sim._run_chunk(K, sim._check_inputs(inp, K), (), True, ("left", "right"))
+    a = WinnerTakeAll(groups=2)(np.concatenate([counts["left"], counts["right"]]))
+    nxt, _, term, trunc, _ = env.step(max(a, 0))
+    mods = {k: v for k, v in fb(_Events(term, trunc, nxt)).items() if np.any(v != 0)}
+    if term or trunc:
+        nxt, _ = env.reset()
+    return nxt, mods
+
+
 def single(seeds, steps, cfg, native):
     run_s = setup_s = 0.0
     for s in seeds:
@@ -48,31 +84,10 @@ def single(seeds, steps, cfg, native):
         env = gym.make("CartPole-v1")
         fb = FailureFeedback(cfg, 1)
         obs, _ = env.reset(seed=s)
-        pending = {}
-
-        def step(obs, pending):
-            inp = {"obs": scale_obs(obs[None], cfg.obs_scale)[0]}
-            for ch, v in pending.items():
-                pulse = np.zeros(cfg.steps_per_action)
-                pulse[0] = v[0]
-                inp[ch] = pulse
-            a = sim.run_chunk(cfg.steps_per_action, inputs=inp, outputs=("action",))["action"]
-            a = a if a >= 0 else 0
-            nxt, r, term, trunc, _ = env.step(a)
-
-            class Ev:
-                pass
-            ev = Ev()
-            ev.terminated, ev.truncated, ev.final_obs = np.array([term]), np.array([trunc]), np.asarray(nxt)[None]
-            mods = {k: v for k, v in fb(ev).items() if np.any(v != 0)}
-            if term or trunc:
-                nxt, _ = env.reset()
-            return nxt, mods
-
-        obs, pending = step(obs, pending)         # compiles
+        obs, pending = _single_step(sim, env, fb, cfg, obs, {})          # compiles
         t1 = time.perf_counter()
         for _ in range(steps):
-            obs, pending = step(obs, pending)
+            obs, pending = _single_step(sim, env, fb, cfg, obs, pending)
         run_s += time.perf_counter() - t1
         setup_s += t1 - t0
     return run_s, setup_s

@@ -88,7 +88,7 @@ class BatchedSimulator:
     def pull(self) -> None:
         """Copy the batched state back into each agent's simulator."""
         for b, s in enumerate(self.sims):
-            s._state = jax.tree_util.tree_map(lambda a: a[b], self._state)
+            s._state = jax.tree_util.tree_map(lambda a, b=b: a[b], self._state)
             s._t_host = self._t_host
 
     def reset(self) -> None:

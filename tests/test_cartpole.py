@@ -6,8 +6,17 @@ import pytest
 
 import spark_lab as sl
 from spark_lab.batch import BatchedSimulator
-from spark_lab.closed_loop import (CartPoleConfig, FailureFeedback, GymBridge, cartpole_network, failure_direction,
-                                   first_solve, make_envs, run_cartpole, scale_obs)
+from spark_lab.closed_loop import (
+    CartPoleConfig,
+    FailureFeedback,
+    GymBridge,
+    cartpole_network,
+    failure_direction,
+    first_solve,
+    make_envs,
+    run_cartpole,
+    scale_obs,
+)
 from spark_lab.errors import NetworkError
 from spark_lab.plasticity import ThreeFactor
 

@@ -131,7 +131,7 @@ class GymBridge:
             ev.modulators = {ch: np.asarray(v, np.float64) for ch, v in self.feedback(ev).items()}
             unknown = set(ev.modulators) - set(self.bsim.modulators)
             if unknown:
-                raise NetworkError(f"GymBridge: feedback gives channel {sorted(unknown)[0]!r}, which no plasticity rule "
+                raise NetworkError(f"GymBridge: feedback gives channel {min(unknown)!r}, which no plasticity rule "
                                    f"reads; modulators: {', '.join(self.bsim.modulators) or '(none)'}")
         self._pending = {ch: v for ch, v in ev.modulators.items() if np.any(v != 0)}
         self.obs = nxt

@@ -35,7 +35,15 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from .. import LIF, AllToAll, Delta, Network, PoissonSource, PopulationEncoder, Uniform, WinnerTakeAll
+from .. import (
+    LIF,
+    AllToAll,
+    Delta,
+    Network,
+    PopulationEncoder,
+    Uniform,
+    WinnerTakeAll,
+)
 from ..plasticity import ThreeFactor
 
 #: observation scale: x (m), x' (m/s), theta (rad), theta' (rad/s) -> [-1, 1] after clipping
