@@ -45,12 +45,12 @@ def test_batch_equals_separate_runs():
     bs = BatchedSimulator([small_net(s) for s in seeds])
     mod = np.zeros((3, 400))
     mod[:, 200] = 5.0
-    res = bs.run(400, inputs={"r": mod}, chunk=150)
-    assert bs.compile_count == 2                           # chunks of 150 and 100 steps
+    res = bs.run(400, inputs={"r": mod}, chunk=200)
+    assert bs.compile_count == 1                           # two chunks of 200 steps, one compilation
     for b, s in enumerate(seeds):
         sim = small_net(s).build()
         w0 = sim.get_param("ext->exc", "weight")
-        ref = sim.run(400, inputs={"r": mod[b]}, chunk=150)
+        ref = sim.run(400, inputs={"r": mod[b]}, chunk=200)
         assert ref.records["exc.spikes"].sum() > 20
         np.testing.assert_array_equal(res[b].records["exc.spikes"], ref.records["exc.spikes"])
         np.testing.assert_array_equal(res[b].records["inh.v"], ref.records["inh.v"])

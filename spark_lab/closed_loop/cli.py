@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import json
 import os
+import sys
+
+import numpy as np
 
 
 def add_parser(sub) -> None:
@@ -33,7 +36,15 @@ def run(args) -> int:
                              f"got {args.seeds}/{args.episodes}/{args.first_seed}", "give seeds >= 1, episodes >= 1, "
                              "first seed >= 0")
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
-    res = run_cartpole(seeds, args.episodes, batched=not args.separate)
+    shown = [0]
+
+    def progress(done, lengths):            # to stderr, so --json's last stdout line stays the document
+        if done >= shown[0] + 10 or done == args.episodes:
+            shown[0] = done
+            last = np.mean([L[-1] for L in lengths if L])
+            print(f"all agents past episode {done}; mean length of the latest episodes {last:.0f}",
+                  file=sys.stderr, flush=True)
+    res = run_cartpole(seeds, args.episodes, batched=not args.separate, progress=progress)
     os.makedirs(args.out, exist_ok=True)
     doc = res.to_json()
     with open(os.path.join(args.out, "cartpole.json"), "w") as fh:
