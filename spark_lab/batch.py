@@ -63,6 +63,7 @@ class BatchedSimulator:
         self.dt = self.ref.dt
         self.modulators = self.ref.modulators
         self._compiled: dict = {}
+        self._shareable: dict = {}
         self.compile_count = 0
         self.push_params()
         self.push_state()
@@ -236,13 +237,14 @@ class BatchedSimulator:
         agent's encoder is stateless, of one class with equal parameters and options, its
         output depends on each value row alone (rate or current from held values), and
         ``values`` is (B, dims)."""
-        encs = [s.net.inputs[name].encoder for s in self.sims]
-        e0 = encs[0]
-        if e0.OUTPUT == "spikes" or e0.init(self.ref.net.inputs[name].n) is not None:
-            return False
+        e0 = self.ref.net.inputs[name].encoder
         if np.shape(values) != (self.B, e0.dims):
             return False
-        return all(type(e) is type(e0) and _same_values(e, e0) for e in encs[1:])
+        if name not in self._shareable:           # encoders are fixed at build: decide once
+            encs = [s.net.inputs[name].encoder for s in self.sims]
+            self._shareable[name] = (e0.OUTPUT != "spikes" and e0.init(self.ref.net.inputs[name].n) is None
+                                     and all(type(e) is type(e0) and _same_values(e, e0) for e in encs[1:]))
+        return self._shareable[name]
 
     def _call(self, k, inputs, specs, counted):
         layout = tuple(sorted((nm, a.ndim - 1) for nm, a in inputs.items()))

@@ -5,7 +5,7 @@ The figure has two panels, like Figure 2 of the Spark paper:
 (pole fell, cart left the track, truncated at 500); (bottom) the mean over agents of
 the exponential moving average of episode length (EMA with weight 0.8 on the past, as
 the paper's "tau = 0.8"), separately for the agents that solved the task and those that
-did not, with the band of one standard deviation.
+did not, with the band of one standard deviation (clipped to [0, 500]).
 """
 from __future__ import annotations
 
@@ -39,17 +39,20 @@ def text_report(res: CartPoleResult) -> str:
 
 def figure(res: CartPoleResult, path=None, agent: int | None = None):
     """Draw the figure (see module docstring); save it to ``path`` if given. Returns the
-    matplotlib Figure. ``agent``: index of the agent in the top panel (default: the first
-    that solved, else 0)."""
-    import matplotlib
-    if path is not None:
-        matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    matplotlib Figure. ``agent``: index of the agent in the top panel (default: the one
+    with the median first-solve episode among those that solved, else 0)."""
 
     fs = res.first_solve
-    if agent is None:
-        agent = next((i for i, f in enumerate(fs) if f is not None), 0)
-    fig, (a1, a2) = plt.subplots(2, 1, figsize=(8, 6.5), constrained_layout=True)
+    if agent is None:                     # a typical agent: the solver with the median first-solve episode
+        solved_at = sorted((f, i) for i, f in enumerate(fs) if f is not None)
+        agent = solved_at[(len(solved_at) - 1) // 2][1] if solved_at else 0
+    if path is None:                      # pyplot figure (shown by notebooks)
+        import matplotlib.pyplot as plt
+        fig = plt.figure(figsize=(8, 6.5), layout="constrained")
+    else:                                 # no pyplot: leaves the session's backend alone
+        from matplotlib.figure import Figure
+        fig = Figure(figsize=(8, 6.5), layout="constrained")
+    a1, a2 = fig.subplots(2, 1)
     L = np.asarray(res.lengths[agent])
     ep = np.arange(1, L.size + 1)
     a1.plot(ep, L, color="0.6", lw=1, zorder=1)
@@ -62,9 +65,9 @@ def figure(res: CartPoleResult, path=None, agent: int | None = None):
             a1.scatter(ep[sel], L[sel], marker=m, color=c, s=18, label=lab, zorder=2)
     if fs[agent] is not None:
         a1.axvline(fs[agent], color="k", ls=":", lw=1, label=f"solved (episode {fs[agent]})")
-    a1.set(xlabel="episode", ylabel="episode length (steps)", ylim=(0, MAX_STEPS * 1.05),
-           title=f"one agent (seed {res.seeds[agent]})")
-    a1.legend(loc="lower right", fontsize=8)
+    a1.set(xlabel="episode", ylabel="episode length (steps)", ylim=(0, MAX_STEPS * 1.05))
+    a1.set_title(f"one agent (seed {res.seeds[agent]})")
+    a1.legend(loc="lower right", fontsize=8, framealpha=0.9)
     E = np.array([ema(x) for x in res.lengths])
     solved = np.array([f is not None for f in fs])
     for sel, c, lab in ((solved, "tab:blue", "solved"), (~solved, "tab:gray", "not solved")):
@@ -72,12 +75,11 @@ def figure(res: CartPoleResult, path=None, agent: int | None = None):
             m, sd = E[sel].mean(0), E[sel].std(0)
             x = np.arange(1, E.shape[1] + 1)
             a2.plot(x, m, color=c, label=f"{lab} ({sel.sum()}/{len(fs)})")
-            a2.fill_between(x, m - sd, m + sd, color=c, alpha=0.2)
+            a2.fill_between(x, np.maximum(m - sd, 0), np.minimum(m + sd, MAX_STEPS), color=c, alpha=0.2)
     a2.axhline(475, color="k", ls="--", lw=0.8, label="475")
     a2.set(xlabel="episode", ylabel="EMA of episode length (0.8)", ylim=(0, MAX_STEPS * 1.05),
            title=f"{len(fs)} agents: mean EMA of performance")
     a2.legend(loc="lower right", fontsize=8)
     if path is not None:
         fig.savefig(path, dpi=110)
-        plt.close(fig)
     return fig
