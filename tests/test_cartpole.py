@@ -140,3 +140,25 @@ def test_cli_json(tmp_path, capsys):
     assert all(len(p["lengths"]) == 3 for p in doc["per_seed"])
     assert (tmp_path / "cartpole.png").stat().st_size > 10_000
     assert json.loads((tmp_path / "cartpole.json").read_text())["summary"] == doc["summary"]
+
+
+def test_failure_feedback_values():
+    from spark_lab.closed_loop import StepEvents
+    cfg = CartPoleConfig(punish=1.0, reward=0.5)
+    fb = FailureFeedback(cfg, 3)
+    z = np.zeros(3, bool)
+
+    def ev(term, trunc, final):
+        return StepEvents(np.zeros((3, 4)), np.zeros(3, int), np.ones(3), np.array(term), np.array(trunc),
+                          np.array(final, float))
+    for _ in range(9):                                     # 9 steps without an episode end: no signal
+        out = fb(ev(z, z, np.zeros((3, 4))))
+        assert not np.any(out["m_left"]) and not np.any(out["m_right"])
+    # step 10: agent 0's pole falls right, agent 1 is truncated, agent 2 goes on
+    out = fb(ev([True, True, False], [False, True, False], [[0, 0, 0.3, 0], [0, 0, 0.3, 0], [0, 0, 0.3, 0]]))
+    s = 1 - 10 / 500
+    np.testing.assert_allclose(out["m_right"], [0.5 * s, 0, 0])
+    np.testing.assert_allclose(out["m_left"], [-1.0 * s, 0, 0])
+    np.testing.assert_array_equal(fb.length, [0, 0, 10])
+    with pytest.raises(sl.ParameterError, match="anneal"):
+        FailureFeedback(CartPoleConfig(anneal="sometimes"), 1)

@@ -54,7 +54,8 @@ class StepEvents:
 
 
 class GymBridge:
-    """Drive B agents (a :class:`~spark_lab.batch.BatchedSimulator`) with a vector env.
+    """Drive B agents (a :class:`~spark_lab.batch.BatchedSimulator`; one agent is a batch of
+    one) with a vector env.
 
     bsim: the agents' networks; each has an input node ``obs_input`` and an output node
         ``action_output`` whose decoder gives an action index (or -1 for "no decision").

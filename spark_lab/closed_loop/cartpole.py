@@ -45,6 +45,7 @@ from .. import (
     Uniform,
     WinnerTakeAll,
 )
+from ..errors import ParameterError
 from ..plasticity import ThreeFactor
 
 #: observation scale: x (m), x' (m/s), theta (rad), theta' (rad/s) -> [-1, 1] after clipping
@@ -74,7 +75,8 @@ class CartPoleConfig:
     eta: float = 5.0                # 1/s per unit modulator
     punish: float = 1.0             # modulator on the wrong population at a failure
     reward: float = 0.5             # modulator on the right population at a failure
-    scale_by_length: bool = True    # feedback x (1 - L/500)
+    scale_by_length: bool = True    # feedback x (1 - L/500), or x (1 - EMA/500) with anneal="ema"
+    anneal: str = "episode"         # "episode": L = the failed episode's length; "ema": L = EMA (0.8) of lengths
     obs_scale: tuple = (2.4, 1.0, 0.2095, 1.0)   # x (m), x' (m/s), theta (rad), theta' (rad/s) -> 1
     track: str = "outward"          # label when the cart leaves the track: "outward" or "inward" push
     spike_batch: int = 16           # spikes per propagation batch (more are handled exactly, in further batches)
@@ -123,18 +125,25 @@ class FailureFeedback:
     failed episode ends (see module docstring). Tracks episode lengths per agent."""
 
     def __init__(self, cfg: CartPoleConfig, B: int):
+        if cfg.anneal not in ("episode", "ema"):
+            raise ParameterError("CartPoleConfig", "anneal", f"got {cfg.anneal!r}", "use 'episode' or 'ema'")
         self.cfg, self.length = cfg, np.zeros(B, np.int64)
+        self.ema = np.full(B, np.nan)        # EMA (0.8 on the past) of episode lengths, per agent
 
     def __call__(self, ev) -> dict:
         self.length += 1
         c = self.cfg
+        ended = ev.terminated | ev.truncated
+        self.ema = np.where(ended, np.where(np.isnan(self.ema), self.length, 0.8 * self.ema + 0.2 * self.length),
+                            self.ema)
         fail = ev.terminated & ~ev.truncated
         d = failure_direction(ev.final_obs, c.track)
-        scale = (1.0 - self.length / MAX_STEPS) if c.scale_by_length else np.ones_like(d)
+        ref = self.length if c.anneal == "episode" else np.nan_to_num(self.ema)
+        scale = (1.0 - ref / MAX_STEPS) if c.scale_by_length else np.ones_like(d)
         scale = np.where(fail, scale, 0.0)
         right = np.where(d > 0, c.reward, -c.punish) * scale
         left = np.where(d > 0, -c.punish, c.reward) * scale
-        self.length[ev.terminated | ev.truncated] = 0
+        self.length[ended] = 0
         return {"m_left": left, "m_right": right}
 
 
@@ -182,7 +191,8 @@ def run_cartpole(seeds, episodes: int, cfg: CartPoleConfig | None = None, batche
     batched: all agents in one BatchedSimulator and one vector env (default); False runs
         them one after the other, each alone (a batch of one), for comparison.
     on_step(bridge, events): called after every environment step (live displays).
-    progress(done_episodes_min, result_so_far): called when the slowest agent finishes an episode.
+    progress(done, lengths): called whenever an episode ends; ``done`` = episodes completed by the
+        slowest agent, ``lengths`` = per agent, the episode lengths so far.
     """
     from ..batch import BatchedSimulator
     from .bridge import GymBridge, make_envs
