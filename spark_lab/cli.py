@@ -5,10 +5,10 @@
     spark-lab examples             the shipped model files, with their paths
     spark-lab validate FILE        check a model file: a one-line summary, or every problem
     spark-lab run FILE --steps N [--record POOL.VAR ...] [--out results.npz] [--chunk K]
+    spark-lab cartpole [...]       CartPole agents learning with three-factor plasticity (closed_loop/cli.py)
 
 FILE is a path or the name of a shipped example. Errors go to stderr as plain
 lines (no traceback) with exit status 1.
-    spark-lab cartpole [...]       CartPole agents learning with three-factor plasticity (closed_loop/cli.py)
 """
 from __future__ import annotations
 
