@@ -58,16 +58,13 @@ class _Events:
 
 def _single_step(sim, env, fb, cfg, obs, pending):
     """One environment step of one agent through Simulator.run_chunk; -> (next obs, pending pulses)."""
-    # Simulator.run_chunk refuses modulator channels in a network with input nodes (the
-    # interfaces' input check knows only nodes and pools), so this calls what run_chunk
-    # calls, with the encoder and decoder applied here: the same work.
     K = cfg.steps_per_action
-    inp = {"obs": sim.net.inputs["obs"].encoder(scale_obs(obs[None], cfg.obs_scale)[0])}
+    inp = {"obs": scale_obs(obs[None], cfg.obs_scale)[0]}
     for ch in sim.modulators:
         inp[ch] = np.zeros(K)
         if ch in pending:
             inp[ch][0] = pending[ch][0]
-    counts, _ = sim._run_chunk(K, sim._check_inputs(inp, K), (), True, ("left", "right"))
+    counts = sim.run_chunk(K, inp, readout=("left", "right"))
     a = WinnerTakeAll(groups=2)(np.concatenate([counts["left"], counts["right"]]))
     nxt, _, term, trunc, _ = env.step(max(a, 0))
     mods = {k: v for k, v in fb(_Events(term, trunc, nxt)).items() if np.any(v != 0)}
