@@ -1,8 +1,12 @@
 """spark_lab: spiking neural networks on JAX, built for the notebook.
 
 The kernel (this package) is pure JAX and imports no UI library; the notebook
-layer lives in ``spark_lab.notebook``.
+layer lives in ``spark_lab.notebook``. On import it switches JAX's CPU dispatch to
+synchronous (faster closed loops; see spark_lab/_runtime.py for why and how to opt out).
 """
+from . import _runtime
+
+_runtime.configure()
 from . import analysis, connectivity, initializers, interfaces, neurons, plasticity, synapses
 from .connectivity import AllToAll, FixedInDegree, FixedProbability, FromList, FromMatrix, OneToOne
 from .errors import DivergenceError, ModelError, ModelIssue, NetworkError, ParameterError, RegistryError, SparkLabError

@@ -5,12 +5,13 @@ Layout: synapses that share a delay are fused into padded "ELL" rows, one row pe
 presynaptic neuron (global index), each row listing the accumulator slots its
 spikes reach. Per step:
 
-1. compaction: the inclusive prefix sum of the spike vector (two small triangular
-   matmuls, exact below 2**24 spikes) and ``searchsorted`` give the indices of the
-   first M spiking neurons (``jnp.nonzero`` is ~4x slower on XLA:CPU);
-2. gather their rows and scatter-add into the accumulator; padding entries point at
-   distinct out-of-range slots that the scatter drops (a shared dummy slot would
-   serialise the adds);
+1. compaction: the inclusive prefix sum ``c`` of the spike vector (two small triangular
+   matmuls, exact below 2**24 spikes), then one scatter puts spiking neuron i at position
+   c[i] - 1 of an index vector (``jnp.nonzero`` is ~4x slower on XLA:CPU, a
+   ``searchsorted`` per batch ~2x);
+2. gather the rows of the first M spiking neurons and scatter-add into the accumulator;
+   padding entries point at distinct out-of-range slots that the scatter drops (a shared
+   dummy slot would serialise the adds);
 3. if more than M neurons spiked, further batches of M run in a ``fori_loop`` under
    ``lax.cond``: no spike is ever dropped.
 
@@ -18,12 +19,15 @@ Two kinds of group:
 
 * ``class`` groups hold projections with one weight each (the fast path). A row
   carries one factor per presynaptic neuron (its Dale sign, ``-g_inh`` for inhibitory
-  neurons); the projection weight is applied after the scatter: every projection into
-  a receptor gets its own "class" block of the accumulator, and
-  ``arrivals = sum_c acc[c] * W[c]``. So every projection keeps its own run-time
-  weight while all of them share one gather and one scatter per step.
+  neurons); every projection into a receptor gets its own "class", and a target is
+  stored as class * n_slots + slot. A delivered synapse weighs row factor x W[class,
+  slot] (a small table: the projection weights), so every projection keeps its own
+  run-time weight while all of them share one gather and one scatter per step.
 * ``synapse`` groups hold projections with one weight per synapse, stored in the
   ELL layout beside the targets (about half as fast: one more gather per synapse).
+
+The native C++ kernel (spark_lab/_native) reads the same groups in a compressed form
+without padding (``build_csr``).
 
 Row targets are packed two uint16 per int32 when the slot space allows it (half the
 gather traffic).
@@ -65,6 +69,24 @@ class EllGroup:
     projections: list           # names of the fused projections
     slot_index: dict = field(default_factory=dict)   # synapse groups: name -> flat ELL index per synapse
     klass: dict = field(default_factory=dict)        # class groups: name -> class index
+    csr: "Csr | None" = None                         # the native kernel's layout (build_csr), if used
+
+
+@dataclass
+class Csr:
+    """The native kernel's layout of a group (see spark_lab/_native/spikeprop.cc).
+
+    Compressed rows without padding; within a row, synapses sorted by projection, then
+    slot. ``rows``: int32 (2 (R + 1),), first synapse and first run of each row,
+    interleaved. ``runs``: int32 (2 n_runs,), (end synapse, projection index) per run of
+    one projection in a row (class groups; a dummy for synapse groups). ``targets``: slots,
+    uint16 pairs packed in int32 when ``packed``, else int32. ``ell_index``: each synapse's
+    flat position in the group's ELL arrays (to lay out per-synapse weights)."""
+    rows: np.ndarray
+    runs: np.ndarray
+    targets: np.ndarray
+    packed: bool
+    ell_index: np.ndarray
 
 
 def build_ell(gid, delay, per_synapse, rows, n_slots, pre, tgt, proj_of_syn, proj_names, klass=None):
@@ -94,6 +116,39 @@ def build_ell(gid, delay, per_synapse, rows, n_slots, pre, tgt, proj_of_syn, pro
                     slot_index, dict(klass or {}))
 
 
+def build_csr(group: EllGroup, n_slots, proj_index=None) -> Csr:
+    """The native layout of ``group``. proj_index: class groups' (C, n_slots) table of the
+    projection index (into ``group.projections``) of each (class, slot)."""
+    T = group.targets.view(np.uint16) if group.packed else group.targets
+    T = T.astype(np.int64).reshape(-1, group.width)
+    n_rows = T.shape[0]
+    r, c = np.nonzero(T < group.n_classes * n_slots)
+    t = T[r, c]
+    slot, klass = t % n_slots, t // n_slots
+    proj = np.zeros_like(slot) if group.per_synapse else np.asarray(proj_index, np.int64)[klass, slot]
+    order = np.lexsort((slot, proj, r))
+    r, c, slot, proj = r[order], c[order], slot[order], proj[order]
+    syn_ptr = np.concatenate([[0], np.cumsum(np.bincount(r, minlength=n_rows))])
+    if group.per_synapse:
+        run_ptr, runs = np.zeros(n_rows + 1, np.int64), np.zeros(2, np.int64)
+    else:
+        key = r * (len(group.projections) + 1) + proj
+        first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if key.size else np.zeros(0, np.int64)
+        ends = np.r_[first[1:], key.size]
+        run_ptr = np.concatenate([[0], np.cumsum(np.bincount(r[first], minlength=n_rows))])
+        runs = np.stack([ends, proj[first]], axis=1).reshape(-1) if first.size else np.zeros(2, np.int64)
+    if syn_ptr[-1] >= 2 ** 31 or len(runs) >= 2 ** 31:
+        raise ValueError("more than 2**31 - 1 synapses in one group: too many for the native kernel")
+    rows = np.stack([syn_ptr, run_ptr], axis=1).reshape(-1).astype(np.int32)
+    packed = n_slots <= 65536
+    if packed:
+        tg = np.ascontiguousarray(np.r_[slot, [0] * (slot.size % 2 + 2 * (slot.size == 0))].astype(np.uint16))
+        tg = tg.view(np.int32)
+    else:
+        tg = slot.astype(np.int32) if slot.size else np.zeros(1, np.int32)
+    return Csr(rows, runs.astype(np.int32), tg, packed, r * group.width + c)
+
+
 def _gather_targets(group: EllGroup, targets, idx):
     t = targets.at[idx].get(mode="promise_in_bounds")
     if group.packed:
@@ -102,20 +157,23 @@ def _gather_targets(group: EllGroup, targets, idx):
 
 
 def propagate(spikes_padded, groups, targets, row_w, class_w, syn_w, n_slots, batch, dtype=jnp.float32,
-              native=False):
+              native=None):
     """Summed arriving weight per accumulator slot, one (n_slots,) vector per delay.
 
     spikes_padded: bool (R,), R a multiple of 64 (rows of the ELL = R + 1).
     row_w: (R+1,) per-row factor for class groups; class_w: gid -> (C, n_slots) weights;
     syn_w: gid -> (R+1, Dp) per-synapse weights.
-    native: on the CPU use the C++ kernel (spark_lab/_native) through ``jax.ffi``; other
-    platforms (GPU) take the pure-JAX path, selected by ``lax.platform_dependent``.
+    native: None, or (layouts, weights) for the C++ kernel (spark_lab/_native, through
+    ``jax.ffi``) on the CPU: gid -> {rows, runs, targets} device arrays of ``build_csr``,
+    gid -> weights (per projection for class groups, per synapse in CSR order for
+    synapse groups). Other platforms (GPU) take the pure-JAX path, selected by
+    ``lax.platform_dependent``.
     """
     args = (spikes_padded, targets, row_w, class_w, syn_w)
-    if native and groups:
+    if native is not None and groups:
         return lax.platform_dependent(
-            *args, cpu=lambda *a: _propagate_native(*a, groups, n_slots),
-            default=lambda *a: _propagate_jax(*a, groups, n_slots, batch, dtype))
+            *args, native, cpu=lambda s, t, rw, cw, sw, nat: _propagate_native(s, nat[0], rw, nat[1], groups, n_slots),
+            default=lambda s, t, rw, cw, sw, nat: _propagate_jax(s, t, rw, cw, sw, groups, n_slots, batch, dtype))
     return _propagate_jax(*args, groups, n_slots, batch, dtype)
 
 
@@ -126,22 +184,15 @@ def _sum_by_delay(groups, arrivals):
     return out
 
 
-def _propagate_native(spikes, targets, row_w, class_w, syn_w, groups, n_slots):
+def _propagate_native(spikes, native, row_w, weights, groups, n_slots):
     import jax
     from ._native import TARGET
 
     call = jax.ffi.ffi_call(TARGET, jax.ShapeDtypeStruct((n_slots,), jnp.float32))
-    dummy = jnp.zeros((1,), jnp.float32)
     spk = spikes.astype(bool)
-    arrivals = []
-    for g in groups:
-        if g.per_synapse:
-            tg, sw, cw, n_classes = targets[g.gid], syn_w[g.gid], dummy, g.n_classes
-        else:                   # class group in the kernel's per-synapse form (simulator._native_layout)
-            tg, sw, cw, n_classes = targets[g.gid + ":n"], class_w[g.gid + ":n"], dummy, 1
-        arrivals.append(call(spk, tg.reshape(-1), row_w, sw.reshape(-1), cw,
-                             n_slots=np.int64(n_slots), n_classes=np.int64(n_classes),
-                             width=np.int64(g.width), packed=bool(g.packed), per_synapse=True))
+    arrivals = [call(spk, native[g.gid]["rows"], native[g.gid]["runs"], native[g.gid]["targets"], row_w,
+                     weights[g.gid], packed=bool(g.csr.packed), per_synapse=bool(g.per_synapse))
+                for g in groups]
     return _sum_by_delay(groups, arrivals)
 
 
@@ -150,10 +201,18 @@ def _propagate_jax(spikes_padded, targets, row_w, class_w, syn_w, groups, n_slot
     c = prefix_count(spikes_padded)
     total = c[-1]
     M = min(batch, n)
-    ar = jnp.arange(1, M + 1, dtype=jnp.int32)
+    # compaction: spiking neuron i goes to position c[i] - 1 of ``order`` (one scatter; the
+    # others to distinct dropped positions); positions past the last spike hold n, the
+    # all-padding row
+    ar = jnp.arange(n, dtype=jnp.int32)
+    pos = jnp.where(spikes_padded, c - 1, n + M + ar)
+    order = jnp.full((n + M,), n, jnp.int32).at[pos].set(ar, mode="drop", unique_indices=True)
+    # class groups look up each synapse's weight (row factor x class weight) and deliver to
+    # its slot directly: no C x n_slots accumulator to zero and combine every step
+    direct = {g.gid: not g.per_synapse and g.n_classes > 1 for g in groups}
 
     def run_batch(b, accs):
-        idx = jnp.searchsorted(c, b * M + ar, side="left", method="scan_unrolled")
+        idx = lax.dynamic_slice_in_dim(order, b * M, M)
         accs = dict(accs)
         rw = None
         for g in groups:
@@ -163,11 +222,17 @@ def _propagate_jax(spikes_padded, targets, row_w, class_w, syn_w, groups, n_slot
             else:
                 if rw is None:
                     rw = row_w.at[idx].get(mode="promise_in_bounds")
-                w = jnp.broadcast_to(rw[:, None], tg.shape)
+                if direct[g.gid]:
+                    space = g.n_classes * n_slots
+                    cw = class_w[g.gid].reshape(-1).at[jnp.minimum(tg, space - 1)].get(mode="promise_in_bounds")
+                    w = rw[:, None] * cw
+                    tg = jnp.where(tg < space, tg % n_slots, tg - space + n_slots)
+                else:
+                    w = jnp.broadcast_to(rw[:, None], tg.shape)
             accs[g.gid] = accs[g.gid].at[tg.ravel()].add(w.ravel(), mode="drop")
         return accs
 
-    accs = {g.gid: jnp.zeros((g.n_classes * n_slots,), dtype) for g in groups}
+    accs = {g.gid: jnp.zeros(((1 if direct[g.gid] else g.n_classes) * n_slots,), dtype) for g in groups}
     if groups:
         accs = run_batch(0, accs)
         if M < n:
@@ -177,7 +242,7 @@ def _propagate_jax(spikes_padded, targets, row_w, class_w, syn_w, groups, n_slot
     arrivals = []
     for g in groups:
         a = accs[g.gid]
-        if not g.per_synapse:
+        if not g.per_synapse and not direct[g.gid]:
             a = (a.reshape(g.n_classes, n_slots) * class_w[g.gid]).sum(0) if g.n_classes > 1 \
                 else a * class_w[g.gid][0]
         arrivals.append(a)

@@ -246,13 +246,14 @@ class Simulator:
         self._noise_streams = _noise_streams(self.pools)
         self.native = self._use_native()
         targets = {g.gid: jnp.asarray(g.targets) for g in self.groups}
-        self._native_idx = {}
-        if self.native:       # class groups as per-synapse rows for the C++ kernel (see _native_layout)
+        native = {}
+        if self.native:       # the C++ kernel's compressed rows (_sparse.build_csr)
             for g in self.groups:
-                if not g.per_synapse:
-                    targets[g.gid + ":n"], self._native_idx[g.gid] = _native_layout(g, self.n_slots)
+                g.csr = _sparse.build_csr(g, self.n_slots, cls_index.get(g.gid))
+                native[g.gid] = {k: jnp.asarray(getattr(g.csr, k)) for k in ("rows", "runs", "targets")}
         self._struct = {
             "targets": targets,
+            "native": native,
             "fam": [f["struct"] for f in self.families],
             "seed": jnp.asarray(seed, jnp.uint32),
             "plastic": [self._plastic_struct(nm) for nm in self.plastic],
@@ -297,6 +298,8 @@ class Simulator:
             for nm in g.projections:
                 W[g.slot_index[nm]] = self.synapses(nm)[2]
             self._syn_w[gid] = jnp.asarray(W.reshape(self.n_pad + 1, g.width), self.fdtype)
+            if g.csr is not None:            # the native kernel's copy, in its synapse order
+                self._syn_w[gid + ":csr"] = jnp.asarray(W[g.csr.ell_index] if W.size else W, self.fdtype)
 
     def _device_param_tree(self):
         """Parameters as the compiled code sees them: per family, members concatenated."""
@@ -341,14 +344,13 @@ class Simulator:
         fparams = {k: jnp.asarray(v) for k, v in self._param_packer.pack(self._device_param_tree()).items()}
         self._prepared = self._prepare_fn(fparams)
         gext = np.concatenate([[-self._g_inh[p.name] for p in self.pools], [1.0]])
-        derived = {"row_w": jnp.asarray(gext[self._inh_pool], self.fdtype), "class_w": {}}
+        derived = {"row_w": jnp.asarray(gext[self._inh_pool], self.fdtype), "class_w": {}, "proj_w": {}}
         for g in self.groups:
             if not g.per_synapse:
                 wv = np.array([float(self._proj_params[nm]["weight"]) for nm in g.projections] + [0.0])
                 derived["class_w"][g.gid] = jnp.asarray(wv[self._cls_index[g.gid]], self.fdtype)
-                if g.gid in self._native_idx:
-                    derived["class_w"][g.gid + ":n"] = _native_weights(self._native_idx[g.gid], derived["row_w"],
-                                                                       derived["class_w"][g.gid].reshape(-1))
+                if g.csr is not None:        # the native kernel weighs runs by projection
+                    derived["proj_w"][g.gid] = jnp.asarray(wv, self.fdtype)
         self._derived = derived
 
     # ================================================================== state
@@ -920,8 +922,10 @@ class Simulator:
                     spikes.append(spk)
                 # event-driven propagation; axonal delays through ring buffers
                 sp = jnp.concatenate(spikes + ([jnp.zeros((n_pad - n_total,), bool)] if n_pad > n_total else []))
+                nat = None if not native else (struct["native"], {
+                    g.gid: syn_w[g.gid + ":csr"] if g.per_synapse else derived["proj_w"][g.gid] for g in groups})
                 accs = _sparse.propagate(sp, groups, struct["targets"], row_w, class_w, syn_w, n_slots, batch, fdtype,
-                                         native=native)
+                                         native=nat)
                 new_plastic = st["plastic"]
                 if plastic:
                     new_plastic, p_acc = plastic_step(st["plastic"], q["plastic"], struct["plastic"], sp, row_w,
@@ -1056,30 +1060,6 @@ def _noise_streams(pools) -> dict:
             used.add(sid)
             out[(p.name, name)] = sid
     return out
-
-
-def _native_layout(g, n_slots):
-    """The C++ kernel's form of a class group: rows of plain slots (no class blocks) with
-    one weight per synapse, made from the class weights and the row factors whenever
-    parameters change (``_native_weights``). This skips the per-step zeroing and
-    combining of the C x n_slots class accumulator, which cost more than reading one
-    weight per delivered synapse. -> (targets for the kernel, (rows, Dp) index into the
-    flat class-weight table, -1 at padding)."""
-    T = g.targets.view(np.uint16).astype(np.int64) if g.packed else g.targets.astype(np.int64)
-    T = T.reshape(-1, g.width)
-    space = g.n_classes * n_slots
-    valid = T < space
-    slot = np.where(valid, T % n_slots, n_slots + np.arange(g.width)[None, :])
-    packed = n_slots + g.width <= 65535
-    tg = np.ascontiguousarray(slot.astype(np.uint16)).view(np.int32) if packed else slot.astype(np.int32)
-    assert packed == g.packed, "the kernel reads both layouts with the group's packing"
-    return jnp.asarray(tg), jnp.asarray(np.where(valid, T, -1).astype(np.int32))
-
-
-@jax.jit
-def _native_weights(idx, row_w, class_w_flat):
-    w = row_w[:, None] * class_w_flat.at[jnp.maximum(idx, 0)].get(mode="promise_in_bounds")
-    return jnp.where(idx >= 0, w, 0.0).astype(class_w_flat.dtype)
 
 
 def _rule_param_names(rules, canonical=False) -> dict:

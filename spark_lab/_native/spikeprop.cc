@@ -1,72 +1,69 @@
 // Event-driven synaptic propagation for XLA:CPU, called from the jitted step through jax.ffi.
-// Same data as the pure-JAX path (spark_lab/_sparse.py): padded rows of accumulator targets per
-// presynaptic neuron (uint16 pairs packed in int32, or int32), padding >= the target space at the
-// end of each row. Per spiking row: add its weight (one per row, or one per synapse) to every
-// target; class groups then combine the per-class accumulators with their weights.
+//
+// Layout (built by spark_lab/_sparse.py: build_csr): compressed rows, one per presynaptic neuron
+// (global index). rows[2 i] = first synapse of row i, rows[2 i + 1] = its first run; entry
+// 2 (n_rows) closes both. Targets are accumulator slots, uint16 pairs packed in int32 or int32.
+//   per_synapse: synapse s delivers weights[s].
+//   else ("runs"): a row is cut into runs of synapses of one projection; run r =
+//   (end synapse, projection p) and delivers row_w[i] * weights[p] (Dale sign / g_inh per row,
+//   projection weight per run), so no weight is stored per synapse.
+// Per step this reads only the rows of spiking neurons: ~2 bytes per delivered synapse in the
+// runs form, which is what keeps it fast when a host round trip has left the caches cold.
 #include <cstdint>
 #include <cstring>
-#include <vector>
 
 #include "xla/ffi/api/ffi.h"
 
 namespace ffi = xla::ffi;
 
-template <typename T>
-static void Accumulate(const bool* spk, int64_t n, const T* tg, int64_t width, int64_t space,
-                       const float* row_w, const float* syn_w, float* acc) {
-  for (int64_t i = 0; i < n; ++i) {
-    if (!spk[i]) continue;
-    const T* row = tg + i * width;
-    if (syn_w != nullptr) {
-      const float* wr = syn_w + i * width;
-      for (int64_t j = 0; j < width; ++j) {
-        const int64_t t = row[j];
-        if (t >= space) break;
-        acc[t] += wr[j];
-      }
-    } else {
-      const float w = row_w[i];
-      for (int64_t j = 0; j < width; ++j) {
-        const int64_t t = row[j];
-        if (t >= space) break;
-        acc[t] += w;
+template <typename T, bool PerSynapse>
+static void Deliver(const uint8_t* spk, int64_t n, const int32_t* rows, const int32_t* runs, const T* tg,
+                    const float* row_w, const float* w, float* acc) {
+  const int64_t words = n / 8;  // n is a multiple of 64 (padded spike vector)
+  for (int64_t k = 0; k < words; ++k) {
+    uint64_t bits;
+    std::memcpy(&bits, spk + 8 * k, 8);
+    if (bits == 0) continue;
+    for (int64_t i = 8 * k; i < 8 * k + 8; ++i) {
+      if (!spk[i]) continue;
+      int64_t s = rows[2 * i];
+      if (PerSynapse) {
+        const int64_t e = rows[2 * i + 2];
+        for (; s < e; ++s) acc[tg[s]] += w[s];
+      } else {
+        const float f = row_w[i];
+        for (int64_t r = rows[2 * i + 1], re = rows[2 * i + 3]; r < re; ++r) {
+          const int64_t e = runs[2 * r];
+          const float x = f * w[runs[2 * r + 1]];
+          for (; s < e; ++s) acc[tg[s]] += x;
+        }
       }
     }
   }
 }
 
-static ffi::Error SpikePropImpl(ffi::Buffer<ffi::PRED> spikes, ffi::Buffer<ffi::S32> targets,
-                                ffi::Buffer<ffi::F32> row_w, ffi::Buffer<ffi::F32> syn_w,
-                                ffi::Buffer<ffi::F32> class_w, ffi::ResultBuffer<ffi::F32> out,
-                                int64_t n_slots, int64_t n_classes, int64_t width, bool packed,
-                                bool per_synapse) {
+static ffi::Error SpikePropImpl(ffi::Buffer<ffi::PRED> spikes, ffi::Buffer<ffi::S32> rows,
+                                ffi::Buffer<ffi::S32> runs, ffi::Buffer<ffi::S32> targets,
+                                ffi::Buffer<ffi::F32> row_w, ffi::Buffer<ffi::F32> weights,
+                                ffi::ResultBuffer<ffi::F32> out, bool packed, bool per_synapse) {
   const int64_t n = spikes.element_count();
-  const int64_t space = n_slots * n_classes;
-  float* o = out->typed_data();
-  thread_local std::vector<float> scratch;
-  float* acc = o;
-  if (n_classes > 1) {
-    scratch.assign(space, 0.0f);
-    acc = scratch.data();
-  } else {
-    std::memset(o, 0, sizeof(float) * n_slots);
-  }
-  const float* sw = per_synapse ? syn_w.typed_data() : nullptr;
+  if (n % 8 != 0 || rows.element_count() < 2 * n + 2)
+    return ffi::Error::InvalidArgument("spark_lab_spikeprop: spike vector and row table do not match");
+  float* acc = out->typed_data();
+  std::memset(acc, 0, sizeof(float) * out->element_count());
+  const auto* spk = reinterpret_cast<const uint8_t*>(spikes.typed_data());
+  const int32_t* rp = rows.typed_data();
+  const int32_t* ru = runs.typed_data();
+  const float* rw = row_w.typed_data();
+  const float* w = weights.typed_data();
   if (packed) {
-    Accumulate(spikes.typed_data(), n, reinterpret_cast<const uint16_t*>(targets.typed_data()), width,
-               space, row_w.typed_data(), sw, acc);
+    const auto* tg = reinterpret_cast<const uint16_t*>(targets.typed_data());
+    per_synapse ? Deliver<uint16_t, true>(spk, n, rp, ru, tg, rw, w, acc)
+                : Deliver<uint16_t, false>(spk, n, rp, ru, tg, rw, w, acc);
   } else {
-    Accumulate(spikes.typed_data(), n, targets.typed_data(), width, space, row_w.typed_data(), sw, acc);
-  }
-  if (!per_synapse) {  // apply the per-class (projection) weights
-    const float* cw = class_w.typed_data();
-    if (n_classes > 1) {
-      std::memset(o, 0, sizeof(float) * n_slots);
-      for (int64_t c = 0; c < n_classes; ++c)
-        for (int64_t s = 0; s < n_slots; ++s) o[s] += acc[c * n_slots + s] * cw[c * n_slots + s];
-    } else {
-      for (int64_t s = 0; s < n_slots; ++s) o[s] *= cw[s];
-    }
+    const int32_t* tg = targets.typed_data();
+    per_synapse ? Deliver<int32_t, true>(spk, n, rp, ru, tg, rw, w, acc)
+                : Deliver<int32_t, false>(spk, n, rp, ru, tg, rw, w, acc);
   }
   return ffi::Error::Success();
 }
@@ -75,12 +72,10 @@ XLA_FFI_DEFINE_HANDLER_SYMBOL(SparkLabSpikeProp, SpikePropImpl,
                               ffi::Ffi::Bind()
                                   .Arg<ffi::Buffer<ffi::PRED>>()
                                   .Arg<ffi::Buffer<ffi::S32>>()
-                                  .Arg<ffi::Buffer<ffi::F32>>()
+                                  .Arg<ffi::Buffer<ffi::S32>>()
+                                  .Arg<ffi::Buffer<ffi::S32>>()
                                   .Arg<ffi::Buffer<ffi::F32>>()
                                   .Arg<ffi::Buffer<ffi::F32>>()
                                   .Ret<ffi::Buffer<ffi::F32>>()
-                                  .Attr<int64_t>("n_slots")
-                                  .Attr<int64_t>("n_classes")
-                                  .Attr<int64_t>("width")
                                   .Attr<bool>("packed")
                                   .Attr<bool>("per_synapse"));
