@@ -52,9 +52,9 @@ PYTHONS = {
 FULL = {K: 10.0 for K in KS}
 CONFIGS = [
     dict(name="spark_lab", label="spark_lab (native CPU kernel)", py="spark", script="spark_lab_bench.py",
-         args=["--native", "on"], full=FULL, quick={1: 1.0, 10: 2.0, 100: 2.0, 1000: 2.0}),
+         args=["--native", "on"], full=FULL, quick={1: 0.5, 10: 1.0, 100: 1.0, 1000: 1.0}),
     dict(name="spark_lab_jax", label="spark_lab (pure JAX, the GPU path)", py="spark", script="spark_lab_bench.py",
-         args=["--native", "off"], full=FULL, quick={1: 1.0, 10: 2.0, 100: 2.0, 1000: 2.0}),
+         args=["--native", "off"], full=FULL, quick={1: 0.5, 10: 1.0, 100: 1.0, 1000: 1.0}),
     dict(name="brian2_cython_run", label="Brian2 cython, net.run() per chunk (end-to-end)", py="b2",
          script="peers/brian2_bench.py", args=["--target", "cython", "--io", "run"],
          full={1: 0.2, 10: 1.0, 100: 10.0, 1000: 10.0}, quick={1: 0.02, 10: 0.1, 100: 0.5, 1000: 2.0}),
@@ -69,7 +69,7 @@ CONFIGS = [
          full=FULL, quick={1: 0.5, 10: 1.0, 100: 2.0, 1000: 2.0}),
     dict(name="jax_event_loop", label="plain JAX, event-driven", py="jax",
          script="peers/jax_bench.py", args=["--variant", "event_loop"],
-         full=FULL, quick={1: 0.5, 10: 1.0, 100: 2.0, 1000: 2.0}),
+         full=FULL, quick={1: 0.5, 100: 1.0}),           # not a target peer: two points in QUICK
 ]
 NUMBA = dict(name="numba_ref", label="numba event loop, one thread (ceiling, not a peer)", py="jax",
              script="peers/numba_bench.py", args=[], full=FULL, quick={1: 1.0, 10: 2.0, 100: 2.0, 1000: 2.0})

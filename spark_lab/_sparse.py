@@ -222,11 +222,11 @@ def _propagate_jax(spikes_padded, targets, row_w, class_w, syn_w, groups, n_slot
             else:
                 if rw is None:
                     rw = row_w.at[idx].get(mode="promise_in_bounds")
-                if direct[g.gid]:
+                if direct[g.gid]:           # unsigned indices and lax.rem: no sign handling
                     space = g.n_classes * n_slots
-                    cw = class_w[g.gid].reshape(-1).at[jnp.minimum(tg, space - 1)].get(mode="promise_in_bounds")
-                    w = rw[:, None] * cw
-                    tg = jnp.where(tg < space, tg % n_slots, tg - space + n_slots)
+                    tu = jnp.minimum(tg, space - 1).astype(jnp.uint32)
+                    w = rw[:, None] * class_w[g.gid].reshape(-1).at[tu].get(mode="promise_in_bounds")
+                    tg = jnp.where(tg < space, lax.rem(tg, np.int32(n_slots)), tg - space + n_slots)
                 else:
                     w = jnp.broadcast_to(rw[:, None], tg.shape)
             accs[g.gid] = accs[g.gid].at[tg.ravel()].add(w.ravel(), mode="drop")

@@ -22,7 +22,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from . import _random, _sparse
+from . import _random, _runtime, _sparse
 from . import plasticity as _plasticity
 from ._packing import Packer
 from ._params import did_you_mean, resolve_value
@@ -70,6 +70,7 @@ class Simulator:
     def __init__(self, net: Network):
         if not net.pools:
             raise NetworkError("the network has no pools; add one with add_pool()")
+        _runtime.init_backend()       # before the first JAX operation of the process
         self.net = net
         self.dt = net.dt
         self.fdtype = np.float32 if net.dtype == "float32" else np.float64
@@ -753,10 +754,11 @@ class Simulator:
         layout = tuple(sorted((nm, a.ndim) for nm, a in inputs.items()))
         key = (k, tuple((s.pool, s.var, s.neurons) for s in specs), layout, readout)
         fn = self._compiled.get(key)
+        args = (self._state, self._prepared, self._derived, self._syn_w, self._struct, inputs)
         if fn is None:
             fn = self._compiled[key] = jax.jit(self._make_chunk(k, specs, layout, readout),
                                                compiler_options=_compiler_options())
-        new_state, out, ys = fn(self._state, self._prepared, self._derived, self._syn_w, self._struct, inputs)
+        new_state, out, ys = fn(*args)
         out = np.asarray(out)            # one transfer: [finite flag, counts of the counted pools]
         if check_finite and not out[0]:
             raise DivergenceError(self._locate_bad(new_state), self.t, k)

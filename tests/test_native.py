@@ -98,3 +98,28 @@ def _dispatch_flag(env_extra):
 def test_import_makes_cpu_dispatch_synchronous_unless_user_chose():
     assert _dispatch_flag({}) == "False"
     assert _dispatch_flag({"JAX_CPU_ENABLE_ASYNC_DISPATCH": "1"}) == "True"
+
+
+def _backend_probe(env_extra):
+    code = ("import os, json, jax, jax.numpy as jnp, spark_lab as sl\n"
+            "net = sl.Network(); net.add_pool('a', sl.LIF(), 10); sim = net.build()\n"
+            "from spark_lab import _runtime\n"
+            "f = jax.jit(lambda x: jnp.sin(x) * 2 + jnp.cos(x))\n"
+            "hlo = f.lower(jnp.zeros(100000)).compile().as_text()\n"
+            "print(json.dumps([_runtime.STATE['serial_loops'], 'outer_dimension_partitions' in hlo,\n"
+            "                  sorted(os.sched_getaffinity(0))]))")
+    env = {k: v for k, v in os.environ.items() if k != "SPARK_LAB_SERIAL_XLA"}
+    env.update(env_extra)
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    import json
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2,
+                    reason="needs two or more CPUs")
+def test_first_simulator_starts_xla_with_serial_loops_and_keeps_all_cpus():
+    cpus = sorted(os.sched_getaffinity(0))
+    serial, split, affinity = _backend_probe({})
+    assert serial is True and split is False and affinity == cpus
+    serial, split, affinity = _backend_probe({"SPARK_LAB_SERIAL_XLA": "0"})
+    assert serial is False and split is True and affinity == cpus
