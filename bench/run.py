@@ -267,6 +267,33 @@ def versions():
     return v
 
 
+# issue 3's targets: (spark_lab config, reference key in S, Ks, at least); same-round ratios
+TARGETS = [
+    ("spark_lab_jax", "vs_brainpy", KS, 1.8, "pure JAX ≥ 1.8× BrainPy's jitted loop"),
+    ("spark_lab_jax", "vs_run", (1,), 400.0, "pure JAX ≥ 400× Brian2 `run()` per chunk"),
+    ("spark_lab", "vs_cpp", (10, 100, 1000), 1.0, "native ≥ Brian2 C++ standalone (uninterrupted)"),
+    ("spark_lab", "vs_netop", (1,), 1.0, "native ≥ Brian2 NetworkOperation"),
+]
+
+
+def targets_table(S):
+    """The issue's ratio targets: median of the same-round ratios against the bar, with the
+    min-max over rounds (a median that meets the bar while a round missed it says so)."""
+    out = ["", "## Targets (issue 3)", "",
+           "Median of the same-round ratios (min–max over rounds). \"met\": the median reaches the bar; "
+           "\"met, not every round\": it does, but at least one round fell short.", "",
+           "| target | K | ratio | result |", "|---|---|---|---|"]
+    for name, key, ks, bar, text in TARGETS:
+        for K in ks:
+            r = S.get((name, K), {}).get(key)
+            if not r:
+                out.append(f"| {text} | {K} | - | not measured |")
+                continue
+            res = "met" if r[0] >= bar and r[1] >= bar else ("met, not every round" if r[0] >= bar else "missed")
+            out.append(f"| {text} | {K} | {fratio(r)} | {res} |")
+    return out
+
+
 def write_report(meta, recs, eq, S, configs, path):
     m = machine_info()
     v = versions()
@@ -338,6 +365,8 @@ def write_report(meta, recs, eq, S, configs, path):
                       "| vs | K=1 | K=10 | K=100 | K=1000 |", "|---|---|---|---|---|",
                       "| Brian2 cython netop | " + " | ".join(fratio(sp[K]["vs_netop"]) if sp[K] else "-" for K in KS) + " |",
                       "| Brian2 C++ standalone loop | " + " | ".join(fratio(sp[K]["vs_cpp"]) if sp[K] else "-" for K in KS) + " |"]
+
+    lines += targets_table(S)
 
     # compile/setup/memory
     lines += ["", "## Compilation, set-up and peak memory", "",
