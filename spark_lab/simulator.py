@@ -842,7 +842,10 @@ class Simulator:
         for grp in rec_groups:
             idx = np.concatenate(grp[1])
             whole = idx.size == self.families[grp[0][0]]["n"] and np.array_equal(idx, np.arange(idx.size))
-            grp[1] = None if whole else jnp.asarray(idx, jnp.int32)
+            contiguous = idx.size > 0 and np.array_equal(idx, np.arange(idx[0], idx[0] + idx.size))
+            # a contiguous range (e.g. one pool of a family) is a static slice, not a gather per step
+            grp[1] = None if whole else (slice(int(idx[0]), int(idx[0]) + idx.size) if contiguous
+                                         else jnp.asarray(idx, jnp.int32))
 
         def plastic_step(pst, pq, pstruct, sp, row_w, mods):
             """Deliver the spikes of the plastic projections and update their weights.

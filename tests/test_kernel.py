@@ -182,6 +182,17 @@ def test_record_every_n_steps_sample_times(every):
     np.testing.assert_array_equal(vals, full.records["exc.v"][times][:, [0, 5, 59]])
 
 
+@pytest.mark.parametrize("neurons", [(4, 5, 6, 7), (7, 3, 5), (0,)], ids=["range", "scattered", "one"])
+def test_record_neuron_subsets_match_full_record(neurons):
+    """A contiguous range of neurons is recorded by a slice, others by a gather: same values."""
+    full = make_net(seed=8).build().run(60, record=["exc.v", "exc.spikes"])
+    from spark_lab import RecordSpec
+    res = make_net(seed=8).build().run(60, record=[RecordSpec("exc", "v", neurons=neurons),
+                                                   RecordSpec("exc", "spikes", neurons=neurons)])
+    for var in ("v", "spikes"):
+        np.testing.assert_array_equal(res.records[f"exc.{var}"], full.records[f"exc.{var}"][:, list(neurons)])
+
+
 # ---------------------------------------------------------------- divergence
 def diverging_net():
     """A synaptic current that overflows float32: Poisson firing every step (p = 1) onto an
