@@ -25,6 +25,10 @@ class Param:
     log:     suggest a logarithmic slider (time constants, rates).
     per_neuron: may be a per-neuron array or an initializer (heterogeneous values).
     integer: value must be a whole number.
+    typical: (low, high) of the values usually explored, for a slider's range where the
+             declared bounds are open or absent (a time constant: (1, 100) ms). None: the
+             views derive a range from the declared bounds and the default, never from the
+             current value.
     """
 
     default: float
@@ -37,6 +41,7 @@ class Param:
     log: bool = False
     per_neuron: bool = True
     integer: bool = False
+    typical: tuple | None = None
 
     def range_text(self) -> str:
         u = "" if self.unit in ("1", "") else f" {self.unit}"
