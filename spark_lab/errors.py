@@ -42,6 +42,10 @@ class DivergenceError(SparkLabError, FloatingPointError):
             f"(or call reset()) and run again.")
 
 
+class SessionError(SparkLabError, RuntimeError):
+    """A session cannot do what was asked (it was stopped, a step timed out)."""
+
+
 class RegistryError(SparkLabError, ValueError):
     """A component class cannot be registered (duplicate name, missing ``kind`` or ``name``)."""
 

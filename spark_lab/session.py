@@ -35,77 +35,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._ring import RingBuffer
-from .errors import DivergenceError, ParameterError, SparkLabError
+from ._checks import positive_int
+from ._monitor import Frame, Monitor
+from ._recorder import Recorder
+from .errors import DivergenceError, ParameterError, SessionError, SparkLabError
 from .network import Network, RecordSpec
 
 __all__ = ["Session", "SessionError", "Frame", "Monitor"]
 
 # session states (Session.status)
 IDLE, RUNNING, PAUSED, DIVERGED, ERROR, STOPPED = "idle", "running", "paused", "diverged", "error", "stopped"
-
-
-class SessionError(SparkLabError, RuntimeError):
-    """A session cannot do what was asked (it was stopped, a step timed out)."""
-
-
-@dataclass
-class Frame:
-    """What one chunk produced, handed to every monitor.
-
-    t_start: first step of the chunk; steps: its length; dt: step in ms.
-    counts:  {pool: (n,) int array} spikes per neuron during the chunk.
-    records: {"pool.var": (samples, n_sel) array}; spikes as bool, variables as float.
-    times:   {"pool.var": (samples,) step indices}.
-    neurons: {"pool.var": tuple of recorded neuron indices, or None for all}.
-    wall_s:  wall-clock seconds the chunk took.
-    """
-    t_start: int
-    steps: int
-    dt: float
-    counts: dict
-    records: dict
-    times: dict
-    neurons: dict
-    wall_s: float
-
-    @property
-    def t_end(self) -> int:
-        return self.t_start + self.steps
-
-    def get(self, pool: str, var: str = "spikes", neurons=None) -> np.ndarray:
-        """Columns of ``pool.var`` for ``neurons`` (pool indices; None = all recorded)."""
-        key = f"{pool}.{var}"
-        data = self.records[key]
-        return data if neurons is None else data[:, _columns(self.neurons[key], neurons, key)]
-
-
-class Monitor:
-    """Base class of session monitors (plug-ins fed after every chunk).
-
-    records: RecordSpecs the monitor needs (read when it is attached); the session records
-                   their union in its ring buffers.
-    init(session): called when attached (after its records are set up) and again after
-                   ``reset`` (clear your data).
-    step(frame):   called on the session thread after each chunk; keep it cheap, throttle
-                   drawing yourself (the session waits for it).
-    flush():       called when the session goes idle (pause, step done, divergence, stop):
-                   draw what a throttle held back.
-    close():       called when the monitor is removed or the session stops.
-    """
-    records: tuple = ()
-
-    def init(self, session: "Session") -> None:
-        pass
-
-    def step(self, frame: Frame) -> None:
-        pass
-
-    def flush(self) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
 
 
 @dataclass
@@ -132,15 +71,14 @@ class Session:
     def __init__(self, sim_or_network, chunk: int = 100, inputs=None, speed: float | None = None,
                  record=(), buffer_steps: int = 10_000, buffer_chunks: int = 5_000, monitors=()):
         self.sim = sim_or_network.build() if isinstance(sim_or_network, Network) else sim_or_network
-        self.chunk = _positive_int(chunk, "chunk")
-        self.buffer_steps = _positive_int(buffer_steps, "buffer_steps")
-        self.buffer_chunks = _positive_int(buffer_chunks, "buffer_chunks")
+        self.chunk = positive_int(chunk, "Session", "chunk")
+        self.buffer_steps = positive_int(buffer_steps, "Session", "buffer_steps")
+        self.buffer_chunks = positive_int(buffer_chunks, "Session", "buffer_chunks")
         self._speed = _speed(speed)
         self._inputs = inputs
         self._cv = threading.Condition()           # mode, busy, commands
         self._sim_lock = threading.RLock()         # the simulator (run, set_params, reset)
         self._pending_lock = threading.Lock()
-        self._data_lock = threading.RLock()        # ring buffers, counts
         self._pending: dict = {}
         self._mode = IDLE
         self._until = None                          # run(steps): pause at this step
@@ -156,6 +94,9 @@ class Session:
         self.monitors: list[Monitor] = []
         self._rate = 0.0                                # steps/s, smoothed
         self._anchor = None
+        self._last_end = None                           # perf_counter() at the end of the last chunk
+        self._recorder = Recorder({p: pool.n for p, pool in self.sim.net.pools.items()}, self.sim.fdtype,
+                                  self.buffer_steps, self.buffer_chunks)
         self._setup_records()
         for m in monitors:
             self.add_monitor(m)
@@ -210,19 +151,16 @@ class Session:
     @property
     def counts(self) -> dict:
         """{pool: (n,) int64} spikes per neuron since the last reset (a copy)."""
-        with self._data_lock:
-            return {k: v.copy() for k, v in self._counts.items()}
+        return self._recorder.counts()
 
     @property
     def counted_steps(self) -> int:
         """Steps covered by ``counts``."""
-        return self._counted_steps
+        return self._recorder.counted_steps
 
     def rates(self) -> dict:
         """{pool: mean rate in Hz since the last reset}."""
-        with self._data_lock:
-            s = self._counted_steps * self.sim.dt * 1e-3
-            return {k: (float(v.sum()) / v.size / s if s > 0 else 0.0) for k, v in self._counts.items()}
+        return self._recorder.rates(self.sim.dt)
 
     def on_status(self, callback) -> None:
         """Call ``callback(session)`` whenever the status changes (on the thread that changed it)."""
@@ -251,39 +189,9 @@ class Session:
         return r
 
     def _setup_records(self):
-        """Union of what the network, the user and the monitors want: one spec per pool.var."""
-        wanted = list(self.sim.net.records) + self._user_records + [
-            self._spec(r) for m in self.monitors for r in m.records]
-        merged: dict = {}
-        for r in wanted:
-            if r.key not in merged:
-                merged[r.key] = r
-                continue
-            old = merged[r.key]
-            neurons = None if old.neurons is None or r.neurons is None else tuple(sorted(set(old.neurons) | set(r.neurons)))
-            merged[r.key] = RecordSpec(r.pool, r.var, min(old.every, r.every), neurons)
-        old_rings = getattr(self, "_rings", {})
-        self._specs = tuple(merged.values())
-        pools = self.sim.net.pools
-        rings = {}
-        for s in self._specs:
-            n = pools[s.pool].n if s.neurons is None else len(s.neurons)
-            prev = old_rings.get(s.key)
-            if prev is not None and prev[2] == s.neurons:
-                rings[s.key] = prev
-                continue
-            dtype = bool if s.var == "spikes" else self.sim.fdtype
-            rings[s.key] = (RingBuffer(self.buffer_steps, (n,), dtype, f"recording {s.key}"),
-                            RingBuffer(self.buffer_steps, (), np.int64, f"times of {s.key}"), s.neurons)
-        names = list(pools)
-        with self._data_lock:
-            self._rings = rings
-            if not hasattr(self, "_counts"):
-                self._pool_names = names
-                self._counts = {p: np.zeros(pools[p].n, np.int64) for p in names}
-                self._counted_steps = 0
-                self._chunk_ring = RingBuffer(self.buffer_chunks, (len(names),), np.int64, "spikes per chunk")
-                self._chunk_t = RingBuffer(self.buffer_chunks, (2,), np.int64, "chunk start and length")
+        """Record the union of what the network, the user and the monitors want."""
+        self._recorder.configure(list(self.sim.net.records) + self._user_records + [
+            self._spec(r) for m in self.monitors for r in m.records])
 
     def add_monitor(self, monitor: Monitor) -> Monitor:
         """Attach a monitor (its records are added: the next chunk compiles once if they are new)."""
@@ -291,7 +199,7 @@ class Session:
             if not callable(getattr(monitor, m, None)):
                 raise ParameterError("Session", "monitor", f"{type(monitor).__name__} has no {m}()",
                                      "a monitor needs init(session), step(frame) and close()")
-        with self._sim_lock, self._data_lock:
+        with self._sim_lock:
             self.monitors.append(monitor)
             try:
                 self._setup_records()
@@ -302,7 +210,7 @@ class Session:
         return monitor
 
     def remove_monitor(self, monitor: Monitor) -> None:
-        with self._sim_lock, self._data_lock:
+        with self._sim_lock:
             self.monitors.remove(monitor)
             self._setup_records()
         monitor.close()
@@ -310,36 +218,24 @@ class Session:
     def recorded(self, pool: str, var: str = "spikes", neurons=None, last: int | None = None):
         """(step indices, values) of the newest ``last`` samples kept of ``pool.var``
         (all kept when None); ``neurons`` selects columns (pool indices)."""
-        key = f"{pool}.{var}"
-        with self._data_lock:
-            if key not in self._rings:
-                raise ParameterError("Session", "recorded", f"{key} is not recorded",
-                                     f"recorded: {', '.join(self._rings) or '(nothing)'}")
-            data, times, have = self._rings[key]
-            vals, ts = data.latest(last), times.latest(last)
-        if neurons is not None:
-            vals = vals[:, _columns(have, neurons, key)]
-        return ts, vals
+        return self._recorder.recorded(pool, var, neurons, last)
 
     def recorded_keys(self) -> list:
         """The "pool.var" recordings kept in ring buffers."""
-        return list(self._rings)
+        return self._recorder.keys()
 
     def recorded_neurons(self, pool: str, var: str = "spikes"):
         """Neuron indices kept for ``pool.var`` (None: all neurons of the pool)."""
-        return self._rings[f"{pool}.{var}"][2]
+        return self._recorder.neurons(f"{pool}.{var}")
 
     def chunk_history(self, last: int | None = None):
         """(starts, lengths, {pool: spikes per chunk}) for the newest ``last`` chunks kept."""
-        with self._data_lock:
-            tl, c = self._chunk_t.latest(last), self._chunk_ring.latest(last)
-        return tl[:, 0], tl[:, 1], {p: c[:, i] for i, p in enumerate(self._pool_names)}
+        return self._recorder.chunk_history(last)
 
     @property
     def buffer_bytes(self) -> int:
         """Bytes held by the ring buffers (fixed once the records are set up)."""
-        return sum(d.nbytes + t.nbytes for d, t, _ in self._rings.values()) + \
-            self._chunk_ring.nbytes + self._chunk_t.nbytes
+        return self._recorder.nbytes
 
     # ------------------------------------------------------------------ parameters
     def set_param(self, target: str, name: str, value) -> None:
@@ -407,7 +303,7 @@ class Session:
         steps: run at least this many steps, then pause by itself (at the first chunk boundary
         at or after them); None: until ``pause``. ``wait()`` blocks until it has paused.
         """
-        until = None if steps is None else self.sim.t + _positive_int(steps, "steps")
+        until = None if steps is None else self.sim.t + positive_int(steps, "Session", "steps")
         self._ensure_thread()
         with self._cv:
             self._until = until
@@ -432,7 +328,7 @@ class Session:
     def step(self, steps: int | None = None, timeout: float = 600.0) -> None:
         """Pause if running, then run ``steps`` steps (default: one chunk) and return when done.
         A divergence during the step shows in ``status`` and ``message``."""
-        steps = self.chunk if steps is None else _positive_int(steps, "steps")
+        steps = self.chunk if steps is None else positive_int(steps, "Session", "steps")
         self.pause()
         self._ensure_thread()
         cmd = _Command(steps)
@@ -457,15 +353,7 @@ class Session:
         with self._sim_lock:
             self._apply_pending()
             self.sim.reset()
-            with self._data_lock:
-                for d, t, _ in self._rings.values():
-                    d.clear()
-                    t.clear()
-                for v in self._counts.values():
-                    v[:] = 0
-                self._counted_steps = 0
-                self._chunk_ring.clear()
-                self._chunk_t.clear()
+            self._recorder.clear()
             for m in self.monitors:
                 m.init(self)
         with self._cv:
@@ -515,35 +403,13 @@ class Session:
     def export_npz(self, path) -> None:
         """Write the kept recordings to an .npz file: for each "pool.var" the arrays
         "<pool.var>" (samples, neurons) and "<pool.var>.t_ms", "<pool.var>.neurons", plus
-        "counts.<pool>" (spikes per neuron since reset) and "dt_ms"."""
-        arrays = {"dt_ms": np.float64(self.sim.dt), "t_ms": np.float64(self.time_ms)}
-        with self._data_lock:
-            for key, (d, t, neurons) in self._rings.items():
-                pool = key.split(".")[0]
-                arrays[key] = d.latest()
-                arrays[f"{key}.t_ms"] = t.latest() * self.sim.dt
-                arrays[f"{key}.neurons"] = np.arange(self.sim.net.pools[pool].n) if neurons is None \
-                    else np.asarray(neurons)
-            for p, c in self._counts.items():
-                arrays[f"counts.{p}"] = c.copy()
-        with open(path, "wb") as fh:
-            np.savez(fh, **arrays)
+        "counts.<pool>" (spikes per neuron since reset), "dt_ms" and "t_ms" (time reached)."""
+        self._recorder.export_npz(path, self.sim.dt, self.time_ms)
 
     def export_csv(self, path) -> None:
         """Write the kept recordings to a long-format CSV: ``record,t_ms,neuron,value``; spikes
         are listed one row per spike (value 1), state variables one row per sample and neuron."""
-        with self._data_lock, open(path, "w") as fh:
-            fh.write("record,t_ms,neuron,value\n")
-            for key, (d, t, neurons) in self._rings.items():
-                data, ts = d.latest(), t.latest() * self.sim.dt
-                idx = np.arange(data.shape[1]) if neurons is None else np.asarray(neurons)
-                if data.dtype == bool:
-                    ti, ni = np.nonzero(data)
-                    rows = zip(ts[ti], idx[ni], np.ones(ti.size, int))
-                else:
-                    ti, ni = np.indices(data.shape)
-                    rows = zip(ts[ti.ravel()], idx[ni.ravel()], data.ravel())
-                fh.writelines(f"{key},{tm:.6g},{n},{v:.7g}\n" for tm, n, v in rows)
+        self._recorder.export_csv(path, self.sim.dt)
 
     # ------------------------------------------------------------------ the session thread
     def _check_alive(self):
@@ -607,35 +473,26 @@ class Session:
             self._apply_pending()
             t_start = self.sim.t
             inputs = self._inputs(t_start, steps) if callable(self._inputs) else self._inputs
+            specs = self._recorder.specs
             try:
-                res = self.sim.run(steps, inputs=inputs, record=self._specs, chunk=steps)
+                res = self.sim.run(steps, inputs=inputs, record=specs, chunk=steps)
             except DivergenceError as e:
                 self._fail(DIVERGED, e, f"paused: {e}")
                 return False
             except Exception as e:  # noqa: BLE001 - the session survives, and says why it stopped
                 self._fail(ERROR, e, f"paused by an error: {type(e).__name__}: {e}")
                 return False
-            specs = self._specs
         wall = time.perf_counter() - t0
         frame = Frame(t_start, steps, self.sim.dt, res.counts, res.records, res.times,
                       {s.key: s.neurons for s in specs}, wall)
-        with self._data_lock:
-            for s in specs:
-                d, t, _ = self._rings[s.key]
-                d.push(res.records[s.key])
-                t.push(res.times[s.key])
-            for p, c in res.counts.items():
-                self._counts[p] += c
-            self._counted_steps += steps
-            self._chunk_ring.push(np.array([[int(res.counts[p].sum()) for p in self._pool_names]]))
-            self._chunk_t.push(np.array([[t_start, steps]]))
+        self._recorder.push(t_start, steps, res, specs)
         for m in list(self.monitors):
             try:
                 m.step(frame)
             except Exception as e:  # noqa: BLE001 - a broken monitor is reported, not fatal
                 self.message = f"monitor {type(m).__name__}.step failed: {type(e).__name__}: {e}"
         now = time.perf_counter()
-        dt_wall = now - getattr(self, "_last_end", t0)
+        dt_wall = now - (t0 if self._last_end is None else self._last_end)
         self._last_end = now
         inst = steps / max(dt_wall, 1e-9) if dt_wall < 1.0 else steps / max(wall, 1e-9)
         self._rate = inst if self._rate == 0.0 else 0.8 * self._rate + 0.2 * inst
@@ -662,25 +519,6 @@ class Session:
                 self._anchor = (now, sim_s)
             elif delay > 0:
                 self._cv.wait_for(lambda: self._mode != RUNNING or self._anchor is None, delay)
-
-
-def _columns(have, want, key):
-    """Column positions of pool indices ``want`` in a recording that kept ``have``."""
-    want = np.atleast_1d(np.asarray(want, np.int64))
-    if have is None:
-        return want
-    pos = {n: i for i, n in enumerate(have)}
-    missing = [int(n) for n in want if int(n) not in pos]
-    if missing:
-        raise ParameterError(f"recording {key}", "neurons", f"neuron {missing[0]} is not recorded",
-                             f"recorded: {list(have)[:10]}{'...' if len(have) > 10 else ''}")
-    return np.array([pos[int(n)] for n in want], np.int64)
-
-
-def _positive_int(x, field):
-    if isinstance(x, bool) or not isinstance(x, (int, np.integer)) or x < 1:
-        raise ParameterError("Session", field, f"got {x!r}", "give an integer >= 1")
-    return int(x)
 
 
 def _speed(x):
