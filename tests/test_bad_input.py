@@ -6,8 +6,23 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from spark_lab import (LIF, AllToAll, Exponential, FixedProbability, Network, NetworkError,
-                       ParameterError, PoissonSource, SparkLabError, Uniform)
+from spark_lab import (
+    ALIF,
+    EIF,
+    LIF,
+    AdEx,
+    AllToAll,
+    Exponential,
+    FixedProbability,
+    Izhikevich,
+    Network,
+    NetworkError,
+    Normal,
+    ParameterError,
+    PoissonSource,
+    SparkLabError,
+    Uniform,
+)
 from spark_lab.synapses.biexponential import BiExponential
 from spark_lab.synapses.conductance import Conductance
 
@@ -183,3 +198,88 @@ def test_bad_run_arguments():
     with pytest.raises(NetworkError, match="recordable"):
         sim.run(5, record=["exc.u"])
     assert sim.t == 0
+
+
+@pytest.mark.parametrize("value", [[1.0, "x"], [1.0, None], ["1", "2"], [[1.0, 2.0]], [[1.0], [1.0, 2.0]],
+                                   [True, False], [1 + 2j]])
+def test_bad_array_parameter_names_component_and_field(value):
+    with pytest.raises(ParameterError) as e:
+        LIF(tau_m=value)
+    assert e.value.component == "LIF" and e.value.field == "tau_m"
+
+
+def test_bad_array_in_set_param_names_field():
+    net = Network()
+    net.add_pool("a", LIF(), 2)
+    sim = net.build()
+    for value in ([1.0, "x"], [[1.0, 2.0]], ["1", "2"]):
+        with pytest.raises(ParameterError) as e:
+            sim.set_param("a", "tau_m", value)
+        assert e.value.field == "tau_m"
+
+
+def test_record_empty_neuron_list_rejected():
+    net = Network()
+    net.add_pool("a", LIF(), 3)
+    with pytest.raises(ParameterError) as e:
+        net.record("a", "v", neurons=[])
+    assert e.value.field == "neurons"
+    with pytest.raises(ParameterError) as e:
+        net.record("a", "v", neurons=[0.5])
+    assert e.value.field == "neurons"
+
+
+@pytest.mark.parametrize("make, field", [
+    (lambda: LIF(v_reset=-50.0, v_th=-50.0), "v_reset"),
+    (lambda: LIF(v_reset=np.array([-60.0, -40.0]), v_th=-50.0), "v_reset"),
+    (lambda: LIF(v_reset=Uniform(-60.0, -49.0), v_th=-50.0), "v_reset"),
+    (lambda: LIF(v_reset=-60.0, v_th=Uniform(-61.0, -50.0)), "v_reset"),
+    (lambda: LIF(v_init_low=-50.0, v_init_high=-60.0), "v_init_low"),
+    (lambda: ALIF(v_reset=-40.0), "v_reset"),
+    (lambda: ALIF(v_init_low=-50.0, v_init_high=-60.0), "v_init_low"),
+    (lambda: EIF(v_reset=-20.0), "v_reset"),
+    (lambda: EIF(v_T=-25.0), "v_T"),
+    (lambda: EIF(v_init_low=-50.0, v_init_high=-60.0), "v_init_low"),
+    (lambda: AdEx(V_r=1.0), "V_r"),
+    (lambda: AdEx(v_init_low=-50.0, v_init_high=-60.0), "v_init_low"),
+    (lambda: Izhikevich(c=30.0), "c"),
+])
+def test_cross_field_validation_at_construction(make, field):
+    with pytest.raises(ParameterError) as e:
+        make()
+    assert e.value.field == field
+
+
+def test_cross_field_validation_accepts_valid_heterogeneous_values():
+    LIF(v_reset=np.array([-70.0, -55.0]), v_th=np.array([-60.0, -50.0]))   # per neuron: fine
+    LIF(v_reset=Uniform(-70.0, -60.0), v_th=Normal(-50.0, 1.0, clip_low=-55.0))
+    LIF(v_init_low=-60.0, v_init_high=-60.0)
+    EIF(v_T=-50.0, v_peak=-30.0, v_reset=-65.0)
+
+
+def test_cross_field_validation_in_set_param():
+    net = Network()
+    net.add_pool("a", LIF(), 3)
+    net.add_pool("z", Izhikevich(), 2)
+    sim = net.build()
+    with pytest.raises(ParameterError) as e:
+        sim.set_param("a", "v_reset", -40.0)
+    assert e.value.field == "v_reset"
+    with pytest.raises(ParameterError):
+        sim.set_param("a", "v_th", np.array([-50.0, -70.0, -50.0]))
+    with pytest.raises(ParameterError):
+        sim.set_param("z", "c", 40.0)
+    sim.set_param("a", "v_reset", -55.0)
+    assert np.all(sim.get_param("a", "v_reset") == -55.0)
+
+
+def test_network_accepts_numpy_scalars():
+    net = Network(dt=np.float32(0.1), seed=np.int64(3), spike_batch=np.int64(64))
+    assert isinstance(net.dt, float) and abs(net.dt - 0.1) < 1e-7 and net.seed == 3 and net.spike_batch == 64
+    Network(dt=np.float64(0.1), seed=np.uint8(2))
+    net.add_pool("a", LIF(), 2)
+    net.record("a", "v", every=np.int64(2))
+    for kw in (dict(dt=True), dict(seed=True), dict(seed=np.bool_(True)), dict(dt=np.float32("nan")),
+               dict(spike_batch=True)):
+        with pytest.raises(ParameterError):
+            Network(**kw)

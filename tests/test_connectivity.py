@@ -2,12 +2,28 @@
 (``sim.synapses(name)`` returns the drawn (pre, post, signed weight) arrays)."""
 from __future__ import annotations
 
+import time
+import tracemalloc
+
 import numpy as np
 import pytest
 
-from spark_lab import (LIF, AllToAll, Constant, FixedInDegree, FixedProbability, FromList, FromMatrix,
-                       LogNormal, Network, Normal, OneToOne, PoissonSource, Uniform)
-from spark_lab.errors import NetworkError
+from spark_lab import (
+    LIF,
+    AllToAll,
+    Constant,
+    FixedInDegree,
+    FixedProbability,
+    FromList,
+    FromMatrix,
+    LogNormal,
+    Network,
+    Normal,
+    OneToOne,
+    PoissonSource,
+    Uniform,
+)
+from spark_lab.errors import NetworkError, ParameterError
 
 
 def build(n_pre, n_post, conn, weight=1.0, same_pool=False, seed=0, **pool_kw):
@@ -196,3 +212,86 @@ def test_scalar_weight_set_param_takes_effect():
     sim.set_param("p", "weight", 2.5)
     res = sim.run(2, inputs={"src": np.full(2, 2e4)}, record=["post.v"])
     np.testing.assert_allclose(res.records["post.v"][1] + 65.0, [2.5, 2.5], rtol=1e-6)
+
+
+def test_fixed_probability_count_and_row_counts_are_binomial():
+    n, m, p = 400, 300, 0.05
+    pre, post = FixedProbability(p=p).connect(n, m, np.random.default_rng(1), False)
+    mean, sd = p * n * m, np.sqrt(n * m * p * (1 - p))
+    assert abs(pre.size - mean) < 3 * sd
+    assert pre.min() >= 0 and pre.max() < n and post.min() >= 0 and post.max() < m
+    assert len(set(zip(pre.tolist(), post.tolist()))) == pre.size          # no multapses
+    rows = np.bincount(pre, minlength=n)
+    # per-row counts ~ Binomial(m, p): mean m p, variance m p (1 - p)
+    assert abs(rows.mean() - m * p) < 3 * np.sqrt(m * p * (1 - p) / n)
+    assert 0.7 < rows.var() / (m * p * (1 - p)) < 1.3
+
+
+@pytest.mark.parametrize("p", [0.04, 0.3, 0.8])      # sparse and dense paths
+def test_fixed_probability_every_pair_bernoulli_p_and_no_autapses(p):
+    n, reps = 5, 3000
+    freq = np.zeros((n, n))
+    rng = np.random.default_rng(2)
+    for _ in range(reps):
+        pre, post = FixedProbability(p=p).connect(n, n, rng, True)
+        assert np.all(pre != post)
+        freq[pre, post] += 1
+    freq /= reps
+    off = ~np.eye(n, dtype=bool)
+    assert np.all(np.diag(freq) == 0)
+    assert np.all(np.abs(freq[off] - p) < 4 * np.sqrt(p * (1 - p) / reps)), freq
+
+
+def test_fixed_probability_edge_probabilities():
+    pre, post = FixedProbability(p=1.0).connect(6, 6, np.random.default_rng(0), True)
+    assert pre.size == 30 and np.all(pre != post)
+    pre, _ = FixedProbability(p=1.0, autapses=1).connect(6, 6, np.random.default_rng(0), True)
+    assert pre.size == 36
+    pre, _ = FixedProbability(p=0.0).connect(6, 6, np.random.default_rng(0), False)
+    assert pre.size == 0
+    pre, _ = FixedProbability(p=0.5).connect(1, 1, np.random.default_rng(0), True)
+    assert pre.size == 0
+
+
+def test_fixed_probability_large_sparse_is_fast_and_small():
+    n, p = 20_000, 0.01
+    tracemalloc.start()
+    try:
+        t0 = time.perf_counter()
+        pre, post = FixedProbability(p=p).connect(n, n, np.random.default_rng(0), True)
+        wall = time.perf_counter() - t0
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    mean, sd = p * n * (n - 1), np.sqrt(n * (n - 1) * p * (1 - p))
+    assert abs(pre.size - mean) < 3 * sd
+    assert not np.any(pre == post)
+    assert peak < 500e6, f"peak {peak / 1e6:.0f} MB"
+    assert wall < 15.0, wall
+
+
+@pytest.mark.parametrize("pre, post, field", [
+    ([0.7, 1], [0, 1], "pre"), ([0, 1], [0, 1.5], "post"), ([np.nan], [0], "pre"), ([0], [np.inf], "post"),
+    (["a"], [0], "pre"),
+])
+def test_from_list_rejects_non_integer_indices(pre, post, field):
+    with pytest.raises((ParameterError, NetworkError)) as e:
+        FromList(pre, post)
+    assert field in str(e.value)
+
+
+def test_from_list_accepts_whole_floats():
+    c = FromList([0.0, 1.0], np.array([1, 0]))
+    assert c.pre.tolist() == [0, 1] and c.post.tolist() == [1, 0]
+
+
+def test_from_matrix_with_explicit_weight_is_refused():
+    net = Network()
+    net.add_pool("a", LIF(), 2)
+    net.add_pool("b", LIF(), 2)
+    with pytest.raises(NetworkError, match="FromMatrix"):
+        net.connect("a", "b", connectivity=FromMatrix(np.eye(2)), weight=0.5)
+    with pytest.raises(NetworkError, match="FromMatrix"):
+        net.connect("a", "b", connectivity=FromMatrix(np.eye(2)), weight=Uniform(0.0, 1.0))
+    net.connect("a", "b", connectivity=FromMatrix(np.eye(2)))
+    net.connect("a", "b", connectivity=FromMatrix(np.eye(2)), weight=1.0)

@@ -88,14 +88,14 @@ def test_izhikevich_preset_override():
 
 # ---------------------------------------------------------------- AdEx (Brette & Gerstner 2005)
 
-def _adex_reference(I, T):
+def _adex_reference(i_in, T):
     """Spike times of the paper's regular-spiking AdEx, solved with a fine adaptive ODE solver."""
     from scipy.integrate import solve_ivp
     C, gL, EL, VT, DT_, tw, a, b, Vr, Vp = 281., 30., -70.6, -50.4, 2., 144., 4., 80.5, -70.6, 0.
 
     def f(t, y):
         v, w = y
-        return [(-gL * (v - EL) + gL * DT_ * np.exp(min((v - VT) / DT_, 50.0)) - w + I) / C, (a * (v - EL) - w) / tw]
+        return [(-gL * (v - EL) + gL * DT_ * np.exp(min((v - VT) / DT_, 50.0)) - w + i_in) / C, (a * (v - EL) - w) / tw]
 
     def cross(t, y):
         return y[0] - Vp
@@ -191,9 +191,9 @@ def test_eif_passage_time_near_rheobase():
 def test_eif_isi_matches_ode_reference():
     from scipy.integrate import solve_ivp
 
-    def reference(I, T):
+    def reference(i_ext, T):
         def f(t, y):
-            return [(-65.0 - y[0] + 2.0 * np.exp(min((y[0] + 50.0) / 2.0, 50.0)) + I) / 20.0]
+            return [(-65.0 - y[0] + 2.0 * np.exp(min((y[0] + 50.0) / 2.0, 50.0)) + i_ext) / 20.0]
 
         def cross(t, y):
             return y[0] + 30.0
@@ -209,9 +209,9 @@ def test_eif_isi_matches_ode_reference():
 
     drive = np.array([20.0, 40.0])
     res = _run({"e": (EIF(), 2, drive)}, 3000)
-    for i, I in enumerate(drive):
-        isi, ref = np.diff(_times(res, "e", i)).mean(), np.diff(reference(I, 300.0)).mean()
-        assert 0 < isi / ref - 1 < 0.025, (I, isi, ref)       # measured: +0.8 % (20 mV), +1.5 % (40 mV)
+    for i, i_ext in enumerate(drive):
+        isi, ref = np.diff(_times(res, "e", i)).mean(), np.diff(reference(i_ext, 300.0)).mean()
+        assert 0 < isi / ref - 1 < 0.025, (i_ext, isi, ref)       # measured: +0.8 % (20 mV), +1.5 % (40 mV)
 
 
 def test_eif_no_overflow_with_high_peak():
@@ -319,3 +319,27 @@ def test_heterogeneous_parameters():
     assert d.shape == (20,) and np.all((d >= 2.0) & (d < 8.0)) and np.unique(d).size == 20
     c = sim.run(3000, inputs={"ad": 800.0}).counts["ad"]
     assert np.all(np.diff(c) <= 0) and c[0] > c[-1]          # stronger spike-triggered adaptation, fewer spikes
+
+
+def test_v_init_helper_shared_by_models():
+    from spark_lab.neurons import _base
+    assert hasattr(_base, "initial_v")
+    for model in (LIF(v_init_low=-70.0, v_init_high=-60.0), ALIF(v_init_low=-70.0, v_init_high=-60.0),
+                  EIF(v_init_low=-70.0, v_init_high=-60.0), AdEx(v_init_low=-70.0, v_init_high=-60.0)):
+        p = {"v_init_low": np.float64(-70.0), "v_init_high": np.float64(-60.0)}
+        v = model.init_state(50, p, np.random.default_rng(0))["v"]
+        assert np.array_equal(v, _base.initial_v(50, p, np.random.default_rng(0)))
+        assert v.min() >= -70.0 and v.max() < -60.0
+
+
+def test_spike_generator_rounds_half_up():
+    g = SpikeGenerator(times=[[0.25, 1.25, 0.75]])
+    # dt = 0.5: the times are exactly 0.5, 2.5 and 1.5 steps; half-up gives 1, 3, 2 (half-even: 0, 2, 2)
+    assert sorted(g.structure(1, 0.5)["steps"][0].tolist()) == [1, 2, 3]
+
+
+def test_spike_generator_rejects_steps_beyond_int32():
+    g = SpikeGenerator(times=[[1e9]])
+    with pytest.raises(ParameterError) as e:
+        g.structure(1, 0.1)
+    assert e.value.field == "times"
