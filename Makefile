@@ -2,7 +2,7 @@
 #   make install      create .venv, editable install, JupyterLab overrides
 #   make lab          open the quickstart in JupyterLab (ARGS=--no-browser for headless)
 #   make test-deps    test extras + Debian chromium for the browser tests
-#   make test         unit/browser tests and every notebook under nbval
+#   make test         ruff, unit tests (JOBS=2 workers), browser tests, every notebook under nbval
 #   make bench        benchmarks (QUICK=1 for the short run)
 #   make clean        build/test leftovers (distclean also removes .venv)
 
@@ -47,9 +47,16 @@ $(CHROMIUM):
 	else echo "error: $(CHROMIUM) is missing; install Debian's chromium package as root" >&2; exit 1; fi; \
 	$$SUDO apt-get update && $$SUDO apt-get install -y chromium
 
-# One pytest run: test_*.py under tests/ and every notebook under notebooks/ (nbval).
+# Lint first (a ruff finding fails the target), then the unit tests on JOBS workers
+# (pytest-xdist; they are independent), then without workers the browser tests (each
+# xdist worker would start its own JupyterLab and chromium) and every notebook under
+# nbval (the cells of a notebook share one kernel, so they must not be split across workers).
+JOBS ?= 2
 test: install test-deps
-	$(VPY) -m pytest -q tests notebooks --nbval-lax
+	$(VENV)/bin/ruff check .
+	$(VPY) -m pytest -q -n $(JOBS) -m "not browser" tests
+	$(VPY) -m pytest -q -m browser tests
+	$(VPY) -m pytest -q notebooks --nbval-lax
 
 # Peer environments (Brian2; JAX + BrainPy + numba) under bench/.envs/, created once by
 # bench/envs.sh; then spark_lab and the peers -> bench/RESULTS.md, bench/figure1.png.
