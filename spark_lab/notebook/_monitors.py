@@ -195,6 +195,11 @@ class RasterMonitor(_FigureMonitor):
             self.mark.image, self.mark.x = nxt, [t0 - t1, 0.0]
 
     @property
+    def images(self) -> tuple:
+        """The two ipywidgets Images the mark takes turns showing (``close`` them with the mark)."""
+        return tuple(self._images)
+
+    @property
     def image_widget(self) -> W.Image:
         """The ipywidgets Image the raster mark shows now."""
         return self.mark.image
