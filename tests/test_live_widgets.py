@@ -205,7 +205,7 @@ def test_lab_layout_displays_as_one_widget(lab):
 def test_close_stops_the_session_and_closes_every_widget():
     lab = LiveLab(ei_net(), chunk=50, analysis=False)
     lab.session.step()
-    widgets = [lab.widget, lab.raster.figure, lab.raster.mark, *lab.raster._images, lab.controls.run_button,
+    widgets = [lab.widget, lab.raster.figure, lab.raster.mark, *lab.raster.images, lab.controls.run_button,
                lab.sliders[("inh", "g_inh")].slider, lab.rates.xscale]
     lab.close()
     assert lab.session.status == "stopped"

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 
-from .._params import Param
+from .. import _netparams
 
 FORMAT = "spark_lab.model/1"
 
@@ -28,10 +29,14 @@ ROUTING_KEYS = ("component", "params", "options", "data", "source")
 #: limits the file format puts on top of the components' own ranges (they keep huge
 #: or absurd values from reaching allocations and integer conversions)
 MAX_NEURONS = 100_000_000
-DT = Param(0.1, "ms", low=1e-6, high=1000.0, help="time step")
-DELAY = Param(0.0, "ms", low=0.0, high=1e7, help="axonal delay")
-G_INH = Param(1.0, "1", low=0.0, high=1e12, help="inhibitory gain of a Dale pool")
-EVERY = Param(1, "1", low=1, high=2 ** 31 - 1, integer=True, help="record every k-th step")
+#: the network-level declarations (spark_lab._netparams) with the file's caps on top: a
+#: step under 1 ns or over 1 s, a delay over 1e7 ms (a delay buffer of 1e8 steps at dt =
+#: 0.1 ms), a gain over 1e12 and an ``every`` beyond a 32-bit step count are refused when
+#: read, before they reach buffer sizes and integer conversions
+DT = replace(_netparams.DT, low=1e-6, low_open=False, high=1000.0)
+DELAY = replace(_netparams.delay_param(_netparams.DT.default), help="axonal delay", high=1e7)
+G_INH = replace(_netparams.G_INH, high=1e12)
+EVERY = replace(_netparams.EVERY, high=2 ** 31 - 1)
 
 
 def dump_text(doc) -> str:

@@ -3,26 +3,36 @@
     lab = Lab("balanced_ei")          # a Network, a model file, an example name, or None
     lab                                # editor above; run controls, sliders and monitors below
 
-Edits in the editor reach the running simulation in two ways:
+``lab.network`` (the editor's Network) owns every value; the inspector, the sliders and
+the running session show it:
 
-* **parameter edits** (a number in the inspector: a pool's ``tau_m``, a projection's
-  weight, a synapse's ``tau``, a plasticity rule's ``a_plus``, ``g_inh``) are queued on the
-  running session and apply at the next chunk, like a slider: no rebuild, no recompile;
+* a **slider move** changes the network through its public operations
+  (``update_pool`` / ``update_projection``), so the editor and its inspector show it, and
+  the session gets it at the next chunk;
+* a **parameter edit** in the inspector or in code (``lab.network.update_pool("inh",
+  g_inh=3)``: a pool's ``tau_m``, a projection's weight, a synapse's ``tau``, a plasticity
+  rule's ``a_plus``, ``g_inh``) is queued on the running session (next chunk: no rebuild,
+  no recompile) and the slider of that parameter shows it;
 * **structural edits** (adding or deleting a pool or projection, a new neuron model or
   synapse type, a size, a delay, connectivity, what is recorded) need a new simulator.
-  The lab says so in its status line; the next **Run** (or **Rebuild**) builds the edited
-  network and starts it from t = 0. Until then the running network is the old one.
+  The lab says so in its status line; **Rebuild** (or the next **Run**) builds the edited
+  network with the values the network holds (the live ones), keeps the time and the state
+  of the pools whose model and size did not change, keeps running if it was running, and
+  keeps every slider's range and position. Until then the running network is the old one.
 
 The simulation runs on a copy of the network (``Network.copy``), so editing never
 disturbs a chunk in flight.
 """
 from __future__ import annotations
 
+import copy
+
 import ipywidgets as W
 import numpy as np
 
 from ..errors import SparkLabError
 from ._lab import LiveLab
+from ._values import set_network_value
 
 
 class Lab:
@@ -42,12 +52,13 @@ class Lab:
         self._params = params
         self._live_kw = live_kw
         self.live: LiveLab | None = None
-        self._built = None                     # the copy the running simulator was built from
+        self._applied = None                   # {"pools", "projections"}: copies of what the session holds
+        self._held = None                      # events collected while a slider move changes the network
         self.needs_rebuild = False
         self.live_edits = 0                    # parameter edits applied to the running network
         self.status = W.HTML()
         self.rebuild_button = W.Button(description="Rebuild", icon="refresh", layout=W.Layout(width="auto"),
-                                       tooltip="build the edited network and start it from t = 0")
+                                       tooltip="build the edited network and continue with its current values")
         self.rebuild_button.on_click(lambda _: self.rebuild())
         self._live_box = W.VBox(layout=W.Layout(width="100%"))
         self.network.observe(self._on_change)
@@ -68,25 +79,41 @@ class Lab:
 
     # ------------------------------------------------------------------ building
     def rebuild(self) -> bool:
-        """Build the edited network and show its live lab (the old session stops). False, with
-        the reason in the status line, when the network cannot be built."""
+        """Build the edited network and show its live lab; False, with the reason in the status
+        line, when the network cannot be built (the old lab keeps running).
+
+        The new session takes every value from the network (which holds the live ones), the
+        time and the state of the pools whose model kind and size did not change from the old
+        session, and runs if the old one was running; sliders keep their range and position."""
         try:
             built = self.network.copy()
             sim = built.build()
         except SparkLabError as e:
             self._say(f"cannot build: {e}", error=True)
             return False
-        if self.live is not None:
-            self.live.close()
+        old, spans, was_running = self.live, {}, False
+        if old is not None:
+            was_running = old.session.running
+            old.session.pause()
+            carry_state(old.session.sim, sim)
+            spans = {k: s.span for k, s in old.sliders.sliders.items()}
+            old.close()
         params = self._params
         if params is not None:
             params = [p for p in params if (p[0] if isinstance(p, tuple) else p) in built.pools
                       or (p[0] if isinstance(p, tuple) else p) in built.projections]
-        self.live = LiveLab(sim, params=params, before_run=self._before_run, **self._live_kw)
-        self._built = built
+        self.live = LiveLab(sim, params=params, before_run=self._before_run, commit=self._slider_moved,
+                            **self._live_kw)
+        for key, slider in self.live.sliders.sliders.items():
+            if key in spans:
+                slider.widen(*spans[key])
+        self._applied = {"pools": {k: copy.copy(p) for k, p in self.network.pools.items()},
+                         "projections": {k: copy.copy(p) for k, p in self.network.projections.items()}}
         self.needs_rebuild = False
         self._live_box.children = (self.live.widget,)
         self._say(f"running network: {len(built.pools)} pools, {len(built.projections)} projections")
+        if was_running:
+            self.live.session.run()
         return True
 
     def _before_run(self):
@@ -98,46 +125,68 @@ class Lab:
         return False
 
     # ------------------------------------------------------------------ edits
+    def _slider_moved(self, target: str, name: str, value) -> None:
+        """A slider's ``commit``: the value goes to the network (its public operations), whose
+        events then reach the session; a refusal raises and the slider goes back."""
+        self._held = []
+        try:
+            set_network_value(self.network, target, name, value)
+        finally:
+            events, self._held = self._held, None
+        if events:
+            self._apply(events)
+
     def _on_change(self, event: dict) -> None:
-        op = event.get("op")
-        if op == "layout" or self._built is None:
+        if self._held is not None:             # a slider move: applied once its edits are done
+            self._held.append(event)
             return
-        changes = None
-        if op == "update_pool":
-            changes = self._pool_changes(event["name"])
-        elif op == "update_projection":
-            changes = self._projection_changes(event["name"])
-        if changes is None:
-            self._structural(op)
+        self._apply([event])
+
+    def _apply(self, events: list) -> None:
+        """Queue the number changes of ``events`` on the session and show them on the sliders;
+        anything else marks the lab as needing a rebuild."""
+        events = [e for e in events if e.get("op") != "layout"]
+        if not events or self._applied is None:
             return
+        changes = {}
+        for e in events:
+            op = e.get("op")
+            found = (self._pool_changes(e["name"]) if op == "update_pool" else
+                     self._projection_changes(e["name"]) if op == "update_projection" else None)
+            if found is None:
+                self._structural(op)
+                return
+            changes.update(found)
         if not changes:
             return
         try:
             self.live.session.set_params(changes)
         except SparkLabError as e:            # e.g. a per-synapse weight for a one-weight projection
-            self._structural(op, f" ({e})")
+            self._structural(events[-1]["op"], f" ({e})")
             return
         self.live_edits += len(changes)
-        self._sync_built(op, event["name"])
+        for e in events:
+            kind = "pools" if e["op"] == "update_pool" else "projections"
+            self._applied[kind][e["name"]] = copy.copy(getattr(self.network, kind)[e["name"]])
+        self._show(changes)
         names = ", ".join(f"{t}.{n}" for t, n in changes)
         self._say(f"applied to the running network: {names}")
+
+    def _show(self, changes: dict) -> None:
+        """Sliders of the changed parameters show the session's new value (not sent back)."""
+        sim, session = self.live.session.sim, self.live.session
+        changed = {sim.param_key(t, n) for t, n in changes}
+        for (t, n), slider in self.live.sliders.sliders.items():
+            if sim.param_key(t, n) in changed:
+                slider.show(session.get_param(t, n))
 
     def _structural(self, op, why=""):
         self.needs_rebuild = True
         self._say(f"structure changed ({op}){why}: Run or Rebuild builds the edited network", error=False)
 
-    def _sync_built(self, op, name):
-        """Keep the built copy's components equal to the edited ones (same structure)."""
-        if op == "update_pool":
-            self._built.pools[name].model = self.network.pools[name].model
-            self._built.pools[name].g_inh = self.network.pools[name].g_inh
-        else:
-            new, old = self.network.projections[name], self._built.projections[name]
-            old.weight, old.synapse, old.plasticity = new.weight, new.synapse, new.plasticity
-
     def _pool_changes(self, name):
         """{(pool, param): value} when only numbers of pool ``name`` changed, else None."""
-        old, new = self._built.pools.get(name), self.network.pools.get(name)
+        old, new = self._applied["pools"].get(name), self.network.pools.get(name)
         if old is None or new is None or not _same_kind(old.model, new.model) or old.n != new.n:
             return None
         if (old.excitatory is None) != (new.excitatory is None) or (
@@ -150,15 +199,17 @@ class Lab:
 
     def _projection_changes(self, name):
         """{(projection, param): value} when only numbers of projection ``name`` changed, else None."""
-        old, new = self._built.projections.get(name), self.network.projections.get(name)
+        applied = self._applied["projections"]
+        old, new = applied.get(name), self.network.projections.get(name)
         if old is None or new is None or (old.pre, old.post, old.delay) != (new.pre, new.post, new.delay):
             return None
         if not (old.connectivity is new.connectivity or old.connectivity == new.connectivity):
             return None
         if not _same_kind(old.synapse, new.synapse) or len(old.plasticity) != len(new.plasticity):
             return None
-        shared = [p for p in self._built.projections.values() if p is not old and p.synapse is old.synapse]
-        if shared and new.synapse is not old.synapse:      # a shared receptor would be split: structure
+        shared = {k for k, p in applied.items() if p.synapse is old.synapse}
+        sharing = {k for k, p in self.network.projections.items() if p.synapse is new.synapse}
+        if shared != sharing:                 # a shared receptor would be split (or joined): structure
             return None
         if any(not _same_kind(a, b) for a, b in zip(old.plasticity, new.plasticity)):
             return None
@@ -178,6 +229,21 @@ class Lab:
         if self.live is not None:
             self.live.close()
         self.editor.close()
+
+
+def carry_state(old, new) -> None:
+    """Give simulator ``new`` the state of simulator ``old`` for every pool of the same name,
+    model kind and size, and ``old``'s time (``set_state_tree``)."""
+    st = old.state
+    for name, pool in new.net.pools.items():
+        prev = old.net.pools.get(name)
+        if prev is None or prev.n != pool.n or not _same_kind(prev.model, pool.model):
+            continue
+        for var, value in st["pools"].get(name, {}).items():
+            if var in pool.model.STATE:
+                new.set_state(name, var, value)
+    if hasattr(new, "set_state_tree"):     # the kernel's get/set_state_tree: the guard goes at the merge
+        new.set_state_tree(new.get_state_tree(), st["t"])
 
 
 def _same_kind(a, b) -> bool:

@@ -31,12 +31,14 @@ class LiveLab:
     window_ms: length of the rolling window of the raster and traces.
     analysis: add the analysis panel (ISI, CV, F-I curve).
     before_run: called when Run is pressed; returning False stops the press there (``Lab`` rebuilds).
+    commit:   ``commit(target, name, value)`` applies a slider move (default: ``session.set_param``;
+              ``Lab`` changes its Network instead).
     Other keywords go to Session (chunk, inputs, speed, buffer_steps, ...).
     """
 
     def __init__(self, sim_or_network, params=None, raster=None, raster_neurons: int = 1000, traces=None,
                  rates=None, weights=None, window_ms: float = 500.0, analysis: bool = True, max_fps: float = 10.0,
-                 before_run=None, **session_kw):
+                 before_run=None, commit=None, **session_kw):
         if isinstance(sim_or_network, Session):
             self.session = sim_or_network
         else:
@@ -48,7 +50,7 @@ class LiveLab:
         if params is None:
             params = [(p, "g_inh") for p, pool in sim.net.pools.items()
                       if pool.excitatory is not None and not pool.excitatory.all()]
-        self.sliders = ParamSliders(s, params)
+        self.sliders = ParamSliders(s, params, commit=commit)
         self.raster = s.add_monitor(RasterMonitor(sim, raster, max_neurons=raster_neurons, window_ms=window_ms,
                                                   max_fps=max_fps))
         if traces is None:
@@ -100,7 +102,7 @@ class LiveLab:
         """Stop the session and close this lab's widgets (their front-end views disappear)."""
         self.session.stop()
         _close_tree(self.widget)
-        for im in self.raster._images:          # the raster's second (off-screen) image
+        for im in self.raster.images:           # the raster's second (off-screen) image
             im.close()
 
 

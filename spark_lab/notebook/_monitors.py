@@ -2,7 +2,8 @@
 
 Each monitor is a ``spark_lab.session.Monitor``: the session calls ``step`` on its own thread
 after every chunk; the monitor draws at most ``max_fps`` times per second (default 10, what
-bqplot's browser side keeps up with, shared/notes/widget-stack.md section 7) and drops the
+bqplot's browser side keeps up with: Chromium drew a 2000-point Scatter 5-13 times per
+second, and queued messages pile up without back-pressure) and drops the
 frames in between; ``flush`` draws the last state when the session goes idle. Data come from
 the session's ring buffers, so a monitor holds no growing state. Every update of a mark is
 sent as one message (``hold_sync``).
@@ -21,6 +22,7 @@ import bqplot as bq
 import ipywidgets as W
 import numpy as np
 
+from ..errors import ParameterError
 from ..network import RecordSpec
 from ..session import Monitor
 from ._png import encode_indexed, hex_rgb
@@ -41,7 +43,7 @@ class _FigureMonitor(Monitor):
 
     def __init__(self, title: str, window_ms: float, max_fps: float, height: str):
         if not window_ms > 0:
-            raise ValueError(f"{type(self).__name__}: window_ms must be > 0, got {window_ms!r}")
+            raise ParameterError(type(self).__name__, "window_ms", f"got {window_ms!r}", "must be > 0 ms")
         self.window_ms = float(window_ms)
         self.throttle = Throttle(max_fps)
         self.session = None
@@ -113,8 +115,8 @@ class RasterMonitor(_FigureMonitor):
         pools = list(pools) if pools is not None else spiking_pools(sim)
         unknown = [p for p in pools if p not in sim.net.pools]
         if unknown or not pools:
-            raise ValueError(f"RasterMonitor: unknown pool {unknown[0]!r}" if unknown else
-                             "RasterMonitor: no pools to show")
+            raise ParameterError("RasterMonitor", "pools", f"unknown pool {unknown[0]!r}" if unknown else
+                                 "no pools to show", f"pools: {', '.join(sim.net.pools)}")
         sizes = np.array([sim.net.pools[p].n for p in pools])
         share = np.maximum(1, np.floor(sizes * min(1.0, max_neurons / sizes.sum()))).astype(int)
         self.pools = [(p, tuple(range(k))) for p, k in zip(pools, share)]
@@ -195,6 +197,11 @@ class RasterMonitor(_FigureMonitor):
             self.mark.image, self.mark.x = nxt, [t0 - t1, 0.0]
 
     @property
+    def images(self) -> tuple:
+        """The two ipywidgets Images the mark takes turns showing (``close`` them with the mark)."""
+        return tuple(self._images)
+
+    @property
     def image_widget(self) -> W.Image:
         """The ipywidgets Image the raster mark shows now."""
         return self.mark.image
@@ -216,12 +223,12 @@ class TraceMonitor(_FigureMonitor):
     def __init__(self, sim, pool: str, neurons=(0, 1, 2), var: str | None = None, window_ms: float = 500.0,
                  max_points: int = 1000, max_fps: float = 10.0):
         if pool not in sim.net.pools:
-            raise ValueError(f"TraceMonitor: unknown pool {pool!r}; pools: {', '.join(sim.net.pools)}")
+            raise ParameterError("TraceMonitor", "pool", f"unknown pool {pool!r}", f"pools: {', '.join(sim.net.pools)}")
         model = sim.net.pools[pool].model
         var = var or model.VOLTAGE
         if var not in model.STATE:
-            raise ValueError(f"TraceMonitor: pool {pool!r} has no state variable {var!r}; "
-                             f"state: {', '.join(model.STATE) or '(none)'}")
+            raise ParameterError("TraceMonitor", "var", f"pool {pool!r} has no state variable {var!r}",
+                                 f"state: {', '.join(model.STATE) or '(none)'}")
         self.pool, self.var, self.neurons = pool, var, tuple(int(i) for i in neurons)
         names = ", ".join(f"{i} ({COLOUR_NAMES[k % len(COLOUR_NAMES)]})" for k, i in enumerate(self.neurons))
         super().__init__(f"{pool}.{var} of neurons {names}", window_ms, max_fps, "240px")
@@ -259,7 +266,8 @@ class RateMonitor(_FigureMonitor):
         pools = list(pools) if pools is not None else spiking_pools(sim)
         unknown = [p for p in pools if p not in sim.net.pools]
         if unknown:
-            raise ValueError(f"RateMonitor: unknown pool {unknown[0]!r}; pools: {', '.join(sim.net.pools)}")
+            raise ParameterError("RateMonitor", "pools", f"unknown pool {unknown[0]!r}",
+                                 f"pools: {', '.join(sim.net.pools)}")
         super().__init__("population rate: " + ", ".join(
             f"{p} ({COLOUR_NAMES[i % len(COLOUR_NAMES)]})" for i, p in enumerate(pools)), window_ms, max_fps, "240px")
         self.pools, self.bin_ms = pools, float(bin_ms)
@@ -326,8 +334,8 @@ class WeightMonitor(_FigureMonitor):
 
     def __init__(self, sim, projection: str, bins: int = 40, max_fps: float = 2.0):
         if projection not in sim.net.projections:
-            raise ValueError(f"WeightMonitor: unknown projection {projection!r}; "
-                             f"projections: {', '.join(sim.net.projections)}")
+            raise ParameterError("WeightMonitor", "projection", f"unknown projection {projection!r}",
+                                 f"projections: {', '.join(sim.net.projections)}")
         super().__init__(f"weights of {projection}", 1.0, max_fps, "240px")
         self.projection, self.bins = projection, int(bins)
         self.hx = bq.LinearScale(allow_padding=False)

@@ -3,15 +3,19 @@
 ``ParamSlider(session, target, name)`` makes a slider for one pool or projection parameter:
 label ``target.name (unit)``, tooltip with the help text and the allowed range, a
 logarithmic slider (``FloatLogSlider``) for parameters declared ``log=True`` (time
-constants, rates). Moving it calls ``session.set_param``: the value is checked at once and
-applied at the next chunk boundary. A refused value shows the ParameterError under the
-slider and the slider goes back to the current value.
+constants, rates). Moving it calls ``commit(target, name, value)`` (default:
+``session.set_param``: the value is checked at once and applied at the next chunk
+boundary; ``Lab`` passes one that changes its Network). A refused value shows the
+error under the slider and the slider goes back to the current value.
 
-Slider range: the declared bounds where both exist; otherwise around the current value
-(x/10 .. x*10 on a log slider; x - max(|x|, 1) .. x + max(|x|, 1) on a linear one),
-clipped to the declared bounds. Give ``min``/``max`` to choose. A parameter with
-different values per neuron shows their mean; moving the slider sets every neuron to
-the slider value.
+Slider range, from the declaration and never from the current value: the declared bounds
+where both exist (open bounds nudged inwards); else the declared ``typical`` range
+(clipped to the bounds); else one derived from the declared bound and the default
+(default/10 .. default*10 on a log slider; default -/+ max(|default|, 1) on a linear
+one, clipped to the bounds). Give ``min``/``max`` to choose. A value shown that lies
+outside the range (set from code, or at build) widens it; nothing shrinks it. A parameter
+with different values per neuron shows their mean; moving the slider sets every neuron
+to the slider value.
 """
 from __future__ import annotations
 
@@ -21,29 +25,30 @@ import ipywidgets as W
 import numpy as np
 
 from ..errors import SparkLabError
+from ._values import declaration
 
 
 class ParamSlider:
-    """One slider bound to ``session`` parameter ``target.name`` (see the module docstring)."""
+    """One slider bound to ``session`` parameter ``target.name`` (see the module docstring).
+
+    commit: ``commit(target, name, value)`` applies a slider move (raises SparkLabError to
+            refuse it); default ``session.set_param``."""
 
     def __init__(self, session, target: str, name: str, min: float | None = None, max: float | None = None,
-                 log: bool | None = None, continuous_update: bool = True):
+                 log: bool | None = None, continuous_update: bool = True, commit=None):
         self.session, self.target, self.name = session, target, name
-        decls = session.sim.parameters()
-        if target not in decls or name not in decls[target]:
-            known = ", ".join(f"{t}.{n}" for t in decls for n in decls[t])
-            raise SparkLabError(f"ParamSlider: no parameter {target}.{name}; parameters: {known}")
-        self.decl = decl = decls[target][name]
+        self.commit = commit if commit is not None else session.set_param
+        self.decl = decl = declaration(session.sim, target, name)
         cur = np.asarray(session.get_param(target, name), np.float64)
         value = float(cur.mean()) if cur.size else 0.0
         self.heterogeneous = cur.size > 1 and not np.all(cur == cur.ravel()[0])
-        unit = _unit(session, target, name, decl)
-        low, high = _bounds(session, target, name, decl)
-        want_log = (decl.log if decl is not None else False) if log is None else bool(log)
-        self.log = want_log and value > 0 and (min is None or min > 0)
-        lo, hi = _range(value, low, high, self.log, min, max)
+        unit = "" if decl.unit in ("", "1") else decl.unit
+        want_log = decl.log if log is None else bool(log)
+        lo, hi = slider_range(decl, want_log, min, max)
+        self.log = want_log and lo > 0 and value > 0
+        lo, hi = min_max_with(lo, hi, value)
         desc = f"{target}.{name}" + (f" ({unit})" if unit else "")
-        tip = _tooltip(session, target, name, decl, unit, low, high, self.heterogeneous)
+        tip = _tooltip(target, name, decl, self.heterogeneous)
         style = {"description_width": "initial"}
         common = dict(description=desc, tooltip=tip, continuous_update=continuous_update, style=style,
                       readout_format=".3g", layout=W.Layout(width="420px"))
@@ -62,21 +67,53 @@ class ParamSlider:
         if self._reverting:
             return
         try:
-            self.session.set_param(self.target, self.name, float(change["new"]))
+            self.commit(self.target, self.name, float(change["new"]))
             self.message.value = ""
         except SparkLabError as e:
             self.errors += 1
             self.message.value = f"<span style='color:#b00'>{_html(str(e))}</span>"
             self.refresh()
 
-    def refresh(self) -> None:
-        """Show the session's current value (without sending it back)."""
-        v = float(np.mean(self.session.get_param(self.target, self.name)))
+    @property
+    def span(self) -> tuple:
+        """(low, high) of the slider in the parameter's unit."""
+        if self.log:
+            return 10.0 ** self.slider.min, 10.0 ** self.slider.max
+        return self.slider.min, self.slider.max
+
+    def widen(self, low: float, high: float) -> None:
+        """Extend the range to include [low, high] (never shrinks it; a log slider keeps > 0)."""
+        lo, hi = self.span
+        lo, hi = min(lo, low), max(hi, high)
+        if self.log:
+            lo = lo if lo > 0 else 10.0 ** self.slider.min
+            lo, hi = math.log10(lo), math.log10(hi)
+        if (lo, hi) == (self.slider.min, self.slider.max):
+            return
+        self._reverting = True
+        try:
+            self.slider.max = hi            # max first: the value is never clamped on the way
+            self.slider.min = lo
+            self.slider.step = (self.slider.max - self.slider.min) / 200
+        finally:
+            self._reverting = False
+
+    def show(self, value) -> None:
+        """Show ``value`` (a number; an array shows its mean) without sending it back; a value
+        outside the range widens the range."""
+        v = float(np.mean(value))
+        if not math.isfinite(v) or (self.log and v <= 0):
+            return
+        self.widen(v, v)
         self._reverting = True
         try:
             self.slider.value = v
         finally:
             self._reverting = False
+
+    def refresh(self) -> None:
+        """Show the session's current value (without sending it back)."""
+        self.show(self.session.get_param(self.target, self.name))
 
 
 class ParamSliders:
@@ -107,42 +144,21 @@ class ParamSliders:
             s.refresh()
 
 
-def _html(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _unit(session, target, name, decl) -> str:
-    if decl is not None:
-        return "" if decl.unit in ("", "1") else decl.unit
-    if name == "weight":
-        post = session.sim.net.projections[target].post
-        return getattr(session.sim.net.pools[post].model, "INPUT_UNIT", "")
-    return ""
-
-
-def _bounds(session, target, name, decl):
-    """Declared (low, high); open bounds are nudged inwards."""
-    if decl is None:
-        if name == "g_inh":
-            return 0.0, None
-        pre = session.sim.net.projections[target].pre
-        return (0.0 if session.sim.net.pools[pre].excitatory is not None else None), None
-    low, high = decl.low, decl.high
-    if low is not None and decl.low_open:
-        low = low + (1e-3 if low == 0 else abs(low) * 1e-3)
-    if high is not None and decl.high_open:
-        high = high - (1e-3 if high == 0 else abs(high) * 1e-3)
-    return low, high
-
-
-def _range(value, low, high, log, mn, mx):
-    if log:
-        lo, hi = value / 10.0, value * 10.0
-    else:
-        span = max(abs(value), 1.0)
-        lo, hi = value - span, value + span
-    if low is not None and high is not None and mn is None and mx is None and not log:
+def slider_range(decl, log: bool, mn: float | None = None, mx: float | None = None) -> tuple:
+    """(low, high) of a slider for the parameter declared by ``decl`` (see the module
+    docstring); ``mn``/``mx`` override either end."""
+    low, high = declared_bounds(decl)
+    if low is not None and high is not None:
         lo, hi = low, high
+    elif decl.typical is not None:
+        lo, hi = (float(x) for x in decl.typical)
+    else:
+        d = float(decl.default)
+        if log and d > 0:
+            lo, hi = d / 10.0, d * 10.0
+        else:
+            span = max(abs(d), 1.0)
+            lo, hi = d - span, d + span
     if low is not None:
         lo = max(lo, low)
     if high is not None:
@@ -154,14 +170,29 @@ def _range(value, low, high, log, mn, mx):
     return lo, hi
 
 
-def _tooltip(session, target, name, decl, unit, low, high, heterogeneous):
-    u = f" {unit}" if unit else ""
-    if decl is not None:
-        text = f"{decl.help}; allowed: {decl.range_text()}" if decl.help else f"allowed: {decl.range_text()}"
-    elif name == "g_inh":
-        text = "inhibitory weights act as -g_inh x weight; allowed: >= 0"
-    else:
-        text = f"synaptic weight (in the target's input unit{u})" + ("; allowed: >= 0 (Dale)" if low == 0 else "")
+def declared_bounds(decl) -> tuple:
+    """Declared (low, high), either None when absent; open bounds are nudged inwards."""
+    low, high = decl.low, decl.high
+    if low is not None and decl.low_open:
+        low = low + (1e-3 if low == 0 else abs(low) * 1e-3)
+    if high is not None and decl.high_open:
+        high = high - (1e-3 if high == 0 else abs(high) * 1e-3)
+    return low, high
+
+
+def min_max_with(lo: float, hi: float, value: float) -> tuple:
+    """(lo, hi) widened to include ``value`` (when finite)."""
+    if math.isfinite(value):
+        lo, hi = min(lo, value), max(hi, value)
+    return lo, hi
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _tooltip(target, name, decl, heterogeneous):
+    text = f"{decl.help}; allowed: {decl.range_text()}" if decl.help else f"allowed: {decl.range_text()}"
     if heterogeneous:
         text += "; values differ per neuron: the slider shows their mean and sets all to one value"
     return f"{target}.{name}: {text}. Applied at the next chunk, no recompilation."

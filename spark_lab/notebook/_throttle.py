@@ -1,12 +1,14 @@
 """Frame throttling for live figures.
 
-The browser keeps up with about 10 bqplot updates per second (shared/notes/widget-stack.md
-section 7) and queues every message without back-pressure, so a monitor must decide in the
-kernel which frames to draw. ``Throttle.due()`` says whether a new frame may be drawn now:
-at most ``max_fps`` per second, and never more often than every ``cost_factor`` times the
-time the last draw took (so drawing takes at most ~1/cost_factor of the session thread).
-Frames that are not due are dropped; the monitor draws the latest data at the next due
-frame, or when the session goes idle (``flush``).
+The browser keeps up with about 10 bqplot updates per second (measured in Chromium: a
+2000-point Scatter updated under ``hold_sync`` was drawn 5-13 times per second; throttled
+to 10 Hz it kept up, at 30 Hz it ended 9 s behind the kernel) and queues every message
+without back-pressure, so a monitor must decide in the kernel which frames to draw.
+``Throttle.due()`` says whether a new frame may be drawn now: at most ``max_fps`` per
+second, and never more often than every ``cost_factor`` times the time the last draw
+took (so drawing takes at most ~1/cost_factor of the session thread). Frames that are
+not due are dropped; the monitor draws the latest data at the next due frame, or when
+the session goes idle (``flush``).
 """
 from __future__ import annotations
 

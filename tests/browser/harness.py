@@ -1,6 +1,6 @@
 """Playwright harness for driving a live JupyterLab in Debian's chromium.
 
-Facts this relies on (measured, see shared/notes/widget-stack.md):
+Facts this relies on (measured with JupyterLab 4.6.6 and Debian 12's chromium):
 - `playwright install` does not work here; use /usr/bin/chromium via executable_path.
 - JupyterLab refuses to run as root without --allow-root.
 - The "official Jupyter news" toast covers the bottom right of the page unless

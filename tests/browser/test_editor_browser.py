@@ -20,27 +20,13 @@ from harness import (
     run_all,
 )
 
-
-def _has_model() -> bool:
-    try:
-        import spark_lab.model  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-pytestmark = [
-    pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(420),
-    # the notebook's last section saves, loads and exports model files
-    pytest.mark.skipif(not _has_model(),
-                       reason="notebooks/03_graph_editor.ipynb needs spark_lab.model (model-file issue)"),
-]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(420)]
 
 NOTEBOOK = "03_graph_editor.ipynb"
 EDITOR = ".spark-lab-graph-editor"
 
 # Position of a node on the page, through the cytoscape instance of the editor's canvas
-# (``_cyreg.cy`` is a cytoscape.js internal; see shared/notes/widget-stack.md §5).
+# (``_cyreg.cy`` is a cytoscape.js internal that ipycytoscape 1.3.3 leaves on its element).
 _JS_NODE = """(id) => {
   const el = document.querySelector('.spark-lab-graph-editor .custom-widget');
   if (!el || !el._cyreg) return null;

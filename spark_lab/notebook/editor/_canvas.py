@@ -1,6 +1,7 @@
 """The ipycytoscape canvas, kept equal to a set of element specs by diffing.
 
-Facts about ipycytoscape 1.3.3 this relies on (shared/notes/widget-stack.md §5):
+Facts about ipycytoscape 1.3.3 this relies on (measured in JupyterLab 4.6.6 with
+ipywidgets 8.1.9 in Chromium, and read in its source):
 
 - handlers registered after the widget is displayed are silently ignored, so every
   handler is registered here, in the constructor;

@@ -13,6 +13,7 @@ shown, and nothing is applied. The next valid value clears the mark.
 from __future__ import annotations
 
 import html
+import weakref
 
 import ipywidgets as W
 import numpy as np
@@ -35,20 +36,27 @@ def close_tree(widget) -> None:
     widget.close()
 
 
+#: widgets marked invalid now (their CSS class is for the browser; this is the Python side)
+_INVALID: weakref.WeakSet = weakref.WeakSet()
+
+
 def mark_invalid(widget, message: str) -> None:
+    _INVALID.add(widget)
     widget.add_class(INVALID_CLASS)
     widget.layout.border = "2px solid #d00000"
     widget.tooltip = message
 
 
 def mark_valid(widget, tooltip: str = "") -> None:
+    _INVALID.discard(widget)
     widget.remove_class(INVALID_CLASS)
     widget.layout.border = None
     widget.tooltip = tooltip or None
 
 
 def is_invalid(widget) -> bool:
-    return INVALID_CLASS in widget._dom_classes
+    """``widget`` is marked invalid (``mark_invalid`` since the last ``mark_valid``)."""
+    return widget in _INVALID
 
 
 class Field:

@@ -14,6 +14,7 @@ import html
 
 import ipywidgets as W
 
+from ... import _netparams
 from ...errors import SparkLabError
 from . import _backend, _io_inspector
 from ._elements import io_edge_ends
@@ -95,7 +96,9 @@ class Inspector:
         for w in old:                       # free the old form's widgets (kernel and notebook state)
             close_tree(w)
 
-    def _text_field(self, key, label, value, commit):
+    def text_field(self, key: str, label: str, value: str, commit):
+        """A text box row labelled ``label`` showing ``value``; an edit calls ``commit(text)``
+        (a SparkLabError marks the box and shows in the message). Kept in ``fields[key]``."""
         w = W.Text(value=value, description=label, continuous_update=False, style=_DESC)
         self.fields[key] = Field(w, commit, message=self.message, on_error=self.actions.status_error)
         return self.fields[key].row
@@ -104,7 +107,7 @@ class Inspector:
         net = self.actions.network
         pool = net.pools[name]
         rows = [_header(f"Pool {name}"),
-                self._text_field("name", "name", name, lambda v: self.actions.rename(self.selected, v))]
+                self.text_field("name", "name", name, lambda v: self.actions.rename(self.selected, v))]
         model = _chooser("neuron", pool.model)
         model.observe(lambda ch: self._choose_model(ch["new"]), names="value")
         self.choosers["model"] = model
@@ -119,14 +122,14 @@ class Inspector:
             opts.append(("mixed (set from code)", "mixed"))
         dw = W.Dropdown(options=opts, value=dale, description="Dale's law", style=_DESC)
         self.fields["excitatory"] = Field(
-            dw, lambda v: self.actions.update_pool(self.selected, excitatory=_DALE[v](self.actions.network, self.selected)),
+            dw, lambda v: self.actions.update_pool(self.selected,
+                                                   excitatory=_DALE[v](self.actions.network, self.selected)),
             "excitatory or inhibitory neurons: weights leaving the pool are magnitudes", "", self.message,
             self.actions.status_error)
         rows.append(self.fields["excitatory"].row)
-        g = W.FloatText(value=pool.g_inh, description="g_inh", style=_DESC, layout=W.Layout(width="230px"))
-        self.fields["g_inh"] = Field(g, lambda v: self.actions.update_pool(self.selected, g_inh=v),
-                                     "inhibitory weights act as -g_inh x weight (>= 0)", ">= 0", self.message,
-                                     self.actions.status_error)
+        self.fields["g_inh"] = param_field("g_inh", _netparams.G_INH, pool.g_inh,
+                                           lambda v: self.actions.update_pool(self.selected, g_inh=v),
+                                           self.message, self.actions.status_error)
         rows.append(self.fields["g_inh"].row)
         rows.append(_header(f"{type(pool.model).__name__} parameters"))
         form = ComponentForm(pool.model, lambda m: self.actions.update_pool(self.selected, model=m), self.message,
@@ -139,7 +142,7 @@ class Inspector:
         net = self.actions.network
         pr = net.projections[name]
         rows = [_header(f"Projection {pr.pre} → {pr.post}"),
-                self._text_field("name", "name", name, lambda v: self.actions.rename(self.selected, v))]
+                self.text_field("name", "name", name, lambda v: self.actions.rename(self.selected, v))]
         for slot, kind, current in (("synapse", "synapse", pr.synapse),
                                     ("connectivity", "connectivity", pr.connectivity),
                                     ("plasticity", "plasticity", pr.plasticity[0] if pr.plasticity else None)):
@@ -154,27 +157,23 @@ class Inspector:
                 rows.append(form.widget)
             if slot == "plasticity" and len(pr.plasticity) > 1:
                 rows.append(W.HTML(f"<i>and {len(pr.plasticity) - 1} more rule(s), set from code</i>"))
-        unit = net.pools[pr.post].model.INPUT_UNIT
         rows.append(_header("Weight and delay"))
-        from ..._params import Param
-        wdecl = Param(1.0, unit, low=0.0 if net.pools[pr.pre].excitatory is not None else None,
-                      help=f"weight of every synapse, in the input unit of {pr.post!r}")
+        decls = _netparams.projection_params(net, name)
         if pr.connectivity.explicit_weights() is not None:
             rows.append(W.HTML(f"<i>weights come from {type(pr.connectivity).__name__}</i>"))
         else:
             self.fields["weight"] = param_field(
-                "weight", wdecl, pr.weight, lambda v: self.actions.update_projection(self.selected, weight=v),
+                "weight", decls["weight"], pr.weight, lambda v: self.actions.update_projection(self.selected, weight=v),
                 self.message, self.actions.status_error)
             rows.append(self.fields["weight"].row)
-        ddecl = Param(0.0, "ms", low=0.0, help=f"axonal delay, a multiple of dt = {net.dt:g} ms")
-        self.fields["delay"] = param_field("delay", ddecl, pr.delay,
+        self.fields["delay"] = param_field("delay", decls["delay"], pr.delay,
                                            lambda v: self.actions.update_projection(self.selected, delay=v),
                                            self.message, self.actions.status_error)
         rows.append(self.fields["delay"].row)
         return rows
 
     # ------------------------------------------------------------------ choosers
-    def _report_and_show(self, fn) -> None:
+    def report_and_show(self, fn) -> None:
         """Apply a chooser's change (a refusal goes to the message) and rebuild the form."""
         self._report(fn)
         self.show(self.selected)

@@ -45,7 +45,7 @@ def input_rows(ins, name) -> list:
     nd = net.inputs[name]
     enc = nd.encoder
     rows = [_header(f"Input {name} ({type(enc).__name__})"),
-            ins._text_field("name", "name", name, lambda v: act.rename(ins.selected, v))]
+            ins.text_field("name", "name", name, lambda v: act.rename(ins.selected, v))]
     if enc.OUTPUT == "current":
         dd = W.Dropdown(options=list(net.pools), value=nd.pool, description="target", style=_DESC)
         ins.fields["target"] = Field(dd, lambda v: act.update_input(ins.selected, target=v),
@@ -72,13 +72,13 @@ def output_rows(ins, name) -> list:
     net, act = ins.actions.network, ins.actions
     nd = net.outputs[name]
     rows = [_header(f"Output {name} ({type(nd.decoder).__name__})"),
-            ins._text_field("name", "name", name, lambda v: act.rename(ins.selected, v)),
+            ins.text_field("name", "name", name, lambda v: act.rename(ins.selected, v)),
             _note(f"reads {', '.join(nd.source.pools())} ({nd.n} neurons); connect a pool to it to add one, "
                   f"delete an edge into it to drop one")]
     mode = routing_mode(nd.source)
     opts = [("all neurons", ALL), ("random subset", SUBSET)] + ([("set from code", CODE)] if mode == CODE else [])
     dd = W.Dropdown(options=opts, value=mode, description="neurons", style=_DESC, disabled=mode == CODE)
-    dd.observe(lambda ch: ins._report_and_show(lambda: _choose_routing(ins, ch["new"])), names="value")
+    dd.observe(lambda ch: ins.report_and_show(lambda: _choose_routing(ins, ch["new"])), names="value")
     ins.choosers["routing"] = dd
     rows.append(dd)
     if mode == SUBSET:

@@ -98,7 +98,8 @@ def free_spot(layout: dict, min_dist: float = 100.0, near=None) -> tuple[float, 
     placed node; placed nodes are the values of ``layout``. With ``near`` (x, y): that
     point if it is free and not right of the grid (a narrow canvas would hide it)."""
     taken = list(layout.values())
-    if near is not None and near[0] <= _ORIGIN[0] + (_COLUMNS - 1) * _GRID[0] and all((near[0] - px) ** 2 + (near[1] - py) ** 2 >= min_dist ** 2 for px, py in taken):
+    if near is not None and near[0] <= _ORIGIN[0] + (_COLUMNS - 1) * _GRID[0] and all(
+            (near[0] - px) ** 2 + (near[1] - py) ** 2 >= min_dist ** 2 for px, py in taken):
         return (float(near[0]), float(near[1]))
     k = 0
     while True:
