@@ -33,6 +33,8 @@ from ._params import did_you_mean
 from .errors import ModelError, ModelIssue, RegistryError
 
 _REGISTRY: dict[tuple[str, str], type] = {}
+# component names are identifiers (no '-'): a different rule from the names of pools and
+# nodes (``spark_lab._checks.name``), since a file's "component": "lif" reads like Python
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 #: the built-in components, registered on first use of the registry (module, class names)

@@ -15,8 +15,6 @@ from spark_lab.notebook.editor import (
 from spark_lab.notebook.editor._forms import is_invalid
 from spark_lab.plasticity import STDP
 
-needs_model = pytest.mark.skipif(not _backend.HAS_MODEL, reason="needs spark_lab.model (model-file issue)")
-
 
 def two_pools():
     ed = GraphEditor()
@@ -233,12 +231,18 @@ def test_undo_redo_every_kind_of_edit():
                        {k: p.model for k, p in ed.network.pools.items()},
                        {k: (p.synapse, p.weight) for k, p in ed.network.projections.items()}))
     keep()
-    ed.connect(a, b); keep()
-    ed.update_projection(f"{a}->{b}", weight=2.0); keep()
-    ed.update_pool(a, model=sl.LIF(tau_m=7.0)); keep()
-    ed.rename(b, "out"); keep()
-    ed.move(a, 10, 10); keep()
-    ed.delete("out"); keep()
+    ed.connect(a, b)
+    keep()
+    ed.update_projection(f"{a}->{b}", weight=2.0)
+    keep()
+    ed.update_pool(a, model=sl.LIF(tau_m=7.0))
+    keep()
+    ed.rename(b, "out")
+    keep()
+    ed.move(a, 10, 10)
+    keep()
+    ed.delete("out")
+    keep()
     for want in reversed(states[:-1]):
         assert ed.undo()
         states.pop()
@@ -353,7 +357,6 @@ def test_edit_time_is_recorded():
 
 
 # ----------------------------------------------------------------------------- files (after the merge)
-@needs_model
 def test_save_and_load_round_trip_with_layout(tmp_path):
     ed, a, b = two_pools()
     ed.connect(a, b, weight=0.5)
@@ -371,7 +374,6 @@ def test_save_and_load_round_trip_with_layout(tmp_path):
     assert other.network.pools == {}
 
 
-@needs_model
 def test_open_every_shipped_example_and_export_python():
     names = list(_backend.examples())
     assert names, "spark_lab.model ships examples"
@@ -388,16 +390,6 @@ def test_open_every_shipped_example_and_export_python():
     assert ed.status.startswith("opened example")
 
 
-def test_file_buttons_without_model_module_say_so():
-    if _backend.HAS_MODEL:
-        pytest.skip("spark_lab.model is installed")
-    ed, _, _ = two_pools()
-    ed.buttons["save"].click()
-    assert "spark_lab.model" in ed.status
-    with pytest.raises(EditorError, match="spark_lab.model"):
-        ed.export_python()
-
-
 def test_inspector_rebuilds_do_not_leak_widgets():
     from ipywidgets.widgets.widget import _instances
     ed, a, b = two_pools()
@@ -412,7 +404,6 @@ def test_inspector_rebuilds_do_not_leak_widgets():
     assert ed.widget.comm is None
 
 
-@needs_model
 def test_check_runs_the_model_file_validation():
     ed, a, b = two_pools()
     ed.connect(a, b, connectivity=sl.OneToOne())
@@ -636,16 +627,26 @@ def test_undo_redo_of_every_io_edit():
         states.append((list(net.pools), list(net.projections), dict(net.inputs), dict(net.outputs),
                        dict(net.layout)))
     keep()
-    ed.add("LIF"); keep()
-    ed.add("PoissonEncoder", n=20); keep()
-    ed.connect("poisson_encoder", "lif"); keep()
-    ed.add("CountDecoder", source="lif"); keep()
-    ed.connect("poisson_encoder", "count_decoder"); keep()
-    ed.update_input("poisson_encoder", n=40); keep()
-    ed.update_output("count_decoder", decoder=sl.interfaces.CountDecoder(groups=2)); keep()
-    ed.rename("poisson_encoder", "obs"); keep()
-    ed.move("count_decoder", 400, 300); keep()
-    ed.delete("lif"); keep()
+    ed.add("LIF")
+    keep()
+    ed.add("PoissonEncoder", n=20)
+    keep()
+    ed.connect("poisson_encoder", "lif")
+    keep()
+    ed.add("CountDecoder", source="lif")
+    keep()
+    ed.connect("poisson_encoder", "count_decoder")
+    keep()
+    ed.update_input("poisson_encoder", n=40)
+    keep()
+    ed.update_output("count_decoder", decoder=sl.interfaces.CountDecoder(groups=2))
+    keep()
+    ed.rename("poisson_encoder", "obs")
+    keep()
+    ed.move("count_decoder", 400, 300)
+    keep()
+    ed.delete("lif")
+    keep()
     final = states[-1]
     for want in reversed(states[:-1]):
         assert ed.undo()
@@ -678,7 +679,6 @@ def test_build_runs_with_encoder_and_decoder_nodes():
     assert res.outputs["counts"].shape == (2,) and res.outputs["counts"].sum() > 0
 
 
-@needs_model
 def test_io_nodes_save_load_with_layout_and_export_python(tmp_path):
     ed = pool_encoder_decoder()
     ed.add("CurrentEncoder", target="lif", name="drive")
@@ -699,3 +699,21 @@ def test_io_nodes_save_load_with_layout_and_export_python(tmp_path):
     assert list(rebuilt.inputs) == ["poisson_encoder", "drive"] and rebuilt.layout == net.layout
     other.undo()
     assert net.inputs == {} and net.outputs == {} and canvas_node_ids(other) == []
+
+
+def test_load_undo_and_redo_emit_change_events(tmp_path):
+    ed, a, b = two_pools()
+    ed.connect(a, b, weight=0.5)
+    path = ed.save(tmp_path / "m.json")
+    other = GraphEditor()
+    events = []
+    other.network.observe(events.append)
+    other.load(path)
+    assert [e["op"] for e in events] == ["replace"]                 # loading is one event
+    other.undo()
+    assert len(events) > 1 and other.network.pools == {}            # undo goes through public edits
+    n = len(events)
+    other.redo()
+    assert len(events) > n and list(other.network.pools) == [a, b]
+    other.network.update_pool(a, g_inh=2.0)                          # code edits: one undo step
+    assert other.undo() and other.network.pools[a].g_inh == 1.0

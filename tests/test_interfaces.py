@@ -442,7 +442,7 @@ def test_nodes_whose_pool_was_removed_are_reported_at_build():
     net.remove_pool("out")
     with pytest.raises(NetworkError, match="output 'c'.*'out' is no longer"):
         net.build()
-    del net.outputs["c"]
+    net.remove_output("c")
     net.add_pool("other", sl.LIF(), n=4)
     net.remove_pool("obs")
     with pytest.raises(NetworkError, match="input 'obs'.*no longer"):

@@ -1,9 +1,10 @@
-"""Editing the input and output nodes of a Network after ``add_input`` / ``add_output``.
+"""Checks and plans for editing the input and output nodes of a Network.
 
-These are the bodies of ``Network.remove_input``, ``update_input``, ``rename_input``,
-``remove_output``, ``update_output`` and ``rename_output``. Each checks the whole change
-before it changes anything (all or nothing) and the network emits one change event
-for it (``Network.observe``), so an editor showing the network follows.
+``Network.update_input``, ``rename_input``, ``update_output``, ``rename_output``,
+``update_pool`` and ``rename_pool`` call these to check a whole change before they make
+it (all or nothing): each function reads the network and returns the new nodes without
+changing anything; the Network stores them and emits one change event
+(``Network.observe``), so an editor showing the network follows.
 
 Names: pools, input nodes and output nodes share one namespace (an input that makes
 its own pool has the pool's name), so every node of a graph editor has its own name.
@@ -13,7 +14,7 @@ from __future__ import annotations
 from .._params import did_you_mean
 from ..errors import NetworkError, ParameterError
 from ._base import Decoder, Encoder
-from .nodes import InputNode, OutputNode, as_routing
+from .nodes import InputNode, OutputNode, as_routing, plan_output
 
 
 def owns_pool(nd: InputNode) -> bool:
@@ -21,16 +22,8 @@ def owns_pool(nd: InputNode) -> bool:
     return nd.pool == nd.name
 
 
-def check_free(net, name, what: str, keep: str | None = None) -> None:
-    """NetworkError unless ``name`` is a valid name that no pool or node other than ``keep`` has."""
-    net._check_name(name, what)
-    for kind, names in (("pool", net.pools), ("input", net.inputs), ("output", net.outputs)):
-        if name in names and name != keep:
-            raise NetworkError(f"the name {name!r} is taken by {'an' if kind[0] in 'io' else 'a'} {kind}; "
-                               f"give the {what} its own name")
-
-
-def _node(nodes: dict, name, kind: str):
+def node(nodes, name, kind: str):
+    """``nodes[name]``, or NetworkError naming the known ``kind`` ("input", "output") nodes."""
     if name not in nodes:
         raise NetworkError(f"unknown {kind} {name!r}; {did_you_mean(str(name), nodes)}"
                            f"{kind}s: {', '.join(nodes) or '(none)'}")
@@ -59,18 +52,11 @@ def refit(net, sizes: dict) -> tuple[dict, dict]:
     return inputs, outputs
 
 
-# ----------------------------------------------------------------------------- inputs
-def remove_input(net, name) -> None:
-    nd = _node(net.inputs, name, "input")
-    with net._change("remove_input", name=name):
-        del net.inputs[name]
-        if owns_pool(nd) and nd.pool in net.pools:
-            net.remove_pool(nd.pool)
-        net.layout.pop(name, None)
-
-
-def update_input(net, name, encoder=None, n=None, target=None) -> InputNode:
-    nd = _node(net.inputs, name, "input")
+def plan_update_input(net, name, encoder=None, n=None, target=None) -> tuple:
+    """``(new node, model, size)`` for ``Network.update_input``: the new InputNode and,
+    for an input that made its pool, the neuron model the pool must change to (None: keep)
+    and the pool's new size (None for a current encoder)."""
+    nd = node(net.inputs, name, "input")
     enc = nd.encoder if encoder is None else encoder
     if not isinstance(enc, Encoder):
         raise NetworkError(f"{nd.where()}: encoder must be an encoder such as PoissonEncoder(), got {enc!r}")
@@ -82,11 +68,8 @@ def update_input(net, name, encoder=None, n=None, target=None) -> InputNode:
     if current:
         if n is not None:
             raise ParameterError(where, "n", f"got {n!r}", "leave n=None: a current encoder drives its whole target")
-        pool = nd.pool if target is None else net._pool_name(target)
-        new = InputNode(name, enc, pool, enc.n_neurons(net.pools[pool].n, where))
-        with net._change("update_input", name=name):
-            net.inputs[name] = new
-        return new
+        pool = nd.pool if target is None else net.pool_name(target)
+        return InputNode(name, enc, pool, enc.n_neurons(net.pools[pool].n, where)), None, None
     if target is not None:
         raise NetworkError(f"{where}: target= is only for current encoders; this encoder has its own pool {name!r}")
     try:
@@ -95,86 +78,43 @@ def update_input(net, name, encoder=None, n=None, target=None) -> InputNode:
         if n is not None:
             raise
         size = enc.n_neurons(None, where)           # e.g. dims changed: the encoder's own size
-    new = InputNode(name, enc, nd.pool, size)
     model = None
     if enc.OUTPUT != nd.encoder.OUTPUT:
         from ..neurons import PoissonSource, SpikeInput
         model = PoissonSource(rate=0.0) if enc.OUTPUT == "rate" else SpikeInput()
-    old_inputs = dict(net.inputs)
-    with net._change("update_input", name=name):
-        net.inputs[name] = new                      # seen by update_pool's checks of the new size
-        if model is not None or size != net.pools[nd.pool].n:
-            try:
-                net.update_pool(nd.pool, model=model, n=size)
-            except Exception:
-                net.inputs = old_inputs
-                raise
-    return new
+    return InputNode(name, enc, nd.pool, size), model, size
 
 
-def rename_input(net, old, new: str) -> None:
-    nd = _node(net.inputs, old, "input")
-    if new == old:
-        return
-    if owns_pool(nd):
-        with net._change("rename_input", old=old, new=new):
-            net.rename_pool(old, new)               # renames the input with its pool
-        return
-    check_free(net, new, "input")
-    with net._change("rename_input", old=old, new=new):
-        net.inputs = {(new if k == old else k): (InputNode(new, v.encoder, v.pool, v.n) if k == old else v)
-                      for k, v in net.inputs.items()}
-        if old in net.layout:
-            net.layout[new] = net.layout.pop(old)
-
-
-def follow_pool_rename(net, old: str, new: str) -> None:
-    """After pool ``old`` became ``new``: inputs into it and outputs reading it follow
-    (an input that made the pool is renamed with it). Called by ``Network.rename_pool``."""
-    inputs = {}
-    for k, nd in net.inputs.items():
-        if nd.pool == old:
-            k = new if owns_pool(nd) else k
-            nd = InputNode(k, nd.encoder, new, nd.n)
-        inputs[k] = nd
-    net.inputs = inputs
-    for k, nd in list(net.outputs.items()):
-        if old in nd.source.pools():
-            net.outputs[k] = OutputNode(k, nd.decoder, nd.source.rename_pool(old, new), nd.n)
-
-
-# ----------------------------------------------------------------------------- outputs
-def remove_output(net, name) -> None:
-    _node(net.outputs, name, "output")
-    with net._change("remove_output", name=name):
-        del net.outputs[name]
-        net.layout.pop(name, None)
-
-
-def update_output(net, name, decoder=None, source=None) -> OutputNode:
-    nd = _node(net.outputs, name, "output")
+def plan_update_output(net, name, decoder=None, source=None) -> OutputNode:
+    """The new OutputNode for ``Network.update_output``."""
+    nd = node(net.outputs, name, "output")
     dec = nd.decoder if decoder is None else decoder
     if not isinstance(dec, Decoder):
         raise NetworkError(f"{nd.where()}: decoder must be a decoder such as CountDecoder(), got {dec!r}")
-    src = nd.source if source is None else as_routing(source)
-    for p in src.pools():
-        net._pool_name(p)
-    where = f"output {name!r} ({type(dec).__name__})"
-    n = src.size({k: p.n for k, p in net.pools.items()})
-    dec.init(n, where)
-    new = OutputNode(name, dec, src, n)
-    with net._change("update_output", name=name):
-        net.outputs[name] = new
-    return new
+    return plan_output(net, name, dec, nd.source if source is None else as_routing(source))
 
 
-def rename_output(net, old, new: str) -> None:
-    _node(net.outputs, old, "output")
-    if new == old:
-        return
-    check_free(net, new, "output")
-    with net._change("rename_output", old=old, new=new):
-        net.outputs = {(new if k == old else k): (OutputNode(new, v.decoder, v.source, v.n) if k == old else v)
-                       for k, v in net.outputs.items()}
-        if old in net.layout:
-            net.layout[new] = net.layout.pop(old)
+def renamed_input(nodes: dict, old: str, new: str) -> dict:
+    """``nodes`` (name -> InputNode) with input ``old`` named ``new``, in the same order."""
+    return {(new if k == old else k): (InputNode(new, v.encoder, v.pool, v.n) if k == old else v)
+            for k, v in nodes.items()}
+
+
+def renamed_output(nodes: dict, old: str, new: str) -> dict:
+    """``nodes`` (name -> OutputNode) with output ``old`` named ``new``, in the same order."""
+    return {(new if k == old else k): (OutputNode(new, v.decoder, v.source, v.n) if k == old else v)
+            for k, v in nodes.items()}
+
+
+def follow_pool_rename(inputs: dict, outputs: dict, old: str, new: str) -> tuple[dict, dict]:
+    """The input and output nodes after pool ``old`` became ``new``: inputs into it and
+    outputs reading it follow (an input that made the pool is renamed with it)."""
+    new_inputs = {}
+    for k, nd in inputs.items():
+        if nd.pool == old:
+            k = new if owns_pool(nd) else k
+            nd = InputNode(k, nd.encoder, new, nd.n)
+        new_inputs[k] = nd
+    new_outputs = {k: (OutputNode(k, nd.decoder, nd.source.rename_pool(old, new), nd.n)
+                       if old in nd.source.pools() else nd) for k, nd in outputs.items()}
+    return new_inputs, new_outputs

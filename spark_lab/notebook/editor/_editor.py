@@ -118,9 +118,6 @@ class GraphEditor:
         self.buttons["open"].on_click(lambda _b: self._ui(lambda: self.open_example(self.example_box.value)))
         self.buttons["export"].on_click(lambda _b: self._ui(self.export_python))
         self.buttons["check"].on_click(lambda _b: self._ui(self.validate))
-        if not _backend.HAS_MODEL:
-            for k in ("save", "load", "export"):
-                self.buttons[k].tooltip = "needs spark_lab.model (not installed yet)"
         self.toolbar = W.HBox([self.connect_toggle, self.buttons["delete"], self.buttons["undo"],
                                self.buttons["redo"], self.path_box, self.buttons["save"], self.buttons["load"],
                                self.example_box, self.buttons["open"], self.buttons["export"],
@@ -237,8 +234,12 @@ class GraphEditor:
         if self.connect_source:
             nodes[self.connect_source]["classes"] += " source"
         missing = [n for n in _elements.node_ids(net) if n not in net.layout]
-        for n in missing:                       # nodes made by code without a position
-            net.layout[n] = _palette.free_spot(net.layout)
+        applying, self._applying = self._applying, True     # placing them is no edit of its own
+        try:
+            for n in missing:                   # nodes made by code without a position
+                net.set_position(n, *_palette.free_spot(net.layout))
+        finally:
+            self._applying = applying
         if missing:
             self._last = snapshot(net)
         with self.widget.hold_sync():
@@ -509,7 +510,7 @@ class GraphEditor:
 
     def _replace_with(self, other: Network, what: str) -> None:
         self.selected = self.connect_source = self.pending = None
-        self._edit(what, lambda: restore(self.network, snapshot(other)), validate="full")
+        self._edit(what, lambda: self.network.replace_with(other), validate="full")
 
     def export_python(self) -> str:
         """The model as Python code; also shown in the editor's code box."""

@@ -4,9 +4,9 @@ A snapshot holds references to the (immutable) components and copies of everythi
 mutable, so taking one is cheap (no deep copy); input and output nodes are replaced,
 never changed, by the Network's editing methods, so the snapshot keeps the node objects.
 ``restore`` brings a network back to a snapshot with the public editing calls
-(remove/add/update/connect/record/set_position, add_input/add_output ...), so
-observers see ordinary change events, and then puts pools, projections and nodes back
-in the snapshot's order (the order of pools keys the noise of Poisson sources).
+(remove/add/update/connect/record/set_position, add_input/add_output, configure ...),
+so observers see ordinary change events, and then puts pools, projections, nodes and
+records back in the snapshot's order with ``Network.reorder``.
 Input and output nodes that differ from the snapshot's are removed first and added
 again after the pools, so no intermediate state has a node that does not fit its pools.
 """
@@ -50,6 +50,7 @@ class Snapshot:
     layout: tuple
     inputs: tuple = ()          # InputNode objects
     outputs: tuple = ()         # OutputNode objects
+    settings: tuple = ()        # (dtype, spike_batch, native)
 
 
 def snapshot(net) -> Snapshot:
@@ -62,7 +63,8 @@ def snapshot(net) -> Snapshot:
         tuple(net.records),
         tuple(net.layout.items()),
         tuple(net.inputs.values()),
-        tuple(net.outputs.values()))
+        tuple(net.outputs.values()),
+        (net.dtype, net.spike_batch, net.native))
 
 
 def same_node(a, b) -> bool:
@@ -92,7 +94,6 @@ def same_projection(a: ProjectionState, b: ProjectionState) -> bool:
 
 def restore(net, snap: Snapshot) -> None:
     """Make ``net`` equal to ``snap`` (see the module docstring)."""
-    net.dt, net.seed = snap.dt, snap.seed
     want_pools = {p.name: p for p in snap.pools}
     want_proj = {p.name: p for p in snap.projections}
     have = snapshot(net)
@@ -101,6 +102,8 @@ def restore(net, snap: Snapshot) -> None:
     for name, p in have_proj.items():
         if name not in want_proj or not same_projection(p, want_proj[name]):
             net.remove_projection(name)
+    # the projections left are the wanted ones, whose delays fit the wanted dt
+    net.configure(dt=snap.dt, seed=snap.seed, **dict(zip(("dtype", "spike_batch", "native"), snap.settings)))
     # 2. records that are not wanted
     want_keys = {r.key: r for r in snap.records}
     for r in list(net.records):
@@ -134,28 +137,27 @@ def restore(net, snap: Snapshot) -> None:
         if name not in net.inputs:
             own_pool = w.pool == name
             net.add_input(name, w.encoder, n=w.n if own_pool else None, target=None if own_pool else w.pool)
-    net.inputs = {name: net.inputs[name] for name in want_in}
-    net.pools = {name: net.pools[name] for name in want_pools}
+    net.reorder(inputs=list(want_in), pools=list(want_pools))
     # 6. projections, then output nodes
     for name, w in want_proj.items():
         if name not in net.projections:
             net.connect(w.pre, w.post, synapse=w.synapse, connectivity=w.connectivity, weight=w.weight,
                         delay=w.delay, name=name, plasticity=list(w.plasticity) or None)
-    net.projections = {name: net.projections[name] for name in want_proj}
+    net.reorder(projections=list(want_proj))
     for name, w in want_out.items():
         if name not in net.outputs:
             net.add_output(name, w.decoder, w.source)
-    net.outputs = {name: net.outputs[name] for name in want_out}
+    net.reorder(outputs=list(want_out))
     # 7. records, in the wanted order
     have_keys = {r.key for r in net.records}
     for r in snap.records:
         if r.key not in have_keys:
             net.record(r.pool, r.var, r.every, r.neurons)
-    net.records = [next(x for x in net.records if x.key == r.key) for r in snap.records]
+    net.reorder(records=[r.key for r in snap.records])
     # 8. layout
     want_layout = dict(snap.layout)
     for name in [n for n in net.layout if n not in want_layout]:
-        del net.layout[name]
+        net.remove_position(name)
     for name, (x, y) in want_layout.items():
         if net.layout.get(name) != (x, y):
             net.set_position(name, x, y)

@@ -1,0 +1,290 @@
+"""The schema checks of a model document: each part on its own (types, unknown and
+missing fields, names, registered component names, every value against its ``Param``),
+every problem a ModelIssue with its JSON Pointer. ``_decode`` assembles the parts that
+pass into a Network.
+"""
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import math
+
+import numpy as np
+
+from .. import _checks, registry
+from .._checks import brief
+from .._params import did_you_mean, validate_kwargs
+from ..errors import ModelIssue, SparkLabError
+from . import _format as F
+
+BUILD_ERRORS = (SparkLabError, ValueError, TypeError)     # what a component's own checks may raise
+#: the value of a part that failed its checks (an issue says why); ``None`` means "not given"
+FAILED = type("Failed", (), {"__repr__": lambda self: "FAILED", "__bool__": lambda self: False})()
+
+
+def is_num(x) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def kind_of(x) -> str:
+    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null",
+            int: "a number", float: "a number"}.get(type(x), type(x).__name__)
+
+
+class Schema:
+    """Collects ModelIssues while checking the parts of a document (``issues``)."""
+
+    def __init__(self):
+        self.issues: list[ModelIssue] = []
+
+    def issue(self, path, component, field, problem, hint=""):
+        self.issues.append(ModelIssue(path, component, field, problem, hint))
+
+    def from_error(self, e: Exception, path: str, component: str, fields=()):
+        """An exception of a constructor or of Network as an issue; the path goes down to
+        the field when the error names one that is in ``fields``."""
+        field = getattr(e, "field", "") or ""
+        problem = getattr(e, "problem", None) or str(e)
+        hint = getattr(e, "hint", "") or ""
+        if not hasattr(e, "problem") and "; " in problem:      # NetworkError: "what is wrong; what to do"
+            problem, hint = problem.split("; ", 1)
+        self.issue(F.pointer(path, field) if field in fields else path, component, field, problem, hint)
+
+    def obj(self, x, path, component, what) -> bool:
+        if isinstance(x, dict):
+            return True
+        self.issue(path, component, "", f"expected {what} (an object), got {kind_of(x)} {brief(x)}")
+        return False
+
+    def keys(self, x: dict, path, component, allowed, required=()) -> bool:
+        ok = True
+        for k in x:
+            if k not in allowed:
+                self.issue(F.pointer(path, k), component, str(k), "unknown field",
+                           f"{did_you_mean(str(k), allowed)}allowed: {', '.join(allowed)}")
+                ok = False
+        for k in required:
+            if k not in x:
+                self.issue(path, component, k, "missing field", f"give {k}")
+                ok = False
+        return ok
+
+    def number(self, x, path, component, field, decl=None, integer=False):
+        """A finite number within ``decl``'s range, or None (after an issue)."""
+        unit = f" in {decl.unit}" if decl is not None and decl.unit not in ("", "1") else ""
+        if integer:
+            if not isinstance(x, int) or isinstance(x, bool):
+                self.issue(path, component, field, f"got {kind_of(x)} {brief(x)}", "give a whole number")
+                return None
+        elif not is_num(x):
+            self.issue(path, component, field, f"got {kind_of(x)} {brief(x)}", f"give a number{unit}")
+            return None
+        try:
+            v = float(x)
+        except OverflowError:
+            v = math.inf
+        if not math.isfinite(v):
+            self.issue(path, component, field, f"got {brief(x)}", "must be a finite number")
+            return None
+        if decl is not None:
+            try:
+                decl.check_values(np.asarray(v), component, field)
+            except SparkLabError as e:
+                self.from_error(e, path, component)
+                return None
+        return x if integer else v
+
+    def name(self, x, path, component, field, taken, what) -> str | None:
+        if not _checks.is_name(x):
+            self.issue(path, component, field, f"got {kind_of(x)} {brief(x)}",
+                       "a name is letters, digits, '_' or '-', starting with a letter or '_'")
+            return None
+        if x in taken:
+            self.issue(path, component, field, f"a {what} named {x!r} comes earlier already", "names must be unique")
+            return None
+        return x
+
+    def ref(self, x, path, component, field, known, what) -> str | None:
+        """A reference to a named thing of ``known`` (did-you-mean when unknown)."""
+        if not isinstance(x, str):
+            self.issue(path, component, field, f"got {kind_of(x)} {brief(x)}", f"give the name of a {what}")
+            return None
+        if x not in known:
+            self.issue(path, component, field, f"unknown {what} {x!r}",
+                       f"{did_you_mean(x, known)}{what}s: {', '.join(known) or '(none)'}")
+            return None
+        return x
+
+    def value(self, x, path, where, name, decl, n):
+        """A parameter value from the document: number, list (one per neuron) or initializer."""
+        if isinstance(x, dict):
+            v = self.initializer(x, path, where, name)
+        elif isinstance(x, list):
+            if not all(is_num(e) for e in x):
+                bad = next(e for e in x if not is_num(e))
+                self.issue(path, where, name, f"the list holds {kind_of(bad)} {brief(bad)}",
+                           "a per-neuron list holds only numbers")
+                return None
+            try:
+                v = np.asarray(x, np.float64)
+            except OverflowError:
+                self.issue(path, where, name, "a number in the list is too large", "give finite numbers")
+                return None
+            if n is not None and decl.per_neuron and v.shape != (n,):
+                self.issue(path, where, name, f"got {v.size} values",
+                           f"give one number or a list of {n} numbers, one per neuron")
+                return None
+        elif is_num(x):
+            v = self.number(x, path, where, name)
+        else:
+            unit = f" in {decl.unit}" if decl.unit not in ("", "1") else ""
+            self.issue(path, where, name, f"got {kind_of(x)} {brief(x)}",
+                       f"give a number{unit}" + (", a list (one per neuron) or an initializer object"
+                                                 if decl.per_neuron else ""))
+            return None
+        if v is None:
+            return None
+        try:
+            return validate_kwargs({name: decl}, {name: v}, where)[name]
+        except SparkLabError as e:
+            self.from_error(e, path, where)
+            return None
+
+    def initializer(self, x, path, where, field):
+        comp = f"{where}: {field}" if field else where
+        if not self.keys(x, path, comp, F.INITIALIZER_KEYS, ("initializer",)):
+            return None
+        nm = x["initializer"]
+        p = F.pointer(path, "initializer")
+        if not isinstance(nm, str):
+            self.issue(p, comp, "initializer", f"got {kind_of(nm)} {brief(nm)}", "give an initializer name")
+            return None
+        if nm not in registry.names("initializer"):
+            i = registry.unknown_issue(p, "initializer", nm, comp)
+            self.issue(i.path, i.component, "initializer", i.problem, i.hint)
+            return None
+        cls = registry.get("initializer", nm)
+        params = x.get("params", {})
+        pp = F.pointer(path, "params")
+        if not self.obj(params, pp, comp, "the initializer's parameters"):
+            return None
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        required = [k for k, f in fields.items()
+                    if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+        ok = self.keys(params, pp, f"{comp} ({nm})", tuple(fields), required)
+        vals = {}
+        for k, v in params.items():
+            if k in fields:
+                num = self.number(v, F.pointer(pp, k), f"{comp} ({nm})", k)
+                ok = ok and num is not None
+                vals[k] = num
+        if not ok:
+            return None
+        try:
+            return cls(**vals)
+        except BUILD_ERRORS as e:
+            self.from_error(e, pp, f"{comp} ({nm})", tuple(fields))
+            return None
+
+    def component(self, x: dict, path, kind, where, n=None, extra=()):
+        """Build the component described by ``x``'s component/params/options/data, or None."""
+        nm = x.get("component")
+        if "component" not in x:
+            self.issue(path, where, "component", "missing field", f"name a {kind}: {', '.join(registry.names(kind))}")
+            return None
+        p = F.pointer(path, "component")
+        if not isinstance(nm, str):
+            self.issue(p, where, "component", f"got {kind_of(nm)} {brief(nm)}", f"give the name of a {kind}")
+            return None
+        if nm not in registry.names(kind):
+            i = registry.unknown_issue(p, kind, nm, where)
+            self.issues.append(i)
+            return None
+        cls = registry.get(kind, nm)
+        where = f"{where} ({nm})"
+        ok = True
+        params = {}
+        raw = x.get("params", {})
+        pp = F.pointer(path, "params")
+        if self.obj(raw, pp, where, "parameters"):
+            for k, v in raw.items():
+                if k not in cls.PARAMS:
+                    hint = (f"{k!r} is an option: put it under options" if k in cls.OPTIONS else
+                            f"{did_you_mean(str(k), cls.PARAMS)}parameters of {nm}: "
+                            f"{', '.join(cls.PARAMS) or '(none)'}")
+                    self.issue(F.pointer(pp, k), where, str(k), "unknown parameter", hint)
+                    ok = False
+                    continue
+                val = self.value(v, F.pointer(pp, k), where, k, cls.PARAMS[k], n)
+                ok = ok and val is not None
+                params[k] = val
+        else:
+            ok = False
+        options = {}
+        raw = x.get("options", {})
+        po = F.pointer(path, "options")
+        if self.obj(raw, po, where, "options"):
+            for k, v in raw.items():
+                if k not in cls.OPTIONS:
+                    hint = (f"{k!r} is a parameter: put it under params" if k in cls.PARAMS else
+                            f"{did_you_mean(str(k), cls.OPTIONS)}options of {nm}: {', '.join(cls.OPTIONS) or '(none)'}")
+                    self.issue(F.pointer(po, k), where, str(k), "unknown option", hint)
+                    ok = False
+                    continue
+                try:
+                    options[k] = cls.OPTIONS[k].check(v, where, k)
+                except SparkLabError as e:
+                    self.from_error(e, F.pointer(po, k), where)
+                    ok = False
+        else:
+            ok = False
+        data = {}
+        if "data" in x and not cls.DATA:
+            self.issue(F.pointer(path, "data"), where, "data", "unknown field", f"{nm} takes no data")
+            ok = False
+        elif cls.DATA:
+            data, dok = self.data(x.get("data", {}), F.pointer(path, "data"), where, cls)
+            ok = ok and dok
+        if not ok:
+            return None
+        try:
+            return cls(*extra, **params, **options, **data)
+        except BUILD_ERRORS as e:
+            fields = tuple(cls.PARAMS) + tuple(cls.OPTIONS) + tuple(cls.DATA)
+            field = getattr(e, "field", "")
+            sub = "data" if field in cls.DATA else "options" if field in cls.OPTIONS else "params"
+            self.from_error(e, F.pointer(path, sub) if field in fields else path, where, fields)
+            return None
+
+    def data(self, raw, path, where, cls):
+        if not self.obj(raw, path, where, "data"):
+            return {}, False
+        ok = True
+        sig = inspect.signature(cls.__init__).parameters
+        for k in cls.DATA:
+            if k not in raw and k in sig and sig[k].default is inspect.Parameter.empty:
+                self.issue(path, where, k, "missing data", f"{cls.name} needs {k}")
+                ok = False
+        out = {}
+        for k, v in raw.items():
+            p = F.pointer(path, k)
+            if k not in cls.DATA:
+                self.issue(p, where, str(k), "unknown data", f"{did_you_mean(str(k), cls.DATA)}data of {cls.name}: "
+                           f"{', '.join(cls.DATA)}")
+                ok = False
+                continue
+            if v is None:
+                continue
+            flat = v if isinstance(v, list) else None
+            if flat is not None and all(isinstance(e, list) for e in flat):
+                flat = [y for e in flat for y in e]
+            if flat is None or not all(is_num(e) for e in flat):
+                self.issue(p, where, k, f"got {brief(v)}", "give a list of numbers, or a list of lists of numbers")
+                ok = False
+                continue
+            if not all(math.isfinite(float(e)) if abs(e) < 1e308 else False for e in flat):
+                self.issue(p, where, k, "holds a value that is not a finite number", "give finite numbers")
+                ok = False
+                continue
+            out[k] = v
+        return out, ok

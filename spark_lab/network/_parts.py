@@ -1,0 +1,181 @@
+"""The parts of a network description: pools, projections, record specs, and the checks
+of the values a network holds outside its components (Dale masks, weights, delays,
+plasticity lists), each declared in ``spark_lab/_netparams.py``."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .. import _checks, _netparams
+from .._params import did_you_mean
+from ..connectivity import Connectivity
+from ..errors import NetworkError, ParameterError
+from ..initializers import Initializer
+from ..neurons._base import NeuronModel
+from ..synapses._base import SynapseModel
+
+
+@dataclass
+class Pool:
+    """``n`` neurons of ``model``. ``excitatory``: Dale's law mask (one bool per neuron) or
+    None; ``g_inh`` (>= 0): weights from its inhibitory neurons act as -g_inh * weight."""
+    name: str
+    model: NeuronModel
+    n: int
+    excitatory: np.ndarray | None = None
+    g_inh: float = 1.0
+
+    #: declarations of the pool's own run-time parameters (beside its model's PARAMS)
+    PARAMS = _netparams.POOL_PARAMS
+
+    def __repr__(self):
+        return f"Pool({self.name!r}, {self.model!r}, n={self.n})"
+
+
+@dataclass
+class Projection:
+    """Synapses from pool ``pre`` to pool ``post``. ``weight``: a number (one value) or an
+    initializer (one value per synapse) in the post pool's input unit; ``delay`` in ms;
+    ``plasticity``: rules applied in order."""
+    name: str
+    pre: str
+    post: str
+    synapse: SynapseModel
+    connectivity: Connectivity
+    weight: Any = 1.0
+    delay: float = 0.0
+    plasticity: tuple = ()
+
+    def __repr__(self):
+        plast = f", plasticity={list(self.plasticity)!r}" if self.plasticity else ""
+        return (f"Projection({self.name!r}: {self.pre} -> {self.post}, {self.synapse!r}, "
+                f"{self.connectivity!r}, weight={self.weight!r}, delay={self.delay} ms{plast})")
+
+
+@dataclass(frozen=True)
+class RecordSpec:
+    """Record ``var`` ("spikes" or a state variable) of ``pool`` every ``every`` steps,
+    for the neurons ``neurons`` (indices; None = all)."""
+    pool: str
+    var: str = "spikes"
+    every: int = 1
+    neurons: tuple | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.pool}.{self.var}"
+
+    @classmethod
+    def parse(cls, spec, net) -> RecordSpec:
+        """The one record-spec validator: ``spec`` is a "pool.var" string ("pool" alone
+        records spikes) or a RecordSpec; checks pool, variable, ``every`` (integer >= 1)
+        and ``neurons`` (None or indices within the pool) against ``net``. Returns the
+        checked spec with ``neurons`` as a tuple of ints. Unknown pools and variables
+        raise NetworkError, bad ``every``/``neurons``/spec types ParameterError."""
+        if isinstance(spec, str):
+            pool, _, var = spec.partition(".")
+            spec = cls(pool, var or "spikes")
+        if not isinstance(spec, RecordSpec):
+            raise ParameterError("record", "spec", f"got {_checks.brief(spec)}",
+                                 'give a "pool.var" string or a RecordSpec')
+        pn = net.pool_name(spec.pool)
+        model = net.pools[pn].model
+        allowed = ("spikes",) + tuple(model.STATE)
+        if spec.var not in allowed:
+            raise NetworkError(f"pool {pn!r} ({type(model).__name__}) has no variable {spec.var!r}; "
+                               f"{did_you_mean(str(spec.var), allowed)}recordable: {', '.join(allowed)}")
+        where = f"record {pn}.{spec.var}"
+        every = _checks.positive_int(spec.every, where, "every")
+        neurons = None if spec.neurons is None else _neuron_indices(spec.neurons, net.pools[pn].n, pn, where)
+        return cls(pn, spec.var, every, neurons)
+
+
+def _neuron_indices(neurons, n: int, pool: str, where: str) -> tuple:
+    try:
+        raw = np.atleast_1d(np.asarray(neurons))
+    except (TypeError, ValueError):
+        raise ParameterError(where, "neurons", f"got {_checks.brief(neurons)}",
+                             "give a list of neuron indices") from None
+    if raw.size == 0:
+        raise ParameterError(where, "neurons", "got an empty list",
+                             "give at least one neuron index, or neurons=None to record all neurons")
+    if raw.ndim != 1 or raw.dtype.kind not in "iuf" or (
+            raw.dtype.kind == "f" and not np.all(np.isfinite(raw) & (raw == np.round(raw)))):
+        raise ParameterError(where, "neurons", f"got {_checks.brief(neurons)}",
+                             "give a flat list of whole neuron indices")
+    out = tuple(int(i) for i in raw)
+    bad = [i for i in out if not 0 <= i < n]
+    if bad:
+        raise ParameterError(where, "neurons", f"index {bad[0]} is outside the pool",
+                             f"pool {pool!r} has {n} neurons (0..{n - 1})")
+    return out
+
+
+def pool_size(n, name: str) -> int:
+    """The number of neurons of pool ``name``: an integer >= 1."""
+    if not _checks.is_int(n) or n < 1:
+        raise ParameterError(f"pool {name!r}", "n", f"got {_checks.brief(n)}",
+                             "the number of neurons must be an integer >= 1")
+    return int(n)
+
+
+def g_inh_value(g_inh, name: str) -> float:
+    """``g_inh`` of pool ``name`` checked against its declaration (``POOL_PARAMS``)."""
+    decl = Pool.PARAMS["g_inh"]
+    return _checks.number(g_inh, f"pool {name!r}", "g_inh", decl.unit, low=decl.low)
+
+
+def check_weight(weight, net, pre: str, post: str, where: str) -> None:
+    """A projection's weight: a number or an initializer within its declaration
+    (``_netparams.weight_param``: magnitudes >= 0 from a Dale pool)."""
+    dale = net.pools[pre].excitatory is not None
+    decl = _netparams.weight_param(net.pools[post].model.INPUT_UNIT, dale, post)
+    if isinstance(weight, Initializer):
+        weight.check(decl, where, "weight")
+        return
+    hint = (f"pool {pre!r} follows Dale's law: give a magnitude >= 0, the sign comes from the neuron type"
+            if dale else "")
+    _checks.number(weight, where, "weight", decl.unit, low=decl.low, hint=hint)
+
+
+def check_delay(delay, dt: float, where: str) -> float:
+    """A projection's delay in ms: >= 0 and a whole number of steps of ``dt``."""
+    decl = _netparams.delay_param(dt)
+    delay = _checks.number(delay, where, "delay", decl.unit, low=decl.low)
+    steps = delay / dt
+    if abs(steps - round(steps)) > 1e-6 * max(1.0, steps):
+        raise ParameterError(where, "delay", f"{delay:g} ms is not a whole number of steps of dt={dt:g} ms",
+                             f"use a multiple of {dt:g} ms")
+    return delay
+
+
+def plasticity_tuple(plasticity, where) -> tuple:
+    """``plasticity`` (None, a rule or a list of rules) as a tuple of rules."""
+    from ..plasticity._base import PlasticityRule
+    if plasticity is None:
+        return ()
+    rules = tuple(plasticity) if isinstance(plasticity, (list, tuple)) else (plasticity,)
+    for r in rules:
+        if not isinstance(r, PlasticityRule):
+            raise NetworkError(f"{where}: plasticity must be a rule such as STDP() or a list of rules, got {r!r}")
+    return rules
+
+
+def dale_mask(excitatory, n, name):
+    """Dale's law as a per-neuron bool mask (or None): see ``Network.add_pool``."""
+    if excitatory is None:
+        return None
+    if isinstance(excitatory, (bool, np.bool_)):
+        return np.full(n, bool(excitatory))
+    if _checks.is_real(excitatory):
+        if not 0.0 <= excitatory <= 1.0:
+            raise ParameterError(f"pool {name!r}", "excitatory", f"got {excitatory!r}",
+                                 "a fraction must be between 0 and 1")
+        return np.arange(n) < round(excitatory * n)
+    arr = np.asarray(excitatory)
+    if arr.shape != (n,) or arr.dtype != bool:
+        raise ParameterError(f"pool {name!r}", "excitatory", f"got an array of shape {arr.shape} and dtype {arr.dtype}",
+                             f"give None, True, False, a fraction, or a boolean array of shape ({n},)")
+    return arr.copy()
