@@ -25,8 +25,6 @@ disturbs a chunk in flight.
 """
 from __future__ import annotations
 
-import copy
-
 import ipywidgets as W
 import numpy as np
 
@@ -52,7 +50,7 @@ class Lab:
         self._params = params
         self._live_kw = live_kw
         self.live: LiveLab | None = None
-        self._applied = None                   # {"pools", "projections"}: copies of what the session holds
+        self._applied = None                   # (structure signature, values) of what the session runs
         self._held = None                      # events collected while a slider move changes the network
         self.needs_rebuild = False
         self.live_edits = 0                    # parameter edits applied to the running network
@@ -107,8 +105,7 @@ class Lab:
         for key, slider in self.live.sliders.sliders.items():
             if key in spans:
                 slider.widen(*spans[key])
-        self._applied = {"pools": {k: copy.copy(p) for k, p in self.network.pools.items()},
-                         "projections": {k: copy.copy(p) for k, p in self.network.projections.items()}}
+        self._applied = (built.structure_signature(), built.values())
         self.needs_rebuild = False
         self._live_box.children = (self.live.widget,)
         self._say(f"running network: {len(built.pools)} pools, {len(built.projections)} projections")
@@ -143,20 +140,17 @@ class Lab:
         self._apply([event])
 
     def _apply(self, events: list) -> None:
-        """Queue the number changes of ``events`` on the session and show them on the sliders;
-        anything else marks the lab as needing a rebuild."""
+        """Queue the value changes of ``events`` on the session and show them on the sliders;
+        a change of the network's structure (``Network.structure_signature``: the one rule of
+        what needs a rebuild) marks the lab as needing a rebuild instead."""
         events = [e for e in events if e.get("op") != "layout"]
         if not events or self._applied is None:
             return
-        changes = {}
-        for e in events:
-            op = e.get("op")
-            found = (self._pool_changes(e["name"]) if op == "update_pool" else
-                     self._projection_changes(e["name"]) if op == "update_projection" else None)
-            if found is None:
-                self._structural(op)
-                return
-            changes.update(found)
+        structure, applied = self._applied
+        if self.network.structure_signature() != structure:
+            self._structural(events[-1]["op"])
+            return
+        changes = {k: v for k, v in self.network.values().items() if not _equal(v, applied.get(k))}
         if not changes:
             return
         try:
@@ -165,9 +159,7 @@ class Lab:
             self._structural(events[-1]["op"], f" ({e})")
             return
         self.live_edits += len(changes)
-        for e in events:
-            kind = "pools" if e["op"] == "update_pool" else "projections"
-            self._applied[kind][e["name"]] = copy.copy(getattr(self.network, kind)[e["name"]])
+        applied.update(changes)
         self._show(changes)
         names = ", ".join(f"{t}.{n}" for t, n in changes)
         self._say(f"applied to the running network: {names}")
@@ -183,42 +175,6 @@ class Lab:
     def _structural(self, op, why=""):
         self.needs_rebuild = True
         self._say(f"structure changed ({op}){why}: Run or Rebuild builds the edited network", error=False)
-
-    def _pool_changes(self, name):
-        """{(pool, param): value} when only numbers of pool ``name`` changed, else None."""
-        old, new = self._applied["pools"].get(name), self.network.pools.get(name)
-        if old is None or new is None or not _same_kind(old.model, new.model) or old.n != new.n:
-            return None
-        if (old.excitatory is None) != (new.excitatory is None) or (
-                old.excitatory is not None and not np.array_equal(old.excitatory, new.excitatory)):
-            return None
-        out = _changed_values(name, "", old.model, new.model)
-        if old.g_inh != new.g_inh:
-            out[(name, "g_inh")] = new.g_inh
-        return out
-
-    def _projection_changes(self, name):
-        """{(projection, param): value} when only numbers of projection ``name`` changed, else None."""
-        applied = self._applied["projections"]
-        old, new = applied.get(name), self.network.projections.get(name)
-        if old is None or new is None or (old.pre, old.post, old.delay) != (new.pre, new.post, new.delay):
-            return None
-        if not (old.connectivity is new.connectivity or old.connectivity == new.connectivity):
-            return None
-        if not _same_kind(old.synapse, new.synapse) or len(old.plasticity) != len(new.plasticity):
-            return None
-        shared = {k for k, p in applied.items() if p.synapse is old.synapse}
-        sharing = {k for k, p in self.network.projections.items() if p.synapse is new.synapse}
-        if shared != sharing:                 # a shared receptor would be split (or joined): structure
-            return None
-        if any(not _same_kind(a, b) for a, b in zip(old.plasticity, new.plasticity)):
-            return None
-        out = _changed_values(name, "", old.synapse, new.synapse)
-        for a, b in zip(old.plasticity, new.plasticity):
-            out.update(_changed_values(name, f"{b.name}.", a, b))
-        if not _equal(old.weight, new.weight):
-            out[(name, "weight")] = new.weight
-        return out
 
     def _say(self, text, error=False):
         colour = "#b00020" if error else "#555"
@@ -248,10 +204,6 @@ def carry_state(old, new) -> None:
 
 def _same_kind(a, b) -> bool:
     return type(a) is type(b) and a.options == b.options
-
-
-def _changed_values(target, prefix, old, new) -> dict:
-    return {(target, prefix + k): v for k, v in new.values.items() if not _equal(v, old.values.get(k))}
 
 
 def _equal(a, b) -> bool:

@@ -6,10 +6,6 @@ from ... import model as _model
 from ... import registry as _registry
 from ...errors import SparkLabError
 
-#: spark_lab.model is always there; kept only for NETWORK's editor/_editor.py:121 and
-#: tests/test_editor.py until the merge removes their uses, then deleted
-HAS_MODEL = True
-
 KINDS = ("neuron", "synapse", "connectivity", "plasticity")
 
 
