@@ -103,7 +103,8 @@ def main():
     n = a.agents * a.steps
     print(json.dumps({"agents": a.agents, "env_steps_per_agent": a.steps,
                       "network_steps_per_env_step": cfg.steps_per_action,
-                      "batched": {"run_s": round(tb, 2), "env_steps_per_s": round(n / tb), "setup_compile_s": round(cb, 2)},
+                      "batched": {"run_s": round(tb, 2), "env_steps_per_s": round(n / tb),
+                                  "setup_compile_s": round(cb, 2)},
                       "single_native_loop": {"run_s": round(tn, 2), "env_steps_per_s": round(n / tn),
                                              "setup_compile_s": round(cn, 2)},
                       "single_jax_loop": {"run_s": round(tj, 2), "env_steps_per_s": round(n / tj),

@@ -17,9 +17,8 @@ import sys
 
 os.environ.setdefault("BENCH_DETERMINISTIC_INPUT", "5")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import numpy as np  # noqa: E402
-
 import bench_common as bc  # noqa: E402
+import numpy as np  # noqa: E402
 
 
 def main():

@@ -29,9 +29,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-import numpy as np  # noqa: E402
-
 import bench_common as bc  # noqa: E402
+import numpy as np  # noqa: E402
 import spark_lab_net  # noqa: E402
 
 import spark_lab as sl  # noqa: E402
@@ -103,7 +102,7 @@ def bench_latency(K, moves=30):
     rng = np.random.default_rng(0)
     applied, drawn = [], []
     before = sim.compile_count
-    for i in range(moves):
+    for _ in range(moves):
         time.sleep(rng.uniform(0.05, 0.15))
         n_applied, n_drawn = s.applied_changes, lab.raster.throttle.drawn
         t0 = time.perf_counter()

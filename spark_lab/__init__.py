@@ -7,28 +7,39 @@ synchronous (faster closed loops; see spark_lab/_runtime.py for why and how to o
 from . import _runtime
 
 _runtime.configure()
-from . import analysis, connectivity, initializers, interfaces, neurons, plasticity, synapses
+from . import analysis, connectivity, initializers, interfaces, model, neurons, plasticity, registry, synapses
+from ._params import Param
 from .connectivity import AllToAll, FixedInDegree, FixedProbability, FromList, FromMatrix, OneToOne
 from .errors import DivergenceError, ModelError, ModelIssue, NetworkError, ParameterError, RegistryError, SparkLabError
 from .initializers import Constant, LogNormal, Normal, Uniform
-from .interfaces import (Concat, CountDecoder, CurrentEncoder, DeltaEncoder, LatencyEncoder, PoissonEncoder,
-                         PopulationDecoder, PopulationEncoder, RateDecoder, Subset, WinnerTakeAll)
+from .interfaces import (
+                         Concat,
+                         CountDecoder,
+                         CurrentEncoder,
+                         DeltaEncoder,
+                         LatencyEncoder,
+                         PoissonEncoder,
+                         PopulationDecoder,
+                         PopulationEncoder,
+                         RateDecoder,
+                         Subset,
+                         WinnerTakeAll,
+)
+from .model import dumps, load, loads, save
 from .network import Network, RecordSpec
 from .neurons import ALIF, EIF, LIF, AdEx, Izhikevich, PoissonSource, SpikeGenerator, SpikeInput
 from .plasticity import STDP, Oja, SynapticScaling, ThreeFactor, TripletSTDP, TsodyksMarkram
 from .session import Monitor, Session, SessionError
 from .simulator import RunResult, Simulator
 from .synapses import BiExponential, Conductance, Delta, Exponential
-from ._params import Param
-from . import model, registry
-from .model import dumps, load, loads, save
 
 __version__ = "0.1.0"
 
 __all__ = [
     "analysis", "connectivity", "initializers", "interfaces", "neurons", "plasticity", "synapses",
     "Network", "Simulator", "RunResult", "RecordSpec", "Param", "Session", "SessionError", "Monitor",
-    "LIF", "ALIF", "AdEx", "Izhikevich", "EIF", "PoissonSource", "SpikeGenerator", "SpikeInput", "Exponential", "Delta", "BiExponential", "Conductance",
+    "LIF", "ALIF", "AdEx", "Izhikevich", "EIF", "PoissonSource", "SpikeGenerator", "SpikeInput",
+    "Exponential", "Delta", "BiExponential", "Conductance",
     "AllToAll", "OneToOne", "FixedProbability", "FixedInDegree", "FromList", "FromMatrix",
     "Constant", "Uniform", "Normal", "LogNormal",
     "STDP", "TripletSTDP", "ThreeFactor", "Oja", "SynapticScaling", "TsodyksMarkram",

@@ -79,7 +79,8 @@ def number_array(x, where: str, field: str, unit: str = "1", dtype=np.float64) -
     except (TypeError, ValueError):          # ragged nested lists
         raise ParameterError(where, field, f"got {brief(x)}", f"give a number{u}, or a flat array of numbers") from None
     if raw.dtype.kind not in "iuf":          # strings, objects (None), bools, complex
-        raise ParameterError(where, field, f"got {brief(x)} (dtype {raw.dtype})", f"give a number{u}, or an array of numbers")
+        raise ParameterError(where, field, f"got {brief(x)} (dtype {raw.dtype})",
+                             f"give a number{u}, or an array of numbers")
     return raw.astype(dtype)
 
 

@@ -60,7 +60,7 @@ class Component:
     def describe(cls, where: str = "") -> str:
         return f"{cls.__name__}{' ' + where if where else ''}"
 
-    def replace(self, **params: Any) -> "Component":
+    def replace(self, **params: Any) -> Component:
         """A copy with some parameter values changed (validated)."""
         vals = {**self.values, **self.options}
         vals.update(params)

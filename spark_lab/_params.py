@@ -101,7 +101,8 @@ class Choice:
             value = bool(value)
         ok = any(type(value) is type(c) and value == c for c in self.choices)
         if not ok:
-            hint = did_you_mean(value, [c for c in self.choices if isinstance(c, str)]) if isinstance(value, str) else ""
+            hint = (did_you_mean(value, [c for c in self.choices if isinstance(c, str)])
+                    if isinstance(value, str) else "")
             raise ParameterError(component, name, f"got {_short(value)}",
                                  f"{hint}choose one of {', '.join(repr(c) for c in self.choices)}")
         return value

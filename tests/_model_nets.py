@@ -28,7 +28,8 @@ def rich_network(n: int = 20) -> sl.Network:
     net.connect("gen", "exc", synapse=shared, connectivity=sl.FromList([0, 1, 2], [1, 2, 3]), weight=20.0)
     net.connect("exc", "mix", synapse=sl.BiExponential(), connectivity=sl.FixedInDegree(k=4),
                 weight=sl.Uniform(0.5, 1.5), plasticity=STDP(bounds="soft", w_max=2.0), name="plastic")
-    net.connect("mix", "exc", synapse=sl.Delta(), connectivity=sl.FromMatrix(rng.random((n, n)) * (rng.random((n, n)) < 0.2)),
+    net.connect("mix", "exc", synapse=sl.Delta(),
+                connectivity=sl.FromMatrix(rng.random((n, n)) * (rng.random((n, n)) < 0.2)),
                 delay=1.0)
     net.connect("burst", "mix", connectivity=sl.OneToOne() if n == 3 else sl.AllToAll(), weight=15.0)
     net.record("exc", "spikes")

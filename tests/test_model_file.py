@@ -117,7 +117,8 @@ def test_to_python_script_rebuilds_the_same_spikes(tmp_path):
             "res = net.build().run(300)\n"
             f"np.savez({str(out)!r}, **res.counts, **{{'rec:' + k: v for k, v in res.records.items()}})\n")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env, check=False)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env,
+                          check=False)
     assert proc.returncode == 0, proc.stderr[-3000:]
     counts, records = run_counts(net)
     with np.load(out) as got:
@@ -219,7 +220,8 @@ CASES = [
      "v_th", "list of 6 numbers"),
     (lambda d: set_in(d, ["pools", 2, "params", "tau_m"], {"initializer": "unifrom", "params": {}}),
      "/pools/2/params/tau_m/initializer", "pool 'exc' (lif): tau_m", "initializer", "did you mean 'uniform'?"),
-    (lambda d: set_in(d, ["pools", 2, "params", "tau_m"], {"initializer": "uniform", "params": {"low": -1.0, "high": 2.0}}),
+    (lambda d: set_in(d, ["pools", 2, "params", "tau_m"],
+                      {"initializer": "uniform", "params": {"low": -1.0, "high": 2.0}}),
      "/pools/2/params/tau_m", "pool 'exc' (lif)", "tau_m", "> 0 ms"),
     (lambda d: set_in(d, ["pool"], []), "/pool", "model", "pool", "did you mean 'pools'?"),
     (lambda d: d["pools"][0].pop("n") and d, "/pools/0", "pool 'drive'", "n", "give n"),

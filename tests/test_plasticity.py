@@ -8,8 +8,20 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from spark_lab import (LIF, AllToAll, Delta, Exponential, FixedProbability, Network, NetworkError, OneToOne,
-                       ParameterError, PoissonSource, SpikeGenerator, Uniform)
+from spark_lab import (
+    LIF,
+    AllToAll,
+    Delta,
+    Exponential,
+    FixedProbability,
+    Network,
+    NetworkError,
+    OneToOne,
+    ParameterError,
+    PoissonSource,
+    SpikeGenerator,
+    Uniform,
+)
 from spark_lab.plasticity import STDP, Oja, SynapticScaling, ThreeFactor, TripletSTDP, TsodyksMarkram, oja_delta
 
 

@@ -30,9 +30,8 @@ import time
 
 # bench_common.py lives one level up, in bench/
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-import numpy as np
 import bench_common as bc
-
+import numpy as np
 
 
 def extra(ap):
@@ -42,10 +41,10 @@ def extra(ap):
 
 def make_net(net_arr):
     """Builds the BrainPy network from the shared synapse lists (see module doc)."""
-    import jax
     import brainpy as bp
     import brainpy.math as bm
-    N, P0 = bc.N, bc.POOL_SIZE
+    import jax
+    N = bc.N
     indptr, post, w = bc.csr_from_pre(net_arr["pre"], net_arr["post"], net_arr["w"], N)
     in_indptr, in_post, in_w = bc.csr_from_pre(net_arr["in_pre"], net_arr["in_post"], net_arr["in_w"], bc.N_IN)
     a_i, a_v = bc.A_I, bc.A_V
@@ -83,13 +82,13 @@ def make_net(net_arr):
 def main():
     args = bc.parse_args(extra)
     t_setup0 = time.perf_counter()
-    import jax
     import brainpy as bp
     import brainpy.math as bm
+    import jax
 
     bm.set_environment(mode=bm.nonbatching_mode, dt=bc.DT * 1e3)   # ms
     bm.random.seed(args.seed)
-    N, P0 = bc.N, bc.POOL_SIZE
+    P0 = bc.POOL_SIZE
     K = args.K
     n_chunks = max(1, int(round(args.seconds / (K * bc.DT))))
     n_warm = args.warmup_chunks if args.warmup_chunks is not None else min(3, max(1, -(-20 // K)))

@@ -21,9 +21,8 @@ import time
 
 # bench_common.py lives one level up, in bench/
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-import numpy as np
 import bench_common as bc
-
+import numpy as np
 
 
 def extra(ap):
@@ -40,7 +39,7 @@ def extra(ap):
 
 
 def build_model(b2, net_arr, rates_expr_ta=None):
-    from brian2 import (NeuronGroup, Synapses, PoissonGroup, SpikeMonitor, Network, ms, Hz)
+    from brian2 import Hz, NeuronGroup, PoissonGroup, SpikeMonitor, Synapses
     ns = dict(tau_m=bc.TAU_M * b2.second, tau_s=bc.TAU_S * b2.second, I_b=bc.I_BIAS,
               v_th=bc.V_TH, v_reset=bc.V_RESET)
     eqs = """dv/dt = (-(v - v_rest) + I + I_b)/tau_m : 1 (unless refractory)
@@ -68,7 +67,7 @@ def main():
     args = bc.parse_args(extra)
     t_setup0 = time.perf_counter()
     import brian2 as b2
-    from brian2 import prefs, set_device, device, Network, ms, Hz, TimedArray, SpikeMonitor, defaultclock
+    from brian2 import Hz, Network, SpikeMonitor, TimedArray, defaultclock, device, prefs, set_device
     K = args.K
     n_chunks = max(1, int(round(args.seconds / (K * bc.DT))))
     net_arr = bc.build_network()
@@ -96,7 +95,8 @@ def main():
                 P.rates = rate_table[c] * Hz
                 net.run(K * bc.DT * b2.second, namespace={})
                 cur = np.array(mon.count[lo:])
-                readout_sum += int((cur - prev).sum()); prev = cur
+                readout_sum += int((cur - prev).sum())
+                prev = cur
                 if c == 0:
                     first_run_s = time.perf_counter() - t_first0
             setup_s = time.perf_counter() - t_setup0
@@ -106,7 +106,8 @@ def main():
                 P.rates = rate_table[c] * Hz                 # new input from Python
                 net.run(K * bc.DT * b2.second, namespace={})
                 cur = np.array(mon.count[lo:])          # readout back to Python
-                readout_sum += int((cur - prev).sum()); prev = cur
+                readout_sum += int((cur - prev).sum())
+                prev = cur
             wall = time.perf_counter() - t0
         else:
             from brian2 import NetworkOperation
@@ -119,7 +120,8 @@ def main():
                 # previous chunk, then set the input rates of the next chunk
                 if st["c"] > 0:
                     cur = count_var[lo:].copy()
-                    st["readout_sum"] += int((cur - st["prev"]).sum()); st["prev"] = cur
+                    st["readout_sum"] += int((cur - st["prev"]).sum())
+                    st["prev"] = cur
                 if st["c"] < len(rate_table):
                     rates_var[:] = rate_table[st["c"]]
                 st["c"] += 1

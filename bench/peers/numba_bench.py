@@ -15,9 +15,8 @@ import time
 
 # bench_common.py lives one level up, in bench/
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-import numpy as np
 import bench_common as bc
-
+import numpy as np
 
 
 def extra(ap):

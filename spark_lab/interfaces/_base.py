@@ -112,7 +112,8 @@ class Encoder(Component):
         try:
             x = np.asarray(values, dtype=np.float64)
         except (TypeError, ValueError):
-            raise ParameterError(where, "values", f"got {_short(values)}", "give a number or an array of numbers") from None
+            raise ParameterError(where, "values", f"got {_short(values)}",
+                                 "give a number or an array of numbers") from None
         shape = x.shape
         if x.ndim == 0 and d == 1:
             x = x.reshape(1, 1)
@@ -191,7 +192,8 @@ def _counts(x, n: int, steps, where: str):
     except (TypeError, ValueError):
         raise ParameterError(where, "spikes", f"got {_short(x)}", "give counts (n,) or spikes (steps, n)") from None
     if a.dtype.kind not in "biuf":
-        raise ParameterError(where, "spikes", f"got dtype {a.dtype}", "give counts (n,) or spikes (steps, n) as numbers")
+        raise ParameterError(where, "spikes", f"got dtype {a.dtype}",
+                             "give counts (n,) or spikes (steps, n) as numbers")
     a = a.astype(np.float64)
     if not np.all(np.isfinite(a)) or np.any(a < 0):
         raise ParameterError(where, "spikes", "contains negative, NaN or inf values", "counts are whole numbers >= 0")

@@ -9,4 +9,5 @@ from .poisson import PoissonSource
 from .spike_generator import SpikeGenerator
 from .spike_input import SpikeInput
 
-__all__ = ["NeuronModel", "SynInput", "LIF", "ALIF", "AdEx", "Izhikevich", "EIF", "PoissonSource", "SpikeGenerator", "SpikeInput"]
+__all__ = ["NeuronModel", "SynInput", "LIF", "ALIF", "AdEx", "Izhikevich", "EIF", "PoissonSource", "SpikeGenerator",
+           "SpikeInput"]

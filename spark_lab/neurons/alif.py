@@ -27,7 +27,8 @@ class ALIF(NeuronModel):
     INPUT_UNIT = "mV"
     PARAMS = {
         **{k: LIF.PARAMS[k] for k in ("tau_m", "v_rest", "v_th", "v_reset", "t_ref")},
-        "tau_a": Param(200.0, "ms", low=0, low_open=True, help="decay time constant of the threshold adaptation", log=True),
+        "tau_a": Param(200.0, "ms", low=0, low_open=True, help="decay time constant of the threshold adaptation",
+                       log=True),
         "beta": Param(1.0, "mV", low=0, help="threshold increase per spike"),
         "v_init_low": LIF.PARAMS["v_init_low"],
         "v_init_high": LIF.PARAMS["v_init_high"],

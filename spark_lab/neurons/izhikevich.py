@@ -58,7 +58,7 @@ class Izhikevich(NeuronModel):
         require_less(values, component, "c", "v_peak")
 
     @classmethod
-    def preset(cls, name: str, **overrides) -> "Izhikevich":
+    def preset(cls, name: str, **overrides) -> Izhikevich:
         """A model with the parameters of a published firing pattern; ``overrides`` change some."""
         if name not in cls.PRESETS:
             raise ParameterError("Izhikevich.preset", "name", f"unknown preset {name!r}",

@@ -47,7 +47,8 @@ class SpikeGenerator(NeuronModel):
                                          "give one list of times (ms) per neuron, or indices= and times=") from None
             for i, r in enumerate(per):
                 _check_times(r, where, f"times[{i}]")
-            self.indices = np.concatenate([np.full(r.size, i, np.int64) for i, r in enumerate(per)] or [np.zeros(0, np.int64)])
+            self.indices = np.concatenate([np.full(r.size, i, np.int64) for i, r in enumerate(per)]
+                                          or [np.zeros(0, np.int64)])
             self.times = np.concatenate(per or [np.zeros(0)])
             self.n_fixed = len(per)
         else:
@@ -55,7 +56,8 @@ class SpikeGenerator(NeuronModel):
                 idx = np.asarray(indices, np.float64).ravel()
                 tms = np.asarray(times, np.float64).ravel()
             except (TypeError, ValueError):
-                raise ParameterError(where, "times", "indices and times must be numbers", "give two flat lists") from None
+                raise ParameterError(where, "times", "indices and times must be numbers",
+                                     "give two flat lists") from None
             if idx.shape != tms.shape:
                 raise ParameterError(where, "indices", f"got {idx.size} indices for {tms.size} times",
                                      "give one neuron index per spike time")

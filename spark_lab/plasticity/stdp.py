@@ -40,10 +40,14 @@ def pair_terms(x_pre, x_post, ctx, w, q, soft):
 
 
 _PAIR = {
-    "a_plus": Param(0.01, "1", low=0, help="potentiation per pair (weight units; relative with soft bounds)", per_neuron=False),
-    "a_minus": Param(0.0105, "1", low=0, help="depression per pair (weight units; relative with soft bounds)", per_neuron=False),
-    "tau_plus": Param(20.0, "ms", low=0, low_open=True, help="time constant of the presynaptic trace", log=True, per_neuron=False),
-    "tau_minus": Param(20.0, "ms", low=0, low_open=True, help="time constant of the postsynaptic trace", log=True, per_neuron=False),
+    "a_plus": Param(0.01, "1", low=0, help="potentiation per pair (weight units; relative with soft bounds)",
+                    per_neuron=False),
+    "a_minus": Param(0.0105, "1", low=0, help="depression per pair (weight units; relative with soft bounds)",
+                     per_neuron=False),
+    "tau_plus": Param(20.0, "ms", low=0, low_open=True, help="time constant of the presynaptic trace", log=True,
+                      per_neuron=False),
+    "tau_minus": Param(20.0, "ms", low=0, low_open=True, help="time constant of the postsynaptic trace", log=True,
+                       per_neuron=False),
     "w_min": Param(0.0, "1", help="lowest weight", per_neuron=False),
     "w_max": Param(1.0, "1", help="highest weight", per_neuron=False),
 }

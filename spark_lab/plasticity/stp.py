@@ -27,7 +27,8 @@ class TsodyksMarkram(PlasticityRule):
 
     name = "tsodyks_markram"
     PARAMS = {
-        "U": Param(0.5, "1", low=0, low_open=True, high=1, help="utilisation of resources by a spike", per_neuron=False),
+        "U": Param(0.5, "1", low=0, low_open=True, high=1, help="utilisation of resources by a spike",
+                   per_neuron=False),
         "tau_rec": Param(800.0, "ms", low=0, low_open=True, help="recovery time constant (depression)", log=True,
                          per_neuron=False),
         "tau_facil": Param(0.0, "ms", low=0, help="facilitation time constant (0 = none)", per_neuron=False),

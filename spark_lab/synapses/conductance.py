@@ -15,10 +15,10 @@ not a negative weight; a projection from a Dale pool with inhibitory neurons is 
 """
 from __future__ import annotations
 
+import jax.numpy as jnp
+
 from .._params import Param
 from ._base import SynapseModel
-
-import jax.numpy as jnp
 
 
 class Conductance(SynapseModel):

@@ -17,7 +17,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from harness import (
     CHROMIUM,
     ci_enabled,

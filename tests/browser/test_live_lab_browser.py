@@ -10,7 +10,6 @@ import time
 
 import numpy as np
 import pytest
-
 from harness import (
     assert_no_news_toast,
     assert_no_tracebacks,
@@ -133,7 +132,8 @@ def test_live_lab_in_the_browser(lab_server, lab_page, shot):
     assert _wait_t(page, lab, t1 + 10.0) == pytest.approx(t1 + 10.0, abs=1e-6)
     _button(lab, "Step 1").click()                    # compiles a 1-step chunk the first time
     assert _wait_t(page, lab, t1 + 10.1) == pytest.approx(t1 + 10.1, abs=1e-6)
-    state = json.loads(_kernel_eval(lab_server, "__import__('json').dumps([lab.session.status, lab.session.sim.compile_count])"))
+    state = json.loads(_kernel_eval(lab_server,
+                                    "__import__('json').dumps([lab.session.status, lab.session.sim.compile_count])"))
     assert state[0] == "paused"
     shot(lab, "lab-paused-after-step")
     assert_no_widget_errors(page)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from harness import (
     assert_no_news_toast,
     assert_no_tracebacks,
