@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import spark_lab as sl
-from spark_lab import _native, _sparse
+from spark_lab import _native
 
 
 def _require_native():
