@@ -44,7 +44,7 @@ def one(n, K, seconds, native):
     for c in range(n_chunks):
         spikes += int(sim.run_chunk(K, {"input": rates[2 + c % 9000]}, readout=("net",))["net"].sum())
     wall = time.perf_counter() - t0
-    n_syn = sum(i["n_syn"] for i in sim.proj_info.values())
+    n_syn = sum(p.n_syn for p in sim.layout.projections.values())
     return dict(neurons=n, synapses=n_syn, K=K, native=sim.native, steps_per_s=round(n_chunks * K / wall, 1),
                 mean_rate_hz=round(spikes / n / (n_chunks * K * 1e-3), 2), setup_s=round(setup_s, 2),
                 compile_s=round(compile_s, 2),

@@ -56,7 +56,7 @@ def prefix_count(x):
     return (within + off[:, None]).reshape(n).astype(jnp.int32)
 
 
-@dataclass
+@dataclass(frozen=True)
 class EllGroup:
     """Static description of one fused group."""
     gid: str
@@ -69,7 +69,7 @@ class EllGroup:
     projections: list           # names of the fused projections
     slot_index: dict = field(default_factory=dict)   # synapse groups: name -> flat ELL index per synapse
     klass: dict = field(default_factory=dict)        # class groups: name -> class index
-    csr: "Csr | None" = None                         # the native kernel's layout (build_csr), if used
+    csr: Csr | None = None                         # the native kernel's layout (build_csr), if used
 
 
 @dataclass
@@ -186,6 +186,7 @@ def _sum_by_delay(groups, arrivals):
 
 def _propagate_native(spikes, native, row_w, weights, groups, n_slots):
     import jax
+
     from ._native import TARGET
 
     call = jax.ffi.ffi_call(TARGET, jax.ShapeDtypeStruct((n_slots,), jnp.float32))

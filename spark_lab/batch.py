@@ -4,8 +4,8 @@
     bs = BatchedSimulator(sims)
     counts = bs.run_chunk(20, inputs={"obs": obs_batch}, readout=("left", "right"))   # {pool: (B, n)}
 
-The simulator's chunk function (``Simulator._make_chunk``: ``chunk(state, prepared,
-derived, syn_w, struct, inputs) -> (state, out, ys)``) is pure, so ``jax.vmap`` runs it
+The chunk function (``spark_lab._chunk.make_chunk``: ``chunk(state, args, inputs) ->
+(state, out, ys)``, ``args`` the simulator's ``device_args()``) is pure, so ``jax.vmap`` runs it
 over state, parameters and structure stacked along a leading agent axis, inside one
 ``jax.jit``. Each agent keeps its own everything: seed (so its own noise), initial state,
 parameters, connectivity *contents* and plastic weights (those are state). What must be
@@ -26,15 +26,15 @@ The agents' own :class:`Simulator` objects stay the source of truth for paramete
 """
 from __future__ import annotations
 
-import copy
-import dataclasses
-
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ._checks import brief, positive_int
+from ._chunk import compiler_options, make_chunk
+from ._params import did_you_mean
 from .errors import DivergenceError, NetworkError, ParameterError
-from .simulator import RunResult, Simulator, _compiler_options, _count
+from .simulator import RunResult, Simulator
 
 
 class BatchedSimulator:
@@ -57,9 +57,9 @@ class BatchedSimulator:
         self.sims = sims
         self.B = len(sims)
         self.ref = sims[0]
-        # the chunk function is made from agent 0 with every ELL group at the common width
-        self._chunk_sim = copy.copy(self.ref)
-        self._chunk_sim.groups = [dataclasses.replace(g, width=self.widths[g.gid]) for g in self.ref.groups]
+        # the chunk function is made from agent 0's layout with every ELL group at the common width
+        self._layouts = [s.layout.padded(self.widths) for s in sims]
+        self.layout = self._layouts[0]
         self.dt = self.ref.dt
         self.modulators = self.ref.modulators
         self._compiled: dict = {}
@@ -71,16 +71,15 @@ class BatchedSimulator:
     # ------------------------------------------------------------------ host <-> batch
     def push_params(self) -> None:
         """Stack the agents' current parameters and structure (call after ``sims[b].set_param``)."""
-        def stack(get):
-            return jax.tree_util.tree_map(lambda *xs: jnp.stack(xs), *[get(s) for s in self.sims])
-        self._prepared = stack(lambda s: s._prepared)
-        self._derived = stack(lambda s: s._derived)
-        self._syn_w = stack(lambda s: _padded(s, self.widths)[1])
-        self._struct = stack(lambda s: _padded(s, self.widths)[0])
+        args = []
+        for s, lay in zip(self.sims, self._layouts):
+            a = s.device_args()
+            args.append(a._replace(syn_w=lay.fit(a.syn_w), struct=lay.device_struct()))
+        self._args = jax.tree_util.tree_map(lambda *xs: jnp.stack(xs), *args)
 
     def push_state(self) -> None:
-        """Stack the agents' current states (their simulators' ``_state``) into the batch."""
-        self._state = jax.tree_util.tree_map(lambda *xs: jnp.stack(xs), *[s._state for s in self.sims])
+        """Stack the agents' current states (their simulators' ``get_state_tree()``) into the batch."""
+        self._state = jax.tree_util.tree_map(lambda *xs: jnp.stack(xs), *[s.get_state_tree() for s in self.sims])
         ts = {s.t for s in self.sims}
         if len(ts) != 1:
             raise NetworkError(f"BatchedSimulator: the agents are at different steps {sorted(ts)}; reset() them first")
@@ -89,8 +88,7 @@ class BatchedSimulator:
     def pull(self) -> None:
         """Copy the batched state back into each agent's simulator."""
         for b, s in enumerate(self.sims):
-            s._state = jax.tree_util.tree_map(lambda a, b=b: a[b], self._state)
-            s._t_host = self._t_host
+            s.set_state_tree(jax.tree_util.tree_map(lambda a, b=b: a[b], self._state), self._t_host)
 
     def reset(self) -> None:
         """Every agent back to its initial state (and its encoder/decoder states)."""
@@ -121,19 +119,21 @@ class BatchedSimulator:
         readout: pools whose spike counts come back, {pool: (B, n) int}.
         outputs: output nodes whose decoded values come back, {name: list of B values}.
         """
-        steps = _count(steps, "BatchedSimulator.run_chunk", "steps")
+        steps = positive_int(steps, "BatchedSimulator.run_chunk", "steps")
         raw, enc_states = self._encode(inputs or {}, steps)
-        names = self.ref._io.check_names(outputs)
+        names = self.ref.io.check_names(outputs)
         readout = tuple(readout)
+        pools = self.layout.pools
         for p in readout:
-            self.ref.net._pool_name(p)
-        counted = readout + tuple(p for p in self.ref._io.pools_needed() if p not in readout)
+            if not isinstance(p, str) or p not in pools:
+                raise NetworkError(f"unknown pool {p!r}; {did_you_mean(str(p), pools)}pools: {', '.join(pools)}")
+        counted = readout + tuple(p for p in self.ref.io.pools_needed() if p not in readout)
         counts, _ = self._call(steps, raw, (), counted)
         out = {nm: counts[nm] for nm in readout}
         values = []
         for b, s in enumerate(self.sims):
-            s._io.commit(enc_states[b])
-            values.append(s._io.decode({p: counts[p][b] for p in counted}, steps))
+            s.io.commit(enc_states[b])
+            values.append(s.io.decode({p: counts[p][b] for p in counted}, steps))
         for nm in names:
             out[nm] = [v[nm] for v in values]
         return out
@@ -142,12 +142,12 @@ class BatchedSimulator:
         """Simulate ``steps`` steps; one :class:`RunResult` per agent (counts and records).
         ``inputs`` as in ``run_chunk`` (raw pool input and modulators; per-step arrays are
         cut into chunks); ``record`` as in ``Simulator.run``."""
-        steps = _count(steps, "BatchedSimulator.run", "steps")
-        specs = self.ref._record_specs(record)
+        steps = positive_int(steps, "BatchedSimulator.run", "steps")
+        specs = self.ref.record_specs(record)
         raw, enc_states = self._encode(inputs or {}, steps)
-        chunk = min(steps, 10_000) if chunk is None else _count(chunk, "BatchedSimulator.run", "chunk")
+        chunk = min(steps, 10_000) if chunk is None else positive_int(chunk, "BatchedSimulator.run", "chunk")
         t0 = self.t
-        pools = [p.name for p in self.ref.pools]
+        pools = list(self.layout.pools)
         counts = {p: 0 for p in pools}
         recs, done = [[] for _ in specs], 0
         while done < steps:
@@ -162,7 +162,7 @@ class BatchedSimulator:
         idx = np.arange(t0, t0 + steps)
         results = []
         for b, s in enumerate(self.sims):
-            s._io.commit(enc_states[b])
+            s.io.commit(enc_states[b])
             records, times = {}, {}
             for spec, parts in zip(specs, recs):
                 keep = idx % spec.every == 0
@@ -170,7 +170,7 @@ class BatchedSimulator:
                 times[spec.key] = idx[keep]
             cb = {p: counts[p][b] for p in pools}
             results.append(RunResult(counts=cb, records=records, times=times, t_start=t0, steps=steps, dt=self.dt,
-                                     outputs=s._io.decode(cb, steps)))
+                                     outputs=s.io.decode(cb, steps)))
         return results
 
     # ------------------------------------------------------------------ internals
@@ -179,8 +179,8 @@ class BatchedSimulator:
         if not isinstance(inputs, dict):
             raise ParameterError("BatchedSimulator", "inputs", f"got {type(inputs).__name__}",
                                  "give a dict {pool, modulator or input name: values}")
-        net, B, fd = self.ref.net, self.B, self.ref.fdtype
-        raw, enc_states = {}, [s._io.enc for s in self.sims]
+        net, B, fd = self.ref.net, self.B, self.layout.fdtype
+        raw, enc_states = {}, [s.io.enc for s in self.sims]
         node_inputs = {k: v for k, v in inputs.items() if k in net.inputs}
         if node_inputs:
             for k, v in node_inputs.items():
@@ -200,7 +200,7 @@ class BatchedSimulator:
             if rest:
                 per_agent = []
                 for b, s in enumerate(self.sims):
-                    enc, enc_states[b] = s._io.encode({k: v[b] for k, v in rest.items()}, steps, s._check_inputs)
+                    enc, enc_states[b] = s.io.encode({k: v[b] for k, v in rest.items()}, steps, s.check_inputs)
                     per_agent.append(enc)
                 for nm in per_agent[0]:
                     raw[nm] = np.stack([np.asarray(p[nm]) for p in per_agent])
@@ -246,79 +246,70 @@ class BatchedSimulator:
                                      and all(type(e) is type(e0) and _same_values(e, e0) for e in encs[1:]))
         return self._shareable[name]
 
+    def _count_trace(self):
+        self.compile_count += 1          # runs only while tracing
+
     def _call(self, k, inputs, specs, counted):
         layout = tuple(sorted((nm, a.ndim - 1) for nm, a in inputs.items()))
         key = (k, tuple((s.pool, s.var, s.neurons) for s in specs), layout, counted)
         fn = self._compiled.get(key)
         if fn is None:
-            chunk = self._chunk_sim._make_chunk(k, specs, layout, counted)
-
-            def counted_chunk(*args):
-                self.compile_count += 1          # runs only while tracing
-                return jax.vmap(chunk)(*args)
-            fn = self._compiled[key] = jax.jit(counted_chunk, compiler_options=_compiler_options())
-        new_state, out, ys = fn(self._state, self._prepared, self._derived, self._syn_w, self._struct,
-                                {nm: jnp.asarray(a) for nm, a in inputs.items()})
+            chunk = make_chunk(self.layout, k, specs, layout, counted, self.ref.prepared_packer, self._count_trace)
+            fn = self._compiled[key] = jax.jit(jax.vmap(chunk), compiler_options=compiler_options())
+        new_state, out, ys = fn(self._state, self._args, {nm: jnp.asarray(a) for nm, a in inputs.items()})
         out = np.asarray(out)                    # (B, 1 + counts): one transfer
         bad = np.flatnonzero(out[:, 0] == 0)
         if bad.size:
             b = int(bad[0])
             st = jax.tree_util.tree_map(lambda a: a[b], new_state)
             raise DivergenceError([(f"agent {b} (seed {self.sims[b].net.seed}): {p}", v, i)
-                                   for p, v, i in self.sims[b]._locate_bad(st)], self.t, k)
+                                   for p, v, i in self.sims[b].locate_bad(st)], self.t, k)
         self._state = new_state
         self._t_host += k
         counts, o = {}, 1
         for nm in counted:
-            n = self.ref.net.pools[nm].n
+            n = self.layout.pools[nm].n
             counts[nm] = out[:, o:o + n]
             o += n
         return counts, ys
 
 
-# ---------------------------------------------------------------------- structure check
-def _signature(s: Simulator, widths: dict) -> list:
-    """(field, value) pairs that fix the compiled code of a simulator."""
-    net = s.net
-    sig = [("dt", s.dt), ("dtype", net.dtype), ("spike_batch", net.spike_batch),
-           ("pools", [(p.name, type(p.model).__name__, p.n, dict(p.model.options)) for p in s.pools]),
-           ("projections", list(net.projections)), ("modulators", s.modulators),
-           ("input nodes", [(k, type(v.encoder).__name__, v.pool, v.n) for k, v in net.inputs.items()]),
-           ("output nodes", [(k, type(v.decoder).__name__, v.n) for k, v in net.outputs.items()])]
-    for nm, pr in net.projections.items():
-        inf = s.proj_info[nm]
-        where = f"projection {nm!r}"
-        sig += [(f"{where}: synapse", type(pr.synapse).__name__), (f"{where}: delay", inf["delay"]),
-                (f"{where}: number of synapses", inf["n_syn"]), (f"{where}: per-synapse weights", inf["per_syn"]),
-                (f"{where}: receptor", inf["receptor"]),
-                (f"{where}: plasticity", [(type(r).__name__, dict(r.options)) for r in pr.plasticity])]
-    sig.append(("propagation groups", [(g.gid, g.delay, g.per_synapse, g.n_classes, g.packed,
-                                        tuple(g.projections)) for g in s.groups]))
-    sig.append(("families", [tuple(f["pools"]) for f in s.families]))
-    struct, syn_w = _padded(s, widths)
-    for label, tree in (("state", s._state), ("parameters", s._prepared), ("derived tables", s._derived),
-                        ("per-synapse weight tables", syn_w), ("structure arrays", struct)):
+def _trees(s: Simulator, lay) -> list:
+    """(label, tree) of the arrays an agent contributes to the batch (padded to ``lay``)."""
+    a = s.device_args()
+    return [("state", s.get_state_tree()), ("parameters", a.prepared), ("derived tables", a.derived),
+            ("per-synapse weight tables", lay.fit(a.syn_w)), ("structure arrays", lay.device_struct())]
+
+
+def _shapes(s: Simulator, lay) -> list:
+    """(field, (shape, dtype)) of every array an agent contributes: a safety net under the
+    structure signature (vmap needs equal shapes)."""
+    out = []
+    for label, tree in _trees(s, lay):
         leaves, treedef = jax.tree_util.tree_flatten_with_path(tree)
-        sig.append((f"{label} layout", str(treedef)))
-        sig += [(f"{label} {jax.tree_util.keystr(p)}", (tuple(np.shape(x)), str(np.asarray(x).dtype)))
+        out.append((f"{label} layout", str(treedef)))
+        out += [(f"{label} {jax.tree_util.keystr(p)}", (tuple(np.shape(x)), str(np.asarray(x).dtype)))
                 for p, x in leaves]
-    return sig
+    return out
 
 
 def _check_same_structure(sims, widths) -> None:
-    ref = _signature(sims[0], widths)
+    def sig(s):
+        return list(s.layout.structure_signature()) + _shapes(s, s.layout.padded(widths))
+    ref = sig(sims[0])
     for b, s in enumerate(sims[1:], 1):
-        sig = _signature(s, widths)
-        for (k0, v0), (k1, v1) in zip(ref, sig):
+        other = sig(s)
+        for (k0, v0), (k1, v1) in zip(ref, other):
             if k0 != k1 or v0 != v1:
                 field = k0 if k0 == k1 else f"{k0} / {k1}"
                 raise NetworkError(
                     f"BatchedSimulator: agent {b} (seed {s.net.seed}) differs from agent 0 (seed {sims[0].net.seed}) "
-                    f"in {field}: {_brief(v1)} vs {_brief(v0)}. All agents need the same structure and array shapes; "
-                    f"connectivity drawn per seed (FixedProbability) gives different synapse counts: use AllToAll, "
-                    f"FixedInDegree or OneToOne, or draw the structure with one shared seed")
-        if len(ref) != len(sig):
-            raise NetworkError(f"BatchedSimulator: agent {b} (seed {s.net.seed}) has a different structure from agent 0")
+                    f"in {field}: {brief(v1, 80)} vs {brief(v0, 80)}. All agents need the same structure and array "
+                    f"shapes; connectivity drawn per seed (FixedProbability) gives different synapse counts: use "
+                    f"AllToAll, FixedInDegree or OneToOne, or draw the structure with one shared seed")
+        if len(ref) != len(other):
+            raise NetworkError(f"BatchedSimulator: agent {b} (seed {s.net.seed}) has a different structure "
+                               f"from agent 0")
 
 
 def _same_values(a, b) -> bool:
@@ -327,45 +318,20 @@ def _same_values(a, b) -> bool:
     return all(np.array_equal(np.asarray(a.values[k]), np.asarray(b.values[k])) for k in a.values)
 
 
-def _brief(v) -> str:
-    r = repr(v)
-    return r if len(r) <= 80 else r[:77] + "..."
-
-
 def _common_widths(sims) -> dict:
     """{group id: the widest padded row width of that ELL group over the agents}. Row widths
     (the largest out-degree) differ between agents with per-seed connectivity such as
     FixedInDegree; narrower agents get extra padding columns, which drop their spikes."""
     widths = {}
     for s in sims:
-        for g in s.groups:
+        for g in s.layout.groups:
             widths[g.gid] = max(widths.get(g.gid, 0), g.width)
     for s in sims:
-        space = {g.gid: g.n_classes * s.n_slots for g in s.groups}
-        for g in s.groups:
-            if g.packed and space[g.gid] + widths[g.gid] > 65535:
+        lay = s.layout
+        for g in lay.groups:
+            space = g.n_classes * lay.n_slots
+            if g.packed and space + widths[g.gid] > 65535:
                 raise NetworkError(f"BatchedSimulator: propagation group {g.gid!r} is too wide to batch in 16-bit "
-                                   f"targets ({space[g.gid]} slots + width {widths[g.gid]}); use fewer synapses per "
+                                   f"targets ({space} slots + width {widths[g.gid]}); use fewer synapses per "
                                    f"neuron or one structure seed for all agents")
     return widths
-
-
-def _padded(s: Simulator, widths: dict):
-    """(structure tree, per-synapse weight tables) of ``s`` with each ELL group padded to
-    ``widths``: pad column j targets ``space + j`` (dropped, as build_ell pads), weight 0."""
-    targets, syn_w = dict(s._struct["targets"]), dict(s._syn_w)
-    for g in s.groups:
-        extra = widths[g.gid] - g.width
-        if extra == 0:
-            continue
-        space = g.n_classes * s.n_slots
-        t = np.asarray(targets[g.gid])
-        t = t.view(np.uint16).astype(np.int64) if g.packed else t.astype(np.int64)
-        pad = np.broadcast_to(space + np.arange(g.width, widths[g.gid]), (t.shape[0], extra))
-        t = np.concatenate([t, pad], axis=1)
-        targets[g.gid] = jnp.asarray(np.ascontiguousarray(t.astype(np.uint16)).view(np.int32) if g.packed
-                                     else t.astype(np.int32))
-        if g.gid in syn_w:
-            w = np.asarray(syn_w[g.gid])
-            syn_w[g.gid] = jnp.asarray(np.concatenate([w, np.zeros((w.shape[0], extra), w.dtype)], axis=1))
-    return {**s._struct, "targets": targets}, syn_w

@@ -37,6 +37,7 @@ import numpy as np
 
 from ._checks import positive_int
 from ._monitor import Frame, Monitor
+from ._paramstore import ParamUpdate
 from ._recorder import Recorder
 from .errors import DivergenceError, ParameterError, SessionError, SparkLabError
 from .network import Network, RecordSpec
@@ -79,7 +80,7 @@ class Session:
         self._cv = threading.Condition()           # mode, busy, commands
         self._sim_lock = threading.RLock()         # the simulator (run, set_params, reset)
         self._pending_lock = threading.Lock()
-        self._pending: dict = {}
+        self._pending = ParamUpdate()              # staged, checked changes for the next chunk
         self._mode = IDLE
         self._until = None                          # run(steps): pause at this step
         self._busy = False
@@ -245,19 +246,15 @@ class Session:
     def set_params(self, changes: dict) -> None:
         """Queue ``{(target, name): value}`` changes, applied together at the next chunk boundary.
 
-        Checked now, against the values the network will have once the queue is applied: a bad
-        value raises ParameterError (or NetworkError for an unknown target) and queues nothing.
-        While the session is not running the changes are applied at once.
+        Checked once, now, in the caller's thread (``sim.stage``), against the values the network
+        will have once the queue is applied: a bad value raises ParameterError (or NetworkError
+        for an unknown target) and queues nothing. While the session is not running the changes
+        are applied at once.
         """
+        copied = {_key(k): _copy(v) for k, v in changes.items()} if isinstance(changes, dict) else changes
         with self._pending_lock:
-            if not isinstance(changes, dict):
-                raise ParameterError("set_params", "changes", f"got {changes!r}",
-                                     "give a dict {(pool_or_projection, parameter): value}")
-            normal = {self.sim.param_key(*_key(k)): _copy(v) for k, v in changes.items()}
-            self.sim.check_params({**self._pending, **normal})     # as applied after the queue
-            for k, v in normal.items():
-                self._pending.pop(k, None)         # re-insert: keeps "last set, last applied" order
-                self._pending[k] = v
+            update = self.sim.stage(copied, after=self._pending)
+            self._pending = self._pending.merge(update)   # "last set, last applied"
         if self._mode != RUNNING:
             with self._sim_lock:                   # waits for a chunk in flight, if any
                 self._apply_pending()
@@ -272,29 +269,25 @@ class Session:
 
     @property
     def pending(self) -> dict:
-        """Changes queued for the next chunk boundary (a copy)."""
+        """Changes queued for the next chunk boundary: {(target, name): value} (a copy)."""
         with self._pending_lock:
-            return dict(self._pending)
+            return self._pending.values()
 
     def _apply_pending(self):
-        """Apply the queue with one set_params call (called with the simulator lock held)."""
+        """Apply the queued update with one ``sim.apply`` (called with the simulator lock held).
+        It was checked when queued; only a change made directly on the simulator in between can
+        make it fail, and then none of it is applied and each change is reported in ``rejected``."""
         with self._pending_lock:
-            batch, self._pending = self._pending, {}
-        if not batch:
+            update, self._pending = self._pending, ParamUpdate()
+        if not update:
             return
         try:
-            self.sim.set_params(batch)
-            self.applied_changes += len(batch)
-        except SparkLabError:
-            # checked when queued, so only a change made directly on the simulator in between
-            # gets here: apply what still fits, one by one, and report the rest
-            for (target, name), v in batch.items():
-                try:
-                    self.sim.set_params({(target, name): v})
-                    self.applied_changes += 1
-                except SparkLabError as e:
-                    self.rejected.append((target, name, e))
-                    self.message = f"parameter change rejected: {e}"
+            self.sim.apply(update)
+            self.applied_changes += len(update)
+        except SparkLabError as e:
+            for target, name in update.values():
+                self.rejected.append((target, name, e))
+            self.message = f"parameter change rejected: {e}"
 
     # ------------------------------------------------------------------ control
     def run(self, steps: int | None = None) -> None:

@@ -1,4 +1,4 @@
-"""Batched simulation, the gymnasium bridge and the CartPole agent (short deterministic runs)."""
+"""The gymnasium bridge and the CartPole agent (short deterministic runs); batching: test_batch.py."""
 import json
 
 import numpy as np
@@ -17,72 +17,6 @@ from spark_lab.closed_loop import (
     run_cartpole,
     scale_obs,
 )
-from spark_lab.errors import NetworkError
-from spark_lab.plasticity import ThreeFactor
-
-
-def small_net(seed, extra_fixed_probability=False):
-    net = sl.Network(dt=0.1, seed=seed, native=False)
-    lif = sl.LIF(tau_m=20.0, v_rest=-65.0, v_th=-50.0, v_reset=-65.0, t_ref=2.0, v_init_low=-65.0, v_init_high=-50.0)
-    net.add_pool("exc", lif, 40, excitatory=True)
-    net.add_pool("inh", lif, 10, excitatory=False, g_inh=5.0)
-    net.add_pool("ext", sl.PoissonSource(rate=80.0), 50)
-    for a in ("exc", "inh"):
-        for b in ("exc", "inh"):       # per-seed connectivity with per-seed row widths (padded in the batch)
-            net.connect(a, b, connectivity=sl.FixedInDegree(k=6), weight=sl.Uniform(0.5, 1.5), delay=0.5)
-    net.connect("ext", "exc", connectivity=sl.FixedInDegree(k=10), weight=6.0,
-                plasticity=ThreeFactor(modulator="r", w_max=10.0, tau_e=50.0, eta=50.0))
-    net.connect("ext", "inh", connectivity=sl.FixedInDegree(k=10), weight=4.0)
-    if extra_fixed_probability:
-        net.connect("exc", "exc", name="fp", connectivity=sl.FixedProbability(p=0.1))
-    net.record("exc")
-    net.record("inh", "v")
-    return net
-
-
-def test_batch_equals_separate_runs():
-    seeds = [0, 1, 2]
-    bs = BatchedSimulator([small_net(s) for s in seeds])
-    mod = np.zeros((3, 400))
-    mod[:, 200] = 5.0
-    res = bs.run(400, inputs={"r": mod}, chunk=200)
-    assert bs.compile_count == 1                           # two chunks of 200 steps, one compilation
-    for b, s in enumerate(seeds):
-        sim = small_net(s).build()
-        w0 = sim.get_param("ext->exc", "weight")
-        ref = sim.run(400, inputs={"r": mod[b]}, chunk=200)
-        assert ref.records["exc.spikes"].sum() > 20
-        np.testing.assert_array_equal(res[b].records["exc.spikes"], ref.records["exc.spikes"])
-        np.testing.assert_array_equal(res[b].records["inh.v"], ref.records["inh.v"])
-        np.testing.assert_array_equal(res[b].counts["exc"], ref.counts["exc"])
-        w = sim.get_param("ext->exc", "weight")
-        assert not np.array_equal(w, w0)                 # the pulse did change weights
-        np.testing.assert_array_equal(bs.weights("ext->exc")[b], w.astype(np.float32))
-    # agents differ (own seeds: noise, connectivity, weights)
-    assert not np.array_equal(res[0].records["exc.spikes"], res[1].records["exc.spikes"])
-    bs.pull()
-    assert bs.sims[1].t == 400
-
-
-def test_batch_refuses_different_structure_and_native():
-    with pytest.raises(NetworkError, match="projection 'fp': number of synapses.*FixedInDegree"):
-        BatchedSimulator([small_net(0, True), small_net(1, True)])
-    net = small_net(0)
-    net.native = None
-    sim = net.build()
-    if sim.native:
-        with pytest.raises(NetworkError, match="native C.. kernel.*native=False"):
-            BatchedSimulator([sim])
-
-
-def test_batch_input_checks():
-    bs = BatchedSimulator([small_net(s) for s in (0, 1)])
-    with pytest.raises(sl.ParameterError, match="modulator 'r'"):
-        bs.run_chunk(10, inputs={"r": np.zeros(3)})
-    with pytest.raises(sl.ParameterError, match="input to pool 'ext'"):
-        bs.run_chunk(10, inputs={"ext": np.zeros((3, 50))})
-    with pytest.raises(NetworkError, match="unknown pool 'nope'"):
-        bs.run_chunk(10, inputs={"nope": 1.0})
 
 
 def test_failure_direction_and_criterion():

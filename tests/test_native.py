@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import spark_lab as sl
-from spark_lab import _native, _sparse
+from spark_lab import _native
 
 
 def _require_native():
@@ -64,20 +64,21 @@ def test_native_equals_pure_jax_spike_for_spike():
 def test_csr_layout_holds_every_synapse_once():
     _require_native()
     sim = _net(True).build()
-    for g in sim.groups:
+    lay = sim.layout
+    for g in lay.groups:
         csr = g.csr
         rows = csr.rows.reshape(-1, 2)
         tg = csr.targets.view(np.uint16) if csr.packed else csr.targets
         n_syn = rows[-1, 0]
-        expected = sum(sim.proj_info[nm]["n_syn"] for nm in g.projections)
+        expected = sum(lay.projections[nm].n_syn for nm in g.projections)
         assert n_syn == expected
         # every synapse of every projection of the group appears with its slot
         got = sorted(zip(np.repeat(np.arange(len(rows) - 1), np.diff(rows[:, 0])).tolist(), tg[:n_syn].tolist()))
         want = []
         for nm in g.projections:
-            inf, pr = sim.proj_info[nm], sim.net.projections[nm]
-            want += list(zip((inf["pre"] + sim.offsets[pr.pre]).tolist(),
-                             (inf["post"] + sim.receptors[inf["receptor"]]["offset"]).tolist()))
+            p = lay.projections[nm]
+            want += list(zip((p.pre + lay.pools[p.pre_pool].offset).tolist(),
+                             (p.post + lay.receptors[p.receptor].offset).tolist()))
         assert got == sorted(want)
         if not g.per_synapse:          # runs partition each row, one projection per run
             runs = csr.runs.reshape(-1, 2)

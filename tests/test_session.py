@@ -118,7 +118,8 @@ def test_thousand_random_changes_from_another_thread():
     rng = np.random.default_rng(7)
     last, errors = {}, []
     params = [(("inh", "g_inh"), (0.0, 10.0)), (("exc", "tau_m"), (5.0, 40.0)), (("inh", "t_ref"), (0.0, 5.0)),
-              (("exc_inh", "weight"), (0.0, 3.0)), (("exc_exc", "tau"), (1.0, 10.0)), (("exc", "v_rest"), (-70.0, -60.0))]
+              (("exc_inh", "weight"), (0.0, 3.0)), (("exc_exc", "tau"), (1.0, 10.0)),
+              (("exc", "v_rest"), (-70.0, -60.0))]
 
     def hammer():
         try:

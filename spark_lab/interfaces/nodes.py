@@ -106,7 +106,3 @@ def plan_output(net, name: str, decoder: Decoder, source) -> OutputNode:
     decoder.init(n, where)                     # ParameterError if the decoder cannot read n neurons
     return OutputNode(name, decoder, source, n)
 
-
-# the simulator's runtime state of the nodes lives in spark_lab/_io.py; simulator.py still
-# imports it from here (the re-export goes when it imports spark_lab._io)
-from .._io import IOState  # noqa: E402,F401
