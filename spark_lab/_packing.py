@@ -30,7 +30,7 @@ class Packer:
         """Host side: numpy tree -> {dtype: flat numpy array}."""
         leaves = self.treedef.flatten_up_to(tree)
         out = {k: np.empty(max(n, 1), k) for k, n in self.sizes.items()}
-        for x, (k, _, _) in zip(leaves, self.layout):
+        for x, (k, o, n) in zip(leaves, self.layout):
             out[k][o:o + n] = np.asarray(x).ravel()
         return out
 
