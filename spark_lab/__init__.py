@@ -8,36 +8,39 @@ from . import _runtime
 
 _runtime.configure()
 from . import analysis, connectivity, initializers, interfaces, model, neurons, plasticity, registry, synapses
-from ._params import Param
-from .connectivity import AllToAll, FixedInDegree, FixedProbability, FromList, FromMatrix, OneToOne
+from ._params import Choice, Param
+from .batch import BatchedSimulator
+from .connectivity import AllToAll, Connectivity, FixedInDegree, FixedProbability, FromList, FromMatrix, OneToOne
 from .errors import DivergenceError, ModelError, ModelIssue, NetworkError, ParameterError, RegistryError, SparkLabError
-from .initializers import Constant, LogNormal, Normal, Uniform
+from .initializers import Constant, Initializer, LogNormal, Normal, Uniform
 from .interfaces import (
-                         Concat,
-                         CountDecoder,
-                         CurrentEncoder,
-                         DeltaEncoder,
-                         LatencyEncoder,
-                         PoissonEncoder,
-                         PopulationDecoder,
-                         PopulationEncoder,
-                         RateDecoder,
-                         Subset,
-                         WinnerTakeAll,
+    Concat,
+    CountDecoder,
+    CurrentEncoder,
+    DeltaEncoder,
+    LatencyEncoder,
+    PoissonEncoder,
+    PopulationDecoder,
+    PopulationEncoder,
+    RateDecoder,
+    Subset,
+    WinnerTakeAll,
 )
 from .model import dumps, load, loads, save
 from .network import Network, RecordSpec
-from .neurons import ALIF, EIF, LIF, AdEx, Izhikevich, PoissonSource, SpikeGenerator, SpikeInput
-from .plasticity import STDP, Oja, SynapticScaling, ThreeFactor, TripletSTDP, TsodyksMarkram
-from .session import Monitor, Session, SessionError
+from .neurons import ALIF, EIF, LIF, AdEx, Izhikevich, NeuronModel, PoissonSource, SpikeGenerator, SpikeInput
+from .plasticity import STDP, Oja, PlasticityRule, SynapticScaling, ThreeFactor, TripletSTDP, TsodyksMarkram
+from .session import Frame, Monitor, Session, SessionError
 from .simulator import RunResult, Simulator
-from .synapses import BiExponential, Conductance, Delta, Exponential
+from .synapses import BiExponential, Conductance, Delta, Exponential, SynapseModel
 
 __version__ = "0.1.0"
 
 __all__ = [
     "analysis", "connectivity", "initializers", "interfaces", "neurons", "plasticity", "synapses",
-    "Network", "Simulator", "RunResult", "RecordSpec", "Param", "Session", "SessionError", "Monitor",
+    "Network", "Simulator", "BatchedSimulator", "RunResult", "RecordSpec", "Param", "Choice",
+    "Session", "SessionError", "Monitor", "Frame",
+    "NeuronModel", "SynapseModel", "PlasticityRule", "Connectivity", "Initializer",
     "LIF", "ALIF", "AdEx", "Izhikevich", "EIF", "PoissonSource", "SpikeGenerator", "SpikeInput",
     "Exponential", "Delta", "BiExponential", "Conductance",
     "AllToAll", "OneToOne", "FixedProbability", "FixedInDegree", "FromList", "FromMatrix",

@@ -125,6 +125,7 @@ class Layout:
     noise_streams: Mapping
     inputs: tuple
     outputs: tuple
+    description: tuple      # the network's structure_signature(seed=False): what it was lowered from
 
     @property
     def rows(self) -> int:
@@ -190,8 +191,10 @@ class Layout:
 
     def structure_signature(self) -> tuple:
         """((field, value), ...) of everything that fixes the compiled code, without the
-        connectivity contents and the ELL row widths (agents of one batch may differ there).
-        Equal for equal networks; different after a structural change."""
+        connectivity contents and the ELL row widths (agents of one batch may differ there),
+        ending with the network's own ``structure_signature(seed=False)``: the one rule of
+        what is structure, extended by what lowering decided. Equal for equal networks;
+        different after a structural change."""
         sig = [("dt", self.dt), ("dtype", self.dtype), ("spike_batch", self.spike_batch),
                ("pools", tuple((p.name, type(p.model).__name__, p.n, tuple(sorted(p.model.options.items())))
                                for p in self.pools.values())),
@@ -207,6 +210,9 @@ class Layout:
         sig.append(("propagation groups", tuple((g.gid, g.delay, g.per_synapse, g.n_classes, g.packed,
                                                  tuple(g.projections)) for g in self.groups)))
         sig.append(("families", tuple(f.pools for f in self.families)))
+        # last, so that a difference named above is reported by name: the network's own
+        # description of its structure (Network.structure_signature), the seed left out
+        sig.append(("network structure", self.description))
         return tuple(sig)
 
     def fingerprint(self) -> str:
@@ -304,7 +310,8 @@ def lower(net: Network, fdtype) -> Layout:
         n_total=n_total, n_pad=n_pad, n_slots=n_slots, delays=delays,
         noise_streams=MappingProxyType(noise_streams(pools)),
         inputs=tuple((k, type(v.encoder).__name__, v.pool, v.n) for k, v in net.inputs.items()),
-        outputs=tuple((k, type(v.decoder).__name__, v.n) for k, v in net.outputs.items()))
+        outputs=tuple((k, type(v.decoder).__name__, v.n) for k, v in net.outputs.items()),
+        description=net.structure_signature(seed=False))
 
 
 def _projections(net: Network, receptor_of: dict) -> dict:

@@ -29,6 +29,7 @@ from ._packing import Packer
 from ._params import did_you_mean, resolve_value
 from .errors import NetworkError, ParameterError
 from .initializers import Initializer
+from .plasticity._base import rule_param_names
 
 _KINDS_WITH_DRAW = ("pool", "receptor")
 
@@ -81,24 +82,6 @@ class ParamUpdate:
 
     def __contains__(self, key) -> bool:
         return any(c.key == key for c in self.changes)
-
-
-def rule_param_names(rules, canonical=False) -> dict:
-    """{address: (rule index, parameter)}: a parameter's own name when only one rule of
-    the projection has it, else "<rule name>.<parameter>" (always accepted; with
-    ``canonical`` only one address per parameter is listed)."""
-    seen = {}
-    for i, r in enumerate(rules):
-        for p in r.PARAMS:
-            seen.setdefault(p, []).append(i)
-    out = {}
-    for i, r in enumerate(rules):
-        for p in r.PARAMS:
-            if len(seen[p]) == 1:
-                out[p] = (i, p)
-            if len(seen[p]) > 1 or not canonical:
-                out[f"{r.name}.{p}"] = (i, p)
-    return out
 
 
 class ParamStore:

@@ -32,7 +32,6 @@ import numpy as np
 
 from ._checks import brief, positive_int
 from ._chunk import compiler_options, make_chunk
-from ._params import did_you_mean
 from .errors import DivergenceError, NetworkError, ParameterError
 from .simulator import RunResult, Simulator
 
@@ -122,11 +121,7 @@ class BatchedSimulator:
         steps = positive_int(steps, "BatchedSimulator.run_chunk", "steps")
         raw, enc_states = self._encode(inputs or {}, steps)
         names = self.ref.io.check_names(outputs)
-        readout = tuple(readout)
-        pools = self.layout.pools
-        for p in readout:
-            if not isinstance(p, str) or p not in pools:
-                raise NetworkError(f"unknown pool {p!r}; {did_you_mean(str(p), pools)}pools: {', '.join(pools)}")
+        readout = tuple(self.ref.net.pool_name(p) for p in readout)
         counted = readout + tuple(p for p in self.ref.io.pools_needed() if p not in readout)
         counts, _ = self._call(steps, raw, (), counted)
         out = {nm: counts[nm] for nm in readout}

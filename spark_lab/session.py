@@ -91,7 +91,7 @@ class Session:
         self.rejected = collections.deque(maxlen=100)   # (target, name, error) dropped at apply time
         self.applied_changes = 0                        # parameter values applied so far
         self._status_callbacks = []
-        self._user_records = [self._spec(r) for r in record]
+        self._user_records = [RecordSpec.parse(r, self.sim.net) for r in record]
         self.monitors: list[Monitor] = []
         self._rate = 0.0                                # steps/s, smoothed
         self._anchor = None
@@ -168,31 +168,10 @@ class Session:
         self._status_callbacks.append(callback)
 
     # ------------------------------------------------------------------ records and monitors
-    def _spec(self, r) -> RecordSpec:
-        if isinstance(r, str):
-            pool, _, var = r.partition(".")
-            r = RecordSpec(pool, var or "spikes")
-        if not isinstance(r, RecordSpec):
-            raise ParameterError("Session", "record", f"got {r!r}", 'give "pool.var" strings or RecordSpecs')
-        pools = self.sim.net.pools
-        if r.pool not in pools:
-            raise ParameterError("Session", "record", f"unknown pool {r.pool!r}", f"pools: {', '.join(pools)}")
-        allowed = ("spikes",) + tuple(pools[r.pool].model.STATE)
-        if r.var not in allowed:
-            raise ParameterError("Session", "record", f"pool {r.pool!r} has no variable {r.var!r}",
-                                 f"recordable: {', '.join(allowed)}")
-        if r.neurons is not None:
-            nb = np.asarray(r.neurons)
-            if nb.ndim != 1 or nb.size == 0 or np.any(nb < 0) or np.any(nb >= pools[r.pool].n):
-                raise ParameterError("Session", "record", f"{r.key}: neuron indices {r.neurons!r}",
-                                     f"give indices in 0..{pools[r.pool].n - 1}")
-            r = RecordSpec(r.pool, r.var, r.every, tuple(int(i) for i in r.neurons))
-        return r
-
     def _setup_records(self):
         """Record the union of what the network, the user and the monitors want."""
         self._recorder.configure(list(self.sim.net.records) + self._user_records + [
-            self._spec(r) for m in self.monitors for r in m.records])
+            RecordSpec.parse(r, self.sim.net) for m in self.monitors for r in m.records])
 
     def add_monitor(self, monitor: Monitor) -> Monitor:
         """Attach a monitor (its records are added: the next chunk compiles once if they are new)."""

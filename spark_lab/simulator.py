@@ -344,20 +344,7 @@ class Simulator:
         from .network import RecordSpec  # not at import: network imports this module
         if record is None:
             return tuple(self.net.records)
-        specs = []
-        for r in record:
-            if isinstance(r, str):
-                pool, _, var = r.partition(".")
-                r = RecordSpec(pool, var or "spikes")
-            if r.pool not in self.net.pools:
-                raise NetworkError(f"cannot record {r.key}: unknown pool {r.pool!r}; "
-                                   f"{did_you_mean(r.pool, self.net.pools)}pools: {', '.join(self.net.pools)}")
-            allowed = ("spikes",) + tuple(self.net.pools[r.pool].model.STATE)
-            if r.var not in allowed:
-                raise NetworkError(f"cannot record {r.key}: {did_you_mean(r.var, allowed)}"
-                                   f"recordable: {', '.join(allowed)}")
-            specs.append(r)
-        return tuple(specs)
+        return tuple(RecordSpec.parse(r, self.net) for r in record)
 
     def check_inputs(self, inputs: dict, steps: int) -> dict:
         """Raw inputs ``{pool or modulator: value}`` for ``steps`` steps as arrays of this

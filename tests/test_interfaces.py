@@ -355,7 +355,7 @@ def test_reset_resets_decoder_and_encoder_state():
     assert first.shape == (22,) and not np.allclose(first, second)
     assert second[20] > 0                                                  # sig moved 0.5 since its reference
     sim.reset()
-    assert np.all(sim._io.dec["r"]["rate"] == 0) and sim._io.enc["sig"]["ref"] is None
+    assert np.all(sim.io.dec["r"]["rate"] == 0) and sim.io.enc["sig"]["ref"] is None
     again = sim.run(500, inputs={"p": 0.8, "sig": 0.5}).outputs["r"]
     np.testing.assert_array_equal(again[:20], first[:20])                  # same seed, fresh filter
     assert again[20] == 0 and again[21] == 0                               # first value only sets the reference

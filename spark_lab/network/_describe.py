@@ -23,17 +23,7 @@ import dataclasses
 import numpy as np
 
 from ..initializers import Constant, Initializer
-
-
-def rule_param_names(rules) -> dict:
-    """{address: (rule index, parameter)}: one address per parameter of ``rules`` (its
-    own name when only one rule has it, else "<rule name>.<parameter>")."""
-    seen: dict = {}
-    for i, r in enumerate(rules):
-        for p in r.PARAMS:
-            seen.setdefault(p, []).append(i)
-    return {(p if len(seen[p]) == 1 else f"{r.name}.{p}"): (i, p)
-            for i, r in enumerate(rules) for p in r.PARAMS}
+from ..plasticity._base import rule_param_names
 
 
 def per_synapse(pr) -> bool:
@@ -73,8 +63,8 @@ def _component_structure(c) -> tuple:
     return (_kind(c), freeze(c.options), freeze(c.data()))
 
 
-def structure_signature(net) -> tuple:
-    """See the module docstring."""
+def structure_signature(net, seed: bool = True) -> tuple:
+    """See the module docstring; ``seed=False`` leaves the seed out."""
     pools = tuple((p.name, _component_structure(p.model), p.n, freeze(p.excitatory)) for p in net.pools.values())
     receptor_of: dict = {}
     projections = []
@@ -88,7 +78,7 @@ def structure_signature(net) -> tuple:
     inputs = tuple((nd.name, freeze(nd.encoder), nd.pool, nd.n) for nd in net.inputs.values())
     outputs = tuple((nd.name, freeze(nd.decoder), freeze(nd.source), nd.n) for nd in net.outputs.values())
     records = tuple((r.pool, r.var, r.every, r.neurons) for r in net.records)
-    settings = (net.dt, net.seed, net.dtype, net.native, net.spike_batch)
+    settings = (net.dt, net.seed if seed else None, net.dtype, net.native, net.spike_batch)
     return (settings, pools, tuple(projections), inputs, outputs, records)
 
 
@@ -103,6 +93,6 @@ def values(net) -> dict:
         out[(pr.name, "weight")] = pr.weight
         for k in pr.synapse.PARAMS:
             out[(pr.name, k)] = pr.synapse.values[k]
-        for address, (i, k) in rule_param_names(pr.plasticity).items():
+        for address, (i, k) in rule_param_names(pr.plasticity, canonical=True).items():
             out[(pr.name, address)] = pr.plasticity[i].values[k]
     return out

@@ -434,10 +434,11 @@ class Network(NodeEdits):
         return Simulator(self)
 
     # descriptions
-    def structure_signature(self) -> tuple:
+    def structure_signature(self, seed: bool = True) -> tuple:
         """A hashable description of everything whose change needs a new build (see
-        ``spark_lab/network/_describe.py``): equal for networks that differ only in values."""
-        return _describe.structure_signature(self)
+        ``spark_lab/network/_describe.py``): equal for networks that differ only in values.
+        ``seed=False`` leaves the seed out (agents of one batch differ only there)."""
+        return _describe.structure_signature(self, seed)
 
     def values(self) -> dict:
         """{(target, name): value} of every run-time-changeable value: the PARAMS of pool

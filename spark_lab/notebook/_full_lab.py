@@ -198,8 +198,7 @@ def carry_state(old, new) -> None:
         for var, value in st["pools"].get(name, {}).items():
             if var in pool.model.STATE:
                 new.set_state(name, var, value)
-    if hasattr(new, "set_state_tree"):     # the kernel's get/set_state_tree: the guard goes at the merge
-        new.set_state_tree(new.get_state_tree(), st["t"])
+    new.set_state_tree(new.get_state_tree(), st["t"])
 
 
 def _same_kind(a, b) -> bool:

@@ -16,24 +16,21 @@ they still share it (one event per projection).
 """
 from __future__ import annotations
 
-from .. import _netparams
+from .._params import did_you_mean
 from ..errors import ParameterError, SparkLabError
+from ..plasticity._base import rule_param_names
 
 
 def declaration(sim, target: str, name: str):
     """The Param of parameter ``target.name`` of simulator ``sim`` (SparkLabError if it has none).
 
-    ``sim.parameters()`` declares every parameter; where it still gives None (``g_inh``,
-    ``weight`` on a simulator that predates their declarations) the declaration comes from
-    ``spark_lab._netparams``, the same one the Network validates with."""
+    ``sim.parameters()`` declares every parameter, ``g_inh`` and ``weight`` included (from
+    ``spark_lab._netparams``, the declarations the Network validates with)."""
     decls = sim.parameters()
     if target not in decls or name not in decls[target]:
         known = ", ".join(f"{t}.{n}" for t in decls for n in decls[t])
         raise SparkLabError(f"ParamSlider: no parameter {target}.{name}; parameters: {known}")
-    decl = decls[target][name]
-    if decl is None:            # fallback until Simulator.parameters() declares g_inh and weight
-        decl = _netparams.G_INH if name == "g_inh" else _netparams.projection_params(sim.net, target)[name]
-    return decl
+    return decls[target][name]
 
 
 def network_value(net, target: str, name: str):
@@ -91,11 +88,9 @@ def _projection(net, target: str):
 
 def _rule(pr, name: str) -> tuple:
     """(rule index, parameter) of the plasticity parameter ``name`` of projection ``pr``."""
-    rule_name, _, pname = name.rpartition(".")
-    found = [i for i, r in enumerate(pr.plasticity)
-             if pname in r.PARAMS and (not rule_name or r.name == rule_name)]
-    if len(found) != 1:
-        allowed = ["weight", *pr.synapse.PARAMS, *(f"{r.name}.{p}" for r in pr.plasticity for p in r.PARAMS)]
-        problem = "unknown parameter" if not found else "two plasticity rules have it"
-        raise ParameterError(f"projection {pr.name!r}", name, problem, f"parameters: {', '.join(allowed)}")
-    return found[0], pname
+    names = rule_param_names(pr.plasticity)
+    if name not in names:
+        allowed = ["weight", *pr.synapse.PARAMS, *rule_param_names(pr.plasticity, canonical=True)]
+        raise ParameterError(f"projection {pr.name!r}", name, "unknown parameter",
+                             f"{did_you_mean(name, allowed)}parameters: {', '.join(allowed)}")
+    return names[name]

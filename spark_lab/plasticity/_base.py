@@ -116,3 +116,23 @@ def check_bounds(values, component):
 
 def no_plasticity_error(where, what):
     return NetworkError(f"{where}: {what}")
+
+
+def rule_param_names(rules, canonical: bool = False) -> dict:
+    """{address: (rule index, parameter)} of the parameters of a projection's ``rules``: a
+    parameter's own name when only one rule has it, else "<rule name>.<parameter>". The
+    "<rule name>.<parameter>" form is always accepted too; with ``canonical`` only one
+    address per parameter is listed (the one a Network's ``values()`` and
+    ``Simulator.parameters()`` use). The one rule for these addresses."""
+    seen: dict = {}
+    for i, r in enumerate(rules):
+        for p in r.PARAMS:
+            seen.setdefault(p, []).append(i)
+    out = {}
+    for i, r in enumerate(rules):
+        for p in r.PARAMS:
+            if len(seen[p]) == 1:
+                out[p] = (i, p)
+            if len(seen[p]) > 1 or not canonical:
+                out[f"{r.name}.{p}"] = (i, p)
+    return out
