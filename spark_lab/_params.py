@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _checks
 from .errors import ParameterError
 
 
@@ -94,7 +95,7 @@ class Choice:
     def check(self, value: Any, component: str, name: str) -> Any:
         if self.choices is None:
             if not isinstance(value, str) or not value.isidentifier():
-                raise ParameterError(component, name, f"got {_short(value)}",
+                raise ParameterError(component, name, f"got {_checks.brief(value)}",
                                      "give a name made of letters, digits and '_'")
             return value
         if isinstance(value, np.bool_):
@@ -103,7 +104,7 @@ class Choice:
         if not ok:
             hint = (did_you_mean(value, [c for c in self.choices if isinstance(c, str)])
                     if isinstance(value, str) else "")
-            raise ParameterError(component, name, f"got {_short(value)}",
+            raise ParameterError(component, name, f"got {_checks.brief(value)}",
                                  f"{hint}choose one of {', '.join(repr(c) for c in self.choices)}")
         return value
 
@@ -197,23 +198,7 @@ def did_you_mean(name: str, options) -> str:
 def to_float_array(value: Any, decl: Param, component: str, name: str) -> np.ndarray:
     """A user's number or array of numbers as a float64 array; ParameterError naming
     ``component`` and ``name`` for anything else (strings, None, bools, ragged lists...)."""
-    hint = f"give a number in {decl.unit}" if decl.unit not in ("", "1") else "give a number"
-    if isinstance(value, (bool, np.bool_, str, bytes)) or value is None:
-        raise ParameterError(component, name, f"got {value!r}", hint)
-    try:
-        raw = np.asarray(value)
-    except (TypeError, ValueError):          # ragged nested lists
-        raise ParameterError(component, name, f"got {_short(value)}",
-                             f"{hint}, or a flat array of numbers") from None
-    if raw.dtype.kind not in "iuf":          # strings, objects (None), bools, complex
-        raise ParameterError(component, name, f"got {_short(value)} (dtype {raw.dtype})",
-                             f"{hint}, or an array of numbers")
-    return raw.astype(np.float64)
-
-
-def _short(value) -> str:
-    r = repr(value)
-    return r if len(r) <= 60 else r[:57] + "..."
+    return _checks.number_array(value, component, name, decl.unit)
 
 
 def value_bounds(v) -> tuple[np.ndarray, np.ndarray]:

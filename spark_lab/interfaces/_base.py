@@ -36,6 +36,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from .. import _checks
 from .._component import Component
 from .._params import Param
 from ..errors import ParameterError
@@ -93,7 +94,7 @@ class Encoder(Component):
         (the network passes ``"input 'obs' (PoissonEncoder)"``)."""
         where = where or self.describe()
         n = self.n_neurons(n, where)
-        steps = _whole(steps, where, "steps")
+        steps = _checks.positive_int(steps, where, "steps")
         if isinstance(dt, (bool, np.bool_)) or not isinstance(dt, (int, float, np.integer, np.floating)) \
                 or not np.isfinite(dt) or dt <= 0:
             raise ParameterError(where, "dt", f"got {dt!r}", "the time step must be a number > 0 ms")
@@ -112,7 +113,7 @@ class Encoder(Component):
         try:
             x = np.asarray(values, dtype=np.float64)
         except (TypeError, ValueError):
-            raise ParameterError(where, "values", f"got {_short(values)}",
+            raise ParameterError(where, "values", f"got {_checks.brief(values)}",
                                  "give a number or an array of numbers") from None
         shape = x.shape
         if x.ndim == 0 and d == 1:
@@ -145,7 +146,7 @@ class Decoder(Component):
     def init(self, n: int, where: str | None = None) -> dict:
         """Fresh state for a source of ``n`` neurons; ParameterError if ``n`` does not fit."""
         where = where or self.describe()
-        n = _whole(n, where, "n")
+        n = _checks.positive_int(n, where, "n")
         self.check_size(n, where)
         return {"n": n}
 
@@ -190,7 +191,8 @@ def _counts(x, n: int, steps, where: str):
     try:
         a = np.asarray(x)
     except (TypeError, ValueError):
-        raise ParameterError(where, "spikes", f"got {_short(x)}", "give counts (n,) or spikes (steps, n)") from None
+        raise ParameterError(where, "spikes", f"got {_checks.brief(x)}",
+                             "give counts (n,) or spikes (steps, n)") from None
     if a.dtype.kind not in "biuf":
         raise ParameterError(where, "spikes", f"got dtype {a.dtype}",
                              "give counts (n,) or spikes (steps, n) as numbers")
@@ -206,16 +208,5 @@ def _counts(x, n: int, steps, where: str):
         raise ParameterError(where, "spikes", f"got shape {a.shape}",
                              f"give counts of shape ({n},) or spikes of shape (steps, {n})")
     if steps is not None:
-        steps = _whole(steps, where, "steps")
+        steps = _checks.positive_int(steps, where, "steps")
     return a, None, steps
-
-
-def _whole(v, where: str, field: str) -> int:
-    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)) or v < 1:
-        raise ParameterError(where, field, f"got {v!r}", "give an integer >= 1")
-    return int(v)
-
-
-def _short(value) -> str:
-    r = repr(value)
-    return r if len(r) <= 60 else r[:57] + "..."

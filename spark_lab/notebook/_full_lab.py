@@ -25,6 +25,8 @@ disturbs a chunk in flight.
 """
 from __future__ import annotations
 
+import html
+
 import ipywidgets as W
 import numpy as np
 
@@ -178,7 +180,7 @@ class Lab:
 
     def _say(self, text, error=False):
         colour = "#b00020" if error else "#555"
-        self.status.value = f"<span style='color:{colour}'>{_escape(text)}</span>"
+        self.status.value = f"<span style='color:{colour}'>{html.escape(text)}</span>"
 
     def close(self):
         self.network.unobserve(self._on_change)
@@ -212,7 +214,3 @@ def _equal(a, b) -> bool:
         return np.array_equal(np.asarray(a), np.asarray(b))
     except (TypeError, ValueError):
         return False
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -19,6 +19,7 @@ to the slider value.
 """
 from __future__ import annotations
 
+import html
 import math
 
 import ipywidgets as W
@@ -71,7 +72,7 @@ class ParamSlider:
             self.message.value = ""
         except SparkLabError as e:
             self.errors += 1
-            self.message.value = f"<span style='color:#b00'>{_html(str(e))}</span>"
+            self.message.value = f"<span style='color:#b00'>{html.escape(str(e))}</span>"
             self.refresh()
 
     @property
@@ -185,10 +186,6 @@ def min_max_with(lo: float, hi: float, value: float) -> tuple:
     if math.isfinite(value):
         lo, hi = min(lo, value), max(hi, value)
     return lo, hi
-
-
-def _html(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _tooltip(target, name, decl, heterogeneous):
