@@ -16,6 +16,7 @@ import threading
 
 import numpy as np
 
+from ._outfile import output_path, replace_atomically
 from ._ring import RingBuffer
 from .errors import ParameterError
 from .network import RecordSpec
@@ -38,6 +39,7 @@ class Recorder:
         self._rings: dict = {}                 # key -> (values ring, step-index ring, neurons)
         self._counts = {p: np.zeros(n, np.int64) for p, n in self._sizes.items()}
         self._counted_steps = 0
+        self._t_end = None                     # step after the newest chunk pushed since clear
         self._chunk_counts = RingBuffer(buffer_chunks, (len(self._sizes),), np.int64, "spikes per chunk")
         self._chunk_t = RingBuffer(buffer_chunks, (2,), np.int64, "chunk start and length")
 
@@ -84,6 +86,7 @@ class Recorder:
             for p, c in result.counts.items():
                 self._counts[p] += c
             self._counted_steps += steps
+            self._t_end = t_start + steps
             self._chunk_counts.push(np.array([[int(result.counts[p].sum()) for p in self._sizes]]))
             self._chunk_t.push(np.array([[t_start, steps]]))
 
@@ -96,6 +99,7 @@ class Recorder:
             for v in self._counts.values():
                 v[:] = 0
             self._counted_steps = 0
+            self._t_end = None
             self._chunk_counts.clear()
             self._chunk_t.clear()
 
@@ -150,38 +154,70 @@ class Recorder:
             return sum(d.nbytes + t.nbytes for d, t, _ in self._rings.values()) + \
                 self._chunk_counts.nbytes + self._chunk_t.nbytes
 
-    def export_npz(self, path, dt: float, t_ms: float) -> None:
-        """Write the recordings to an .npz file: for each "pool.var" the arrays "<pool.var>"
-        (samples, neurons), "<pool.var>.t_ms" and "<pool.var>.neurons", plus "counts.<pool>",
-        "dt_ms" (``dt``, the time step in ms) and "t_ms" (``t_ms``, the time reached)."""
-        arrays = {"dt_ms": np.float64(dt), "t_ms": np.float64(t_ms)}
+    def snapshot(self) -> dict:
+        """A copy of everything an export writes, taken under the lock (so never half a chunk):
+        {"records": {key: (values, step indices, neurons or None)}, "counts": {pool: (n,)},
+        "t_end": step index after the newest chunk pushed since the last clear, or None}."""
         with self._lock:
-            for key, (d, t, neurons) in self._rings.items():
-                pool = key.split(".")[0]
-                arrays[key] = d.latest()
-                arrays[f"{key}.t_ms"] = t.latest() * dt
-                arrays[f"{key}.neurons"] = np.arange(self._sizes[pool]) if neurons is None else np.asarray(neurons)
-            for p, c in self._counts.items():
-                arrays[f"counts.{p}"] = c.copy()
-        with open(path, "wb") as fh:
+            return {"records": {k: (d.latest(), t.latest(), neurons) for k, (d, t, neurons) in self._rings.items()},
+                    "counts": {p: c.copy() for p, c in self._counts.items()}, "t_end": self._t_end}
+
+    def export_npz(self, path, dt: float, t_ms: float) -> None:
+        """Write the recordings to the .npz file ``path`` (exactly that name): for each "pool.var"
+        the arrays "<pool.var>" (samples, neurons), "<pool.var>.t_ms" and "<pool.var>.neurons",
+        plus "counts.<pool>", "dt_ms" (``dt``, the time step in ms) and "t_ms" (the time the
+        recordings reach: the end of the newest chunk, or ``t_ms`` when none ran since the last
+        clear). The data is copied under the lock and written outside it (pushes go on
+        meanwhile); the file appears complete or not at all. ParameterError for a ``path`` that
+        is not a file name (see ``output_path``)."""
+        target = output_path(path, "Session.export_npz")
+        snap = self.snapshot()
+        t_reached = t_ms if snap["t_end"] is None else snap["t_end"] * dt
+        arrays = {"dt_ms": np.float64(dt), "t_ms": np.float64(t_reached)}
+        for key, (data, steps, neurons) in snap["records"].items():
+            arrays[key] = data
+            arrays[f"{key}.t_ms"] = steps * dt
+            arrays[f"{key}.neurons"] = np.arange(data.shape[1]) if neurons is None else np.asarray(neurons)
+        for p, c in snap["counts"].items():
+            arrays[f"counts.{p}"] = c
+        with replace_atomically(target) as fh:
             np.savez(fh, **arrays)
 
     def export_csv(self, path, dt: float) -> None:
         """Write the recordings to a long-format CSV ``record,t_ms,neuron,value`` (``dt``: the
         time step in ms): spikes one row per spike (value 1), state variables one row per
-        sample and neuron."""
-        with self._lock, open(path, "w") as fh:
+        sample and neuron. Numbers are written so that they read back exactly: float32 values
+        with 9 significant digits, float64 ones with 17, times
+        in ms with 15 (step * dt to within 1e-15). Written from a snapshot,
+        outside the lock, complete or not at all, like ``export_npz``."""
+        target = output_path(path, "Session.export_csv")
+        snap = self.snapshot()
+        with replace_atomically(target, text=True) as fh:
             fh.write("record,t_ms,neuron,value\n")
-            for key, (d, t, neurons) in self._rings.items():
-                data, ts = d.latest(), t.latest() * dt
-                idx = np.arange(data.shape[1]) if neurons is None else np.asarray(neurons)
-                if data.dtype == bool:
-                    ti, ni = np.nonzero(data)
-                    rows = zip(ts[ti], idx[ni], np.ones(ti.size, int))
-                else:
-                    ti, ni = np.indices(data.shape)
-                    rows = zip(ts[ti.ravel()], idx[ni.ravel()], data.ravel())
-                fh.writelines(f"{key},{tm:.6g},{n},{v:.7g}\n" for tm, n, v in rows)
+            for key, (data, steps, neurons) in snap["records"].items():
+                _write_csv_rows(fh, key, data, steps * dt, neurons)
+
+
+def _write_csv_rows(fh, key: str, data, t_ms, neurons, rows_per_block: int = 100_000) -> None:
+    """The CSV rows of one recording (``data``: (samples, neurons); ``t_ms``: (samples,)),
+    formatted about ``rows_per_block`` rows at a time, so the text in memory stays bounded."""
+    n = data.shape[1]
+    if n == 0:
+        return
+    idx = np.arange(n) if neurons is None else np.asarray(neurons)
+    spikes = data.dtype == bool
+    digits = 9 if data.dtype.itemsize <= 4 else 17
+    fmt = f"{key},%.15g,%d,1\n" if spikes else f"{key},%.15g,%d,%.{digits}g\n"
+    per = max(1, rows_per_block // n)
+    for lo in range(0, data.shape[0], per):
+        blk = data[lo:lo + per]
+        if spikes:
+            ti, ni = np.nonzero(blk)
+            cols = (t_ms[lo + ti].tolist(), idx[ni].tolist())
+        else:
+            cols = (np.repeat(t_ms[lo:lo + per], n).tolist(), np.tile(idx, blk.shape[0]).tolist(),
+                    blk.ravel().tolist())
+        fh.write((fmt * len(cols[0])) % tuple(v for row in zip(*cols) for v in row))
 
 
 def columns(have, want, key: str) -> np.ndarray:

@@ -8,7 +8,14 @@
     spark-lab cartpole [...]       CartPole agents learning with three-factor plasticity (closed_loop/cli.py)
 
 FILE is a path or the name of a shipped example. Errors go to stderr as plain
-lines (no traceback) with exit status 1.
+lines (no traceback) with exit status 1; Ctrl-C ends with exit status 130.
+
+``run --out`` writes exactly the name given (it must end in .npz, and be a new or regular
+file in a folder that exists). Records go to spool files next to it after every chunk, so
+memory holds one chunk's records whatever ``--steps`` (about chunk x recorded neurons x 4
+bytes; disk: about twice the final file while it is assembled). The file appears, complete,
+only when the run ends; after Ctrl-C or an error nothing is written there (a file already
+there is left unchanged) and the spool files are removed.
 """
 from __future__ import annotations
 
@@ -16,6 +23,8 @@ import argparse
 import json
 import sys
 import time
+
+import numpy as np
 
 _FORMAT = "spark_lab.model/1"
 
@@ -83,14 +92,14 @@ def _validate(args) -> int:
 
 
 def _run(args) -> int:
-    import numpy as np
-
+    from ._outfile import NpzStream, output_path
     from .errors import ParameterError
     from .model import load
     if args.steps < 1:
         raise ParameterError("spark-lab run", "--steps", f"got {args.steps}", "give a number of steps >= 1")
     if args.chunk is not None and args.chunk < 1:
         raise ParameterError("spark-lab run", "--chunk", f"got {args.chunk}", "give a number of steps >= 1")
+    target = None if args.out is None else output_path(args.out, "spark-lab run", "--out", suffix=".npz")
     net = load(args.file)
     for r in args.record or ():
         pool, _, var = r.partition(".")
@@ -98,38 +107,69 @@ def _run(args) -> int:
     print(f"{_summary(net)}; building", file=sys.stderr, flush=True)
     sim = net.build()
     chunk = args.chunk or max(1, min(10_000, -(-args.steps // 20)))
-    bar = _Progress(args.steps, sys.stderr)
-    counts = {p: np.zeros(pool.n, np.int64) for p, pool in net.pools.items()}
-    recs, times = {}, {}
-    t0 = time.perf_counter()
-    done = 0
-    while done < args.steps:
-        k = min(chunk, args.steps - done)
-        res = sim.run(k)
-        for p in counts:
-            counts[p] += res.counts[p]
-        for key in res.records:
-            recs.setdefault(key, []).append(res.records[key])
-            times.setdefault(key, []).append(res.times[key])
-        done += k
-        bar.update(done, time.perf_counter() - t0)
-    bar.close()
-    wall = time.perf_counter() - t0
+    out = None if target is None else NpzStream(target)
+    progress = [0]
+    try:
+        print(f"running {args.steps} steps of {sim.dt:g} ms in chunks of {chunk}", file=sys.stderr, flush=True)
+        counts, wall = _run_chunks(sim, net, args.steps, chunk, out, progress)
+    except BaseException as e:
+        if out is not None:
+            out.discard()
+        if isinstance(e, KeyboardInterrupt):
+            kept = "" if target is None else f"; {target} was not written (any file there is unchanged)"
+            print(f"\ninterrupted at step {progress[0]} of {args.steps}{kept}", file=sys.stderr, flush=True)
+            raise _Interrupted from None
+        raise
     seconds = args.steps * sim.dt * 1e-3
     width = max(map(len, counts))
     print(f"{args.steps} steps ({args.steps * sim.dt:g} ms simulated) in {wall:.2f} s wall")
     print(f"{'pool':<{width}}  {'neurons':>8}  {'rate (Hz)':>10}")
     for p, c in counts.items():
         print(f"{p:<{width}}  {c.size:>8}  {c.sum() / c.size / seconds:>10.2f}")
-    if args.out:
-        arrays = {f"counts.{p}": c for p, c in counts.items()}
-        arrays.update({f"record.{k}": np.concatenate(v) for k, v in recs.items()})
-        arrays.update({f"times.{k}": np.concatenate(v) for k, v in times.items()})
-        arrays["dt"] = np.float64(sim.dt)
-        arrays["steps"] = np.int64(args.steps)
-        np.savez(args.out, **arrays)
-        print(f"wrote {args.out}: counts.POOL, record.POOL.VAR, times.POOL.VAR (step indices), dt, steps")
+    if out is not None:
+        with out:
+            for p, c in counts.items():
+                out.put(f"counts.{p}", c)
+            out.put("dt", np.float64(sim.dt))
+            out.put("steps", np.int64(args.steps))
+            size = out.finish()
+        print(f"wrote {target} ({_size(size)}): counts.POOL, record.POOL.VAR, times.POOL.VAR (step indices), "
+              f"dt, steps")
     return 0
+
+
+def _run_chunks(sim, net, steps: int, chunk: int, out, progress: list):
+    """Run ``steps`` in chunks, streaming each chunk's records and their step indices to the
+    NpzStream ``out`` (None: not kept); ``progress[0]`` follows the steps done. Memory: one
+    chunk's records (chunk x recorded neurons x 4 bytes) and the counts, whatever ``steps``.
+    Returns ({pool: spikes per neuron}, wall seconds)."""
+    bar = _Progress(steps, sys.stderr)
+    counts = {p: np.zeros(pool.n, np.int64) for p, pool in net.pools.items()}
+    t0 = time.perf_counter()
+    while progress[0] < steps:
+        k = min(chunk, steps - progress[0])
+        res = sim.run(k)
+        for p in counts:
+            counts[p] += res.counts[p]
+        if out is not None:
+            for key in res.records:
+                out.append(f"record.{key}", res.records[key])
+                out.append(f"times.{key}", res.times[key])
+        progress[0] += k
+        bar.update(progress[0], time.perf_counter() - t0)
+    bar.close()
+    return counts, time.perf_counter() - t0
+
+
+def _size(n: int) -> str:
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n} bytes"
+
+
+class _Interrupted(KeyboardInterrupt):
+    """Ctrl-C, already reported."""
 
 
 class _Progress:
@@ -161,6 +201,18 @@ class _Progress:
 
 
 def main(argv=None) -> int:
+    """Run the command line ``argv`` (sys.argv when None); the exit status: 0, 1 for an error
+    (one plain line or a list of problems on stderr, no traceback), 130 after Ctrl-C."""
+    try:
+        return _main(argv)
+    except _Interrupted:
+        return 130
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr, flush=True)
+        return 130
+
+
+def _main(argv) -> int:
     ap = argparse.ArgumentParser(prog="spark-lab", description="spark_lab: spiking networks on JAX")
     sub = ap.add_subparsers(dest="cmd", required=True)
     sub.add_parser("info", help="versions and JAX devices").set_defaults(fn=_info)
@@ -176,7 +228,8 @@ def main(argv=None) -> int:
     r.add_argument("file", help="a model file, or the name of a shipped example")
     r.add_argument("--steps", type=int, required=True, help="number of steps of dt")
     r.add_argument("--record", nargs="+", metavar="POOL.VAR", help="record these too (e.g. exc.spikes exc.v)")
-    r.add_argument("--out", help="write counts, records and their step indices to this .npz file")
+    r.add_argument("--out", help="write counts, records and their step indices to this .npz file (the name must "
+                   "end in .npz; records stream to disk chunk by chunk, the file appears when the run is complete)")
     r.add_argument("--chunk", type=int, help="steps per compiled call (default: about a twentieth of --steps)")
     r.set_defaults(fn=_run)
     from .closed_loop.cli import add_parser as _cartpole_parser

@@ -375,12 +375,15 @@ class Session:
     def export_npz(self, path) -> None:
         """Write the kept recordings to an .npz file: for each "pool.var" the arrays
         "<pool.var>" (samples, neurons) and "<pool.var>.t_ms", "<pool.var>.neurons", plus
-        "counts.<pool>" (spikes per neuron since reset), "dt_ms" and "t_ms" (time reached)."""
+        "counts.<pool>" (spikes per neuron since reset), "dt_ms" and "t_ms" (time reached).
+        ``path``: a file name (not a descriptor or open file; else ParameterError). Copied at
+        once, written while the session runs on; the file appears complete or not at all."""
         self._recorder.export_npz(path, self.sim.dt, self.time_ms)
 
     def export_csv(self, path) -> None:
         """Write the kept recordings to a long-format CSV: ``record,t_ms,neuron,value``; spikes
-        are listed one row per spike (value 1), state variables one row per sample and neuron."""
+        are listed one row per spike (value 1), state variables one row per sample and neuron,
+        with digits enough to read back exactly. ``path`` as for ``export_npz``."""
         self._recorder.export_csv(path, self.sim.dt)
 
     # ------------------------------------------------------------------ the session thread

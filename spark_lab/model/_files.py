@@ -1,6 +1,7 @@
 """Text and files: ``loads``/``dumps``, ``load``/``save``, the shipped ``examples``."""
 from __future__ import annotations
 
+import errno
 import json
 import os
 from pathlib import Path
@@ -95,12 +96,23 @@ def resolve(path_or_name) -> str:
     p = os.fspath(path_or_name)
     if os.path.exists(p):
         return p
+    if os.path.lexists(p) or _is_loop(p):         # a link that leads nowhere, or in a circle
+        problem = "is a symbolic link loop" if _is_loop(p) else f"is a broken symbolic link (to {os.readlink(p)})"
+        raise ModelError([ModelIssue("", "file", "", f"{p} {problem}", "point it at a model file")], p)
     ex = examples()
     if p in ex:
         return ex[p]
     from .._params import did_you_mean
     raise ModelError([ModelIssue("", "file", "", f"no file {p!r} and no example of that name",
                                  f"{did_you_mean(p, ex)}examples: {', '.join(ex)}")])
+
+
+def _is_loop(p: str) -> bool:
+    try:
+        os.stat(p)
+    except OSError as e:
+        return e.errno == errno.ELOOP
+    return False
 
 
 def load(path_or_name):
