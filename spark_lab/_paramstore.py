@@ -98,6 +98,7 @@ class ParamStore:
             self.pools[p.name] = {k: resolve_value(p.model.values[k], d, p.n if d.per_neuron else None, rng, where, k)
                                   for k, d in p.model.PARAMS.items()}
             p.model.validate(self.pools[p.name], where)          # cross-field, per neuron
+            p.model.check_dt(self.pools[p.name], lay.dt, where)
         self.g_inh = {nm: np.float64(g_inh[nm]) for nm in lay.pools}
         self.receptors = []
         for r, rc in enumerate(lay.receptors):
@@ -284,8 +285,10 @@ class ParamStore:
                 rule = self.layout.projections[proj].rules[i]
                 where = f"{type(rule).__name__} rule of projection {proj!r}"
                 merged.setdefault((c.kind, (proj, i)), (rule, dict(self.rules[proj][i]), where))[1][pname] = val
-        for component, values, where in merged.values():
+        for (kind, _), (component, values, where) in merged.items():
             component.validate(values, where)
+            if kind == "pool":
+                component.check_dt(values, self.layout.dt, where)
 
     def _check_weight(self, projection, value, where):
         p = self.layout.projections[projection]

@@ -68,6 +68,16 @@ class RunResult:
         return float(c.sum()) / c.size / (self.steps * self.dt * 1e-3)
 
 
+def float_type(dtype: str):
+    """numpy float type of a network's ``dtype``; "float64" needs JAX's 64-bit mode, without
+    which JAX would run every array in float32: refused instead of run at lower precision."""
+    if dtype == "float64" and jax.dtypes.canonicalize_dtype(np.float64) != np.float64:
+        raise ParameterError("Network", "dtype", "'float64', but JAX's 64-bit mode is off (JAX would run float32)",
+                             "call jax.config.update('jax_enable_x64', True) before building, "
+                             "or use dtype='float32'")
+    return np.float32 if dtype == "float32" else np.float64
+
+
 class Simulator:
     """Runs a built :class:`Network`. Create it with ``network.build()``.
 
@@ -84,7 +94,7 @@ class Simulator:
         self._compiled: dict = {}
         self.compile_count = 0        # traces of the chunk function (each trace = one compilation)
         self._n_draws = 0             # initializer draws by set_param (seeds the next one)
-        self._layout = lower(net, np.float32 if net.dtype == "float32" else np.float64)
+        self._layout = lower(net, float_type(net.dtype))
         self._store = ParamStore(self._layout, {nm: p.g_inh for nm, p in net.pools.items()})
         self._struct = self._layout.device_struct()
         self.reset()

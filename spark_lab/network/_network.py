@@ -43,7 +43,9 @@ class Network(NodeEdits):
     seed:  integer seed (0 <= seed < 2**32) of everything random: connectivity, initial
            values (numpy's default_rng) and the noise drawn during a run (Threefry-2x32
            counters keyed by seed, pool and step; see spark_lab/_random.py).
-    dtype: "float32" (default) or "float64" (needs ``jax_enable_x64``).
+    dtype: "float32" (default) or "float64": building a float64 network needs JAX's 64-bit
+           mode (``jax.config.update("jax_enable_x64", True)`` first); without it build()
+           raises ParameterError rather than run in float32.
     native: None (default) uses the C++ propagation kernel on the CPU when it is built
            (``make install`` builds it) and pure JAX otherwise; False forces pure JAX;
            True requires the kernel. Both give the same spikes; GPUs always use pure JAX.

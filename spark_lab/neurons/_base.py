@@ -60,6 +60,11 @@ class NeuronModel(Component):
         """Advance one step of ``dt`` ms at step index ``t``; return (new state, spikes bool)."""
         raise NotImplementedError
 
+    def check_dt(self, values: dict, dt: float, component: str) -> None:
+        """Checks that need the time step ``dt`` (ms), e.g. a rate limit of 1/dt; raise
+        ParameterError. Called when the network is built and by ``set_param`` with the
+        resolved values (per-neuron arrays). Default: nothing."""
+
     def structure(self, n: int, dt: float) -> dict[str, np.ndarray]:
         """Structural data that is not a parameter (e.g. the spike steps of a generator);
         passed to ``step`` as ``q["_struct"]``."""
@@ -74,6 +79,20 @@ def refractory_free(t, last, t_ref, dt):
     """
     ref_steps = jnp.round(t_ref / dt).astype(jnp.int32)
     return (t - last) >= ref_steps
+
+
+def jump_accepted(t, last, t_ref, dt):
+    """True where a voltage jump that arrived in the previous step (``t - 1``) counts.
+
+    Brian2's schedule: a synapse's ``v += w`` lands after the threshold of the step the
+    spike arrives in, and (with ``(unless refractory)``) is dropped while the neuron is
+    refractory in that step; a jump arriving in the step the neuron spikes is lost (the
+    neuron is refractory from its spike on, and the reset overwrites v even when
+    t_ref = 0). spark_lab adds the jump in the next step, so the test is on ``t - 1``:
+    at least ``max(1, t_ref/dt)`` whole steps after the last spike.
+    """
+    ref_steps = jnp.maximum(jnp.round(t_ref / dt).astype(jnp.int32), 1)
+    return (t - 1 - last) >= ref_steps
 
 
 NEVER = -(2 ** 30)   # "last spike" before any spike; t - NEVER stays inside int32

@@ -23,6 +23,9 @@ high-accuracy ODE solution (one sub-step: 0.45 ms). The argument of the exponent
 is clipped at 20: there the drive ``delta_T e^20`` (about 1e9 mV) carries v past any
 sensible V_peak within one sub-step, so the clip changes no spike and prevents
 overflow to inf/NaN. During the refractory period v is clamped; w keeps integrating.
+A delta-synapse jump is added to v at the start of the step after it arrived, and is
+dropped when it arrived in a refractory step or in the spike step (Brian2's schedule,
+see ``_base.jump_accepted``).
 Default t_ref = 0 (the paper has none).
 """
 from __future__ import annotations
@@ -31,7 +34,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._params import Param, require_less
-from ._base import EXP_ARG_MAX, NEVER, NeuronModel, check_v_init, initial_v, refractory_free
+from ._base import EXP_ARG_MAX, NEVER, NeuronModel, check_v_init, initial_v, jump_accepted, refractory_free
 
 
 class AdEx(NeuronModel):
@@ -79,7 +82,7 @@ class AdEx(NeuronModel):
     def step(self, s, q, syn, t, dt, noise):
         nr = refractory_free(t, s["last"], q["t_ref"], dt)
         v0, w = s["v"], s["w"]
-        v = v0 + jnp.where(nr, syn.jump, 0.0)
+        v = v0 + jnp.where(jump_accepted(t, s["last"], q["t_ref"], dt), syn.jump, 0.0)
         up = v > q["V_peak"]
         for _ in range(self.SUBSTEPS):
             arg = jnp.minimum((v - q["V_T"]) / q["delta_T"], EXP_ARG_MAX)

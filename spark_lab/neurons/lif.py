@@ -8,8 +8,14 @@ Integration is exact for a step of dt: a constant input I contributes
 ``I(t) = I0 exp(-t/tau_s)`` contributes ``I0 tau_s/(tau_s - tau_m) (exp(-dt/tau_s) - exp(-dt/tau_m))``
 (Brian2's ``method='exact'``; ``(dt/tau_m) exp(-dt/tau_m)`` when tau_s = tau_m).
 Order within a step (Brian2's default schedule): integrate with the input at the
-start of the step, threshold, reset. Inputs that arrive during a refractory step
-are lost (v is clamped).
+start of the step, threshold, reset. During the refractory period v is clamped: the
+input current is ignored (synaptic currents keep decaying). A delta-synapse jump
+counts as Brian2's ``v_post += w`` on a ``(unless refractory)`` v does: it is dropped
+when it arrives in a step the neuron is refractory in, including the step it spikes in
+(``_base.jump_accepted``); with t_ref = 2 ms and a spike at t = 0, a jump arriving at
+1.9 ms is lost and one at 2.0 ms kept. A kept jump is added after the step's leak
+(``v[s+1] = v_rest + (v[s] - v_rest) a + w``, tests/test_synapses.py), where Brian2's
+decays during that step (``... + w a``): 0.5 % of w at dt = 0.1 ms, tau_m = 20 ms.
 """
 from __future__ import annotations
 
@@ -17,7 +23,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._params import Param, require_less
-from ._base import NEVER, NeuronModel, check_v_init, initial_v, refractory_free
+from ._base import NEVER, NeuronModel, check_v_init, initial_v, jump_accepted, refractory_free
 
 
 def exp_coupling(tau_s, tau_m, dt):
@@ -66,7 +72,8 @@ class LIF(NeuronModel):
         nr = refractory_free(t, s["last"], q["t_ref"], dt)
         a = q["a_m"]
         exp_sum = sum((I for I, _ in syn.exp_terms), jnp.zeros_like(s["v"]))
-        v = q["v_rest"] + (s["v"] - q["v_rest"]) * a + (syn.current - exp_sum) * (1 - a) + syn.jump
+        jump = jnp.where(jump_accepted(t, s["last"], q["t_ref"], dt), syn.jump, 0.0)
+        v = q["v_rest"] + (s["v"] - q["v_rest"]) * a + (syn.current - exp_sum) * (1 - a) + jump
         for (I, _), c in zip(syn.exp_terms, q["c_exp"]):
             v = v + I * c
         v = jnp.where(nr, v, s["v"])
