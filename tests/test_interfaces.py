@@ -447,3 +447,17 @@ def test_nodes_whose_pool_was_removed_are_reported_at_build():
     net.remove_pool("obs")
     with pytest.raises(NetworkError, match="input 'obs'.*no longer"):
         net.build()
+
+
+def test_encoder_rates_above_one_spike_per_step_are_refused():
+    """A Poisson neuron spikes at most once per step: an encoder whose highest rate is over
+    1000/dt Hz would saturate silently, so it is refused naming max_rate and the limit."""
+    enc = sl.PoissonEncoder(dims=1, gain=100.0, max_rate=5000.0)
+    assert np.allclose(enc(np.array([100.0]), steps=1, dt=0.1), 5000.0)      # 5 kHz <= 10 kHz at dt 0.1
+    with pytest.raises(sl.ParameterError, match="1000/dt = 1000 Hz") as e:
+        enc(np.array([1.0]), steps=1, dt=1.0)
+    assert e.value.field == "max_rate"
+    pop = sl.PopulationEncoder(dims=1, max_rate=900.0, base_rate=200.0)
+    with pytest.raises(sl.ParameterError) as e:
+        pop(np.array([0.0]), steps=1, dt=1.0)
+    assert e.value.field == "max_rate"

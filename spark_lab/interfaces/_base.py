@@ -210,3 +210,13 @@ def _counts(x, n: int, steps, where: str):
     if steps is not None:
         steps = _checks.positive_int(steps, where, "steps")
     return a, None, steps
+
+
+def check_rate_limit(highest: float, dt: float, where: str, field: str) -> None:
+    """ParameterError unless ``highest`` (Hz), the largest rate an encoder can give, is at
+    most 1000/dt Hz: a Poisson neuron spikes at most once per step of ``dt`` ms, so a higher
+    rate would silently saturate (the same limit PoissonSource's ``rate`` has)."""
+    limit = 1000.0 / dt
+    if highest > limit:
+        raise ParameterError(where, field, f"rates up to {highest:g} Hz at dt = {dt:g} ms",
+                             f"at most one spike per step: keep the highest rate <= 1000/dt = {limit:g} Hz")

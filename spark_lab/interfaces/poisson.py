@@ -6,7 +6,8 @@ Value k of an observation drives the neurons ``[k c, (k+1) c)``, ``c = n / dims`
 (``n`` any multiple of ``dims``; more copies average out the Poisson noise). In a
 network (``net.add_input("obs", PoissonEncoder(...), n=...)``) the pool is a
 PoissonSource with rate 0, so the encoded rate is its whole rate: a neuron spikes in a
-step with probability ``rate dt / 1000`` (capped at 1, so rates above 1000/dt Hz saturate).
+step with probability ``rate dt / 1000``, so ``max_rate`` may not exceed 1000/dt Hz (a
+higher one is refused when encoding: it would saturate silently).
 Standalone, the encoder returns the rates; the spikes are drawn in the kernel.
 """
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._params import Param
-from ._base import DIMS, Encoder
+from ._base import DIMS, Encoder, check_rate_limit
 
 
 class PoissonEncoder(Encoder):
@@ -33,6 +34,7 @@ class PoissonEncoder(Encoder):
 
     def _encode(self, state, x, steps, dt, n, where):
         v = self.values
+        check_rate_limit(float(v["max_rate"]), dt, where, "max_rate")
         rate = np.clip(float(v["offset"]) + float(v["gain"]) * x, 0.0, float(v["max_rate"]))
         out = np.repeat(rate, n // self.dims, axis=1)          # value k -> neurons [k c, (k+1) c)
         return state, out[0] if x.shape[0] == 1 else out

@@ -30,7 +30,7 @@ import numpy as np
 
 from .._params import Choice, Param, require_less
 from ..errors import ParameterError
-from ._base import DIMS, Decoder, Encoder
+from ._base import DIMS, Decoder, Encoder, check_rate_limit
 
 _RANGE = {
     "n": Param(16, "1", low=2, integer=True, per_neuron=False, help="neurons per value (receptive fields)"),
@@ -87,6 +87,7 @@ class PopulationEncoder(Encoder):
                                  circular=self.options["circular"])
 
     def _encode(self, state, x, steps, dt, n, where):
+        check_rate_limit(float(self.values["base_rate"]) + float(self.values["max_rate"]), dt, where, "max_rate")
         v, c = self.values, self.centres()
         lo, hi = float(v["low"]), float(v["high"])
         sigma = float(v["width"]) * (c[1] - c[0])
