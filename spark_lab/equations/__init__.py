@@ -7,5 +7,6 @@ units, parsed (never executed), unit-checked and integrated inside the compiled 
 """
 from ._errors import EquationError
 from ._neuron import NeuronEquations
+from ._synapse import SynapseEquations
 
-__all__ = ["NeuronEquations", "EquationError"]
+__all__ = ["NeuronEquations", "SynapseEquations", "EquationError"]

@@ -11,20 +11,18 @@ class EquationError(SparkLabError, ValueError):
     Attributes: ``component`` ("NeuronEquations"), ``field`` ("equations", "threshold",
     "reset", "refractory", "params", "init", "input_unit", "method", ...), ``equation`` (the
     text of the line at fault), ``line`` (1-based line within the field's text), ``column``
-    (1-based character in that line; 0 when the whole line is meant), ``problem``, ``hint``.
+    (1-based character in that line; the line's first character when the whole line is
+    meant), ``problem``, ``hint``.
     """
 
     def __init__(self, component: str, field: str, equation: str, line: int, column: int,
                  problem: str, hint: str = ""):
         self.component, self.field, self.equation = component, field, equation
         self.line, self.column, self.problem, self.hint = line, column, problem, hint
-        where = f"{component}: {field}, line {line}" + (f", column {column}" if column else "")
-        msg = f"{where}: {problem}"
+        msg = f"{component}: {field}, line {line}, column {column}: {problem}"
         if hint:
             msg += f" ({hint})"
-        msg += f"\n    {equation}"
-        if column:
-            msg += "\n    " + " " * (column - 1) + "^"
+        msg += f"\n    {equation}\n    " + " " * (column - 1) + "^"
         super().__init__(msg)
 
 
@@ -37,8 +35,9 @@ class Where:
         self.line, self.offset = line, offset
 
     def error(self, column: int, problem: str, hint: str = "") -> EquationError:
-        """An EquationError at ``column`` (1-based, within the text; 0: the whole line)."""
-        col = column + self.offset if column else 0
+        """An EquationError at ``column`` (1-based, within the text; 0: the whole line, shown
+        at its first character)."""
+        col = column + self.offset if column else len(self.line_text) - len(self.line_text.lstrip()) + 1
         return EquationError(self.component, self.field, self.line_text, self.line, col, problem, hint)
 
     def at(self, offset: int) -> Where:

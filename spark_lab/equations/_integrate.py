@@ -167,11 +167,12 @@ class ExpEuler:
 
 
 class Exact1D:
-    """Closed form of decoupled linear equations (the built-in LIF's, term for term)."""
+    """Closed form of decoupled linear equations (the built-in LIF's, term for term).
+    ``decays``: {var: f(params) -> tau} of the variables that only decay, dx/dt = -x/tau."""
     method = "exact"
 
     def __init__(self, forms: dict):
-        self.parts = {}
+        self.parts, self.decays = {}, {}
         for x, (lin, _) in forms.items():
             nx, n1, den = lin.coefs.get(x), lin.coefs.get(1, num(0.0)), lin.den
             if nx is None or A.is_num(nx, 0.0):
@@ -182,6 +183,8 @@ class Exact1D:
                 A.div(A.neg(den if den is not None else num(1.0)), nx)
             x_inf = n1 if A.is_num(nx, -1.0) else A.div(A.neg(n1), nx)
             vl = A.linear(x_inf, {"I"}, lambda ns: True)
+            if A.is_num(vl.coef(1), 0.0) and _maybe(vl, "I") is None:
+                self.decays[x] = compile_tree(tau, JNP)         # dx/dt = -x/tau: a pure decay
             self.parts[x] = ("relax", compile_tree(vl.coef(1), JNP), _maybe(vl, "I"), compile_tree(tau, JNP))
 
     def prepare(self, p, dt, exp_taus) -> dict:

@@ -42,48 +42,11 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..neurons._base import NEVER, NeuronModel, refractory_free
-from ._errors import Where
+from ._data import canonical, convert_values, copy_data, rebuild
 from ._model import C, compile_neuron
-from ._units import parse_quantity
 
 DATA_FIELDS = ("equations", "threshold", "reset", "refractory", "params", "init", "input_unit", "method")
 _CLASSES: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
-
-
-def canonical(x):
-    """A hashable, order-independent stand-in for plain data (dicts, lists, numbers, strings,
-    initializers)."""
-    if isinstance(x, dict):
-        return ("dict", tuple(sorted((repr(k), canonical(v)) for k, v in x.items())))
-    if isinstance(x, (list, tuple)):
-        return ("list", tuple(canonical(v) for v in x))
-    return (type(x).__name__, repr(x))
-
-
-def copy_data(x):
-    """A deep copy of plain data."""
-    if isinstance(x, dict):
-        return {k: copy_data(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return type(x)(copy_data(v) for v in x)
-    return x
-
-
-def convert_values(values: dict, units: dict, params: dict, component: str) -> dict:
-    """Parameter values given as strings with a unit ("20 ms") as numbers in the declared unit."""
-    out = dict(values)
-    for k, v in values.items():
-        if isinstance(v, str) and k in units:
-            w = Where(component, k, v)
-            x, _, u = parse_quantity(v, w)
-            if not u.same_dim(units[k]):
-                raise w.error(1, f"{v!r} has unit {u.show()}", f"{k} is in {params[k].unit}")
-            out[k] = x * u.scale / units[k].scale
-    return out
-
-
-def _rebuild(cls, data, values):
-    return cls(**data, **values)
 
 
 class NeuronEquations(NeuronModel):
@@ -138,7 +101,7 @@ class NeuronEquations(NeuronModel):
         return type(self)(**self.data(), **{**self.values, **params})
 
     def __reduce__(self):
-        return _rebuild, (NeuronEquations, self.data(), dict(self.values))
+        return rebuild, (NeuronEquations, self.data(), dict(self.values))
 
     def __repr__(self) -> str:
         lines = str(self.equation_data["equations"]).strip().split("\n")

@@ -16,18 +16,21 @@ from ._parse import IDENT, Eq, parse_equations
 from ._typing import BOOL, Sym, conv, typed
 from ._units import MS, ONE, Unit, factor, parse_quantity, parse_unit
 
-#: names the equations cannot declare: built-in names and the constructor's own arguments
-RESERVED = {"t", "dt", "I", "lastspike", "equations", "threshold", "reset", "refractory", "params", "init",
-            "input_unit", "method", "current", "on_spike", "unit", "weight_unit", "w", "v_post"} | set(FUNCTIONS)
+#: names a neuron's equations cannot declare: built-in names and the constructor's own arguments
+NEURON_RESERVED = frozenset({"t", "dt", "I", "lastspike", "equations", "threshold", "reset", "refractory",
+                             "params", "init", "input_unit", "method"} | set(FUNCTIONS))
+#: the same for a synapse (``v`` is the post pool's potential, ``w`` the arriving weight)
+SYNAPSE_RESERVED = frozenset({"t", "dt", "v", "w", "equations", "current", "on_spike", "params", "init", "unit",
+                              "weight_unit", "method"} | set(FUNCTIONS))
 _DECL_KEYS = ("value", "unit", "low", "high", "low_open", "high_open", "help", "log", "typical")
 
 
-def _check_name(n, where: Where, what: str) -> None:
+def _check_name(n, where: Where, what: str, reserved) -> None:
     if not isinstance(n, str) or not IDENT.match(n):
         raise where.error(0, f"{n!r} is not allowed as the name of a {what}",
                           "use letters, digits and '_', starting with a letter")
-    if n in RESERVED:
-        raise where.error(0, f"{n!r} is a reserved name", f"reserved: {', '.join(sorted(RESERVED))}")
+    if n in reserved:
+        raise where.error(0, f"{n!r} is a reserved name", f"reserved: {', '.join(sorted(reserved))}")
 
 
 def _value(v, where: Where) -> tuple[float, str, Unit]:
@@ -40,7 +43,7 @@ def _value(v, where: Where) -> tuple[float, str, Unit]:
     return parse_quantity(v, where)
 
 
-def declare_params(params, component: str) -> tuple[dict, dict]:
+def declare_params(params, component: str, reserved=NEURON_RESERVED) -> tuple[dict, dict]:
     """``({name: Param}, {name: Unit})`` from ``params={"tau": "10 ms", "k": 0.04, "g": {"value":
     "10 nS", "low": 0, "help": "..."}}``. Bounds are numbers in the parameter's unit or
     strings with a unit. EquationError (field "params") for a bad entry."""
@@ -52,7 +55,7 @@ def declare_params(params, component: str) -> tuple[dict, dict]:
     decls, units = {}, {}
     for n, spec in params.items():
         where = Where(component, f"params[{n!r}]", repr(spec)[:120])
-        _check_name(n, where, "parameter")
+        _check_name(n, where, "parameter", reserved)
         extra = {}
         if isinstance(spec, dict):
             bad = [k for k in spec if k not in _DECL_KEYS]
@@ -97,7 +100,7 @@ class System:
     where: dict
 
 
-def system(text, component: str, param_units: dict, extra_scope: dict) -> System:
+def system(text, component: str, param_units: dict, extra_scope: dict, reserved=NEURON_RESERVED) -> System:
     """Parse and check the equations (see the module docstring)."""
     eqs = parse_equations(text, component)
     scope = {n: Sym("param", u, name(n)) for n, u in param_units.items()}
@@ -109,7 +112,7 @@ def system(text, component: str, param_units: dict, extra_scope: dict) -> System
             raise w.error(0, f"{q.name!r} has two equations", "give each variable one equation")
         if q.name in param_units:
             raise w.error(0, f"{q.name!r} is a parameter and has an equation", "rename one of them")
-        _check_name(q.name, w, "variable")
+        _check_name(q.name, w, "variable", reserved)
         if q.kind == "sub" and q.flags:
             raise w.error(0, "flags are for differential equations", "remove the flag")
         seen[q.name] = q

@@ -131,6 +131,9 @@ def _power(e: E, scope, where):
     if tb.op != "num":
         raise where.error(e.args[1].col, f"{e.args[0].text!r} has unit {ua.show()}, so its exponent must be a "
                           f"number, not {e.args[1].text!r}", "write e.g. x**2")
+    if abs(tb.value) > 100:
+        raise where.error(e.args[1].col, f"the exponent {e.args[1].text!r} of a quantity with a unit is too large",
+                          "exponents of quantities with units are at most 100")
     p = Fraction(tb.value).limit_denominator(1000)
     return E("**", (ta, tb)), ua ** p
 

@@ -149,9 +149,9 @@ def _unit_of(e, where: Where) -> Unit:
     if e.op in ("*", "/"):
         a, b = _unit_of(e.args[0], where), _unit_of(e.args[1], where)
         return a * b if e.op == "*" else a / b
-    if e.op == "**" and e.args[1].op in ("num", "neg") and _const(e.args[1]) is not None:
+    if e.op == "**" and _const(e.args[1]) is not None and abs(_const(e.args[1])) <= 12:
         return _unit_of(e.args[0], where) ** Fraction(_const(e.args[1])).limit_denominator(12)
-    raise where.error(e.col, f"{e.text!r} is not a unit", "combine unit names with *, / and ** number")
+    raise where.error(e.col, f"{e.text!r} is not a unit", "combine unit names with *, / and ** (a number up to 12)")
 
 
 def _const(e):
