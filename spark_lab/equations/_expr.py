@@ -74,15 +74,15 @@ def parse_expr(text: str, where: Where) -> E:
         raise where.error(text.replace("\r", "\n").index("\n") + 1, "a line break inside an expression",
                           "write one expression per line")
     lead = len(text) - len(text.lstrip())
-    where, text = where.at(lead), text.strip()
+    text = text.strip()
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as e:
-        col = max(1, min(len(text), e.offset or 1))
+        col = max(1, min(len(text), e.offset or 1)) + lead
         raise where.error(col, f"cannot read this: {e.msg}", _syntax_hint(e.msg)) from None
     except (ValueError, RecursionError, MemoryError) as e:
         raise where.error(1, f"cannot read this: {type(e).__name__}", "simplify the expression") from None
-    return _conv(tree.body, text, where, 0)
+    return _conv(tree.body, text, where, 0, lead)
 
 
 def _syntax_hint(msg: str) -> str:
@@ -106,14 +106,15 @@ def _src(node, text: str) -> str:
     return seg if seg is not None else text
 
 
-def _conv(node, text: str, where: Where, depth: int) -> E:
+def _conv(node, text: str, where: Where, depth: int, lead: int) -> E:
+    """``node`` as a tree; columns count from the text before ``lead`` blanks were stripped."""
     if depth > MAX_DEPTH:
-        raise where.error(_col(node, text), f"the expression is nested more than {MAX_DEPTH} levels deep",
+        raise where.error(_col(node, text) + lead, f"the expression is nested more than {MAX_DEPTH} levels deep",
                           "split it into sub-expressions (name = ... : unit)")
-    col, src = _col(node, text), _src(node, text)
+    col, src = _col(node, text) + lead, _src(node, text)
 
     def sub(n):
-        return _conv(n, text, where, depth + 1)
+        return _conv(n, text, where, depth + 1, lead)
 
     if isinstance(node, ast.Constant):
         v = node.value
@@ -133,7 +134,7 @@ def _conv(node, text: str, where: Where, depth: int) -> E:
     if isinstance(node, ast.BinOp):
         op = _BIN.get(type(node.op))
         if op is None:
-            raise where.error(_op_col(node, text), f"the operator in {src!r} is not allowed",
+            raise where.error(_op_col(node, text) + lead, f"the operator in {src!r} is not allowed",
                               _BIN_HINTS.get(type(node.op), "use + - * / **"))
         return E(op, (sub(node.left), sub(node.right)), None, col, src)
     if isinstance(node, ast.UnaryOp):
