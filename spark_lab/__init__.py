@@ -11,6 +11,7 @@ from . import analysis, connectivity, initializers, interfaces, model, neurons, 
 from ._params import Choice, Param
 from .batch import BatchedSimulator
 from .connectivity import AllToAll, Connectivity, FixedInDegree, FixedProbability, FromList, FromMatrix, OneToOne
+from .equations import EquationError, NeuronEquations, SynapseEquations
 from .errors import DivergenceError, ModelError, ModelIssue, NetworkError, ParameterError, RegistryError, SparkLabError
 from .initializers import Constant, Initializer, LogNormal, Normal, Uniform
 from .interfaces import (
@@ -42,7 +43,7 @@ __all__ = [
     "Session", "SessionError", "Monitor", "Frame",
     "NeuronModel", "SynapseModel", "PlasticityRule", "Connectivity", "Initializer",
     "LIF", "ALIF", "AdEx", "Izhikevich", "EIF", "PoissonSource", "SpikeGenerator", "SpikeInput",
-    "Exponential", "Delta", "BiExponential", "Conductance",
+    "Exponential", "Delta", "BiExponential", "Conductance", "NeuronEquations", "SynapseEquations", "EquationError",
     "AllToAll", "OneToOne", "FixedProbability", "FixedInDegree", "FromList", "FromMatrix",
     "Constant", "Uniform", "Normal", "LogNormal",
     "STDP", "TripletSTDP", "ThreeFactor", "Oja", "SynapticScaling", "TsodyksMarkram",
