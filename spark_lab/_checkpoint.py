@@ -75,7 +75,7 @@ def read(path, state_template: dict, params_template: dict, weight_sizes: dict, 
     """Read and check a checkpoint for a simulator whose state and host parameters look like
     the templates and whose per-synapse projections have ``weight_sizes`` {name: synapses}.
     Parameter values are checked by :func:`check_params`, not here. Raises CheckpointError."""
-    name = os.fspath(path) if isinstance(path, (str, bytes, os.PathLike)) else path
+    name = os.fsdecode(path) if isinstance(path, (str, bytes, os.PathLike)) else path
     if not isinstance(name, str):
         raise CheckpointError(brief(path), "", "not a file path", "give the path of a .npz checkpoint")
     spack, ppack = Packer(state_template), Packer(params_template, np.float64)
@@ -148,8 +148,8 @@ def _open_regular(name: str, limit: int):
     try:
         st = os.stat(name)
     except FileNotFoundError:
-        raise CheckpointError(name, "", "no such file", "give the path of a checkpoint written by save_checkpoint") \
-            from None
+        what = "a symbolic link to a missing file" if os.path.islink(name) else "no such file"
+        raise CheckpointError(name, "", what, "give the path of a checkpoint written by save_checkpoint") from None
     except OSError as e:
         raise CheckpointError(name, "", f"cannot be read ({_why(e)})") from None
     what = "a directory" if stat.S_ISDIR(st.st_mode) else "not a regular file"
@@ -158,9 +158,14 @@ def _open_regular(name: str, limit: int):
     if st.st_size > limit:
         raise CheckpointError(name, "", f"{st.st_size} bytes", f"a checkpoint of this network has at most {limit}")
     try:
-        return open(name, "rb")
+        fh = open(name, "rb")
     except OSError as e:
         raise CheckpointError(name, "", f"cannot be read ({_why(e)})") from None
+    now = os.fstat(fh.fileno())
+    if not stat.S_ISREG(now.st_mode) or now.st_size > limit:       # replaced since the check
+        fh.close()
+        raise CheckpointError(name, "", "changed while it was opened", "load it again")
+    return fh
 
 
 def _entries(name: str, zf: zipfile.ZipFile, wanted: set) -> dict:
