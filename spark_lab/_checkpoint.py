@@ -35,6 +35,7 @@ import numpy as np
 
 from ._checks import brief, is_int
 from ._packing import Packer
+from ._params import resolve_value
 from .errors import CheckpointError, NetworkError, ParameterError
 from .plasticity._base import rule_param_names
 
@@ -114,12 +115,28 @@ def check_params(ck: Checkpoint, layout, stage) -> None:
     cross-field rules). Raises CheckpointError naming the entry, the component and the field."""
     for nm, w in ck.weights.items():
         _stage(ck.path, f"weight:{nm}", stage, {(nm, "weight"): w})
-    _stage(ck.path, "params:float64", stage, param_changes(layout, ck.params, ck.weights))
+    _stage(ck.path, "params:float64", stage, param_changes(layout, ck.params, {}))   # weights: checked above
+    _stage(ck.path, "params:float64", _check_unaddressed, (layout, ck.params["rules"]))
+
+
+def _check_unaddressed(args) -> None:
+    """The declarations and cross-field rules of rule parameters that have no set_param
+    address (the first of two rules of one name on a projection): what stage would check."""
+    layout, rules = args
+    for proj, values in rules.items():
+        p = layout.projections[proj]
+        names = set(rule_param_names(p.rules).values())
+        for i, (rule, vals) in enumerate(zip(p.rules, values)):
+            if any((i, k) not in names for k in vals):
+                where = f"{type(rule).__name__} rule {i} of projection {proj!r}"
+                rule.validate({k: resolve_value(v, rule.PARAMS[k], None, None, where, k) for k, v in vals.items()},
+                              where)
 
 
 def param_changes(layout, params: dict, weights: dict) -> dict:
     """{(target, name): value} of every run-time parameter in a host ``params`` tree and
-    per-synapse ``weights``: the addresses ``Simulator.set_params`` takes."""
+    per-synapse ``weights`` that has an address ``Simulator.set_params`` takes (all but the
+    parameters of the first of two rules of one name on a projection)."""
     out = {}
     for pool, vals in params["pools"].items():
         out.update({(pool, k): v for k, v in vals.items()})
@@ -130,7 +147,7 @@ def param_changes(layout, params: dict, weights: dict) -> dict:
     for proj, rules in params["rules"].items():
         address = {loc: a for a, loc in rule_param_names(layout.projections[proj].rules).items()}
         for i, vals in enumerate(rules):
-            out.update({(proj, address[(i, k)]): v for k, v in vals.items()})
+            out.update({(proj, address[(i, k)]): v for k, v in vals.items() if (i, k) in address})
     out.update({(nm, "weight"): w for nm, w in {**params["w"], **weights}.items()})
     return out
 

@@ -431,7 +431,7 @@ def test_symlinks_and_path_types(corpus, tmp_path):
     corpus.refused(None, path=str(dangling), match="a symbolic link to a missing file")
 
 
-def _bomb(entries: dict, size: int, lie: bool) -> bytes:
+def zip_bomb(entries: dict, size: int, lie: bool) -> bytes:
     """The good checkpoint with state:float32 inflating to ``size`` bytes of zeros; ``lie``:
     the zip directory and the .npy header still declare the good entry's size."""
     good = entries["state:float32.npy"]
@@ -467,7 +467,7 @@ def _bomb(entries: dict, size: int, lie: bool) -> bytes:
 
 @pytest.mark.parametrize("lie", [False, True], ids=["declared", "lying"])
 def test_zip_bomb_fails_without_inflating(corpus, lie):
-    data = _bomb(corpus.entries, 256 << 20, lie)
+    data = zip_bomb(corpus.entries, 256 << 20, lie)
     assert len(data) < 2 << 20 and zlib.crc32(data)
     tracemalloc.start()
     try:
@@ -489,3 +489,31 @@ def test_after_the_whole_corpus_a_good_checkpoint_runs_on_bit_exactly(corpus):
                  rezip({**corpus.entries, "weight:ghost.npy": npy(np.ones(3))}), corpus.good[:-1], b""):
         corpus.refused(data)
     corpus.runs_on_exactly()
+
+
+def test_parameters_of_a_rule_set_param_cannot_address_are_checked_too(tmp_path):
+    """Two rules of one name on a projection: the first one's parameters have no set_param
+    address; a checkpoint still loads, and still refuses what their declarations refuse."""
+    def build():
+        net = Network(seed=1)
+        net.add_pool("a", sl.LIF(), 3)
+        net.add_pool("b", sl.LIF(), 3)
+        net.connect("a", "b", connectivity=sl.AllToAll(), weight=Uniform(0.1, 0.5),
+                    plasticity=[sl.plasticity.STDP(a_plus=0.0123), sl.plasticity.STDP(a_plus=0.02)])
+        return net.build()
+
+    a, b = build(), build()
+    a.run(20)
+    path = tmp_path / "two_rules.npz"
+    a.save_checkpoint(path)
+    b.load_checkpoint(path)
+    assert b.t == 20
+    entries = unzip(path.read_bytes())
+    buf = np.load(io.BytesIO(entries["params:float64.npy"])).copy()
+    buf[np.flatnonzero(buf == 0.0123)] = -1.0
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(rezip({**entries, "params:float64.npy": npy(buf)}))
+    c = build()
+    with pytest.raises(CheckpointError, match="a_plus") as info:
+        c.load_checkpoint(bad)
+    assert info.value.entry == "params:float64" and c.t == 0
