@@ -25,6 +25,23 @@ class NetworkError(SparkLabError, ValueError):
     """The structure of a network is wrong (unknown pool, duplicate name, bad connectivity)."""
 
 
+class CheckpointError(NetworkError):
+    """A checkpoint file cannot be loaded into this simulator (not a checkpoint, damaged, of
+    another network, or holding values ``set_param`` refuses). Nothing was changed.
+
+    Attributes: ``path`` (the file), ``entry`` (the entry at fault: ``"meta"``,
+    ``"state:float32"``, ``"weight:rec"``...; "" for the whole file), ``problem``, ``hint``.
+    A NetworkError, so code catching that for "checkpoint of another network" still does.
+    """
+
+    def __init__(self, path: str, entry: str, problem: str, hint: str = ""):
+        self.path, self.entry, self.problem, self.hint = path, entry, problem, hint
+        msg = f"checkpoint {path}: {entry + ': ' if entry else ''}{problem}"
+        if hint:
+            msg += f" ({hint})"
+        super().__init__(msg)
+
+
 class DivergenceError(SparkLabError, FloatingPointError):
     """A state variable became NaN or infinite during a chunk.
 

@@ -423,10 +423,18 @@ class Simulator:
         _checkpoint.save(path, self._state_copy(), self._store.host_tree(), self._store.per_synapse_weights(), meta)
 
     def load_checkpoint(self, path) -> None:
-        """Restore a checkpoint written by ``save_checkpoint`` for the same network."""
-        state, tree, weights, meta = _checkpoint.load(path, self._state_copy(), self._store.host_tree(),
-                                                      self.fingerprint(), self.net.seed)
-        self._store.restore(tree, weights)
-        self._state = jax.tree_util.tree_map(jnp.asarray, state)
-        self._t_host = int(meta["t"])
-        self._n_draws = int(meta.get("draws", 0))
+        """Restore a checkpoint written by ``save_checkpoint`` for the same network: all or
+        nothing. Only the entries this network's checkpoint holds are read, each size checked
+        before it is read; every parameter passes the checks of ``set_param``, the state is
+        finite and of this simulator's dtypes, and meta names this structure and seed with
+        t and draws integers >= 0. Raises CheckpointError (a NetworkError) naming the file and
+        the entry; then nothing has changed."""
+        sizes = {nm: p.n_syn for nm, p in self._layout.projections.items() if p.per_syn}
+        ck = _checkpoint.read(path, self._state_copy(), self._store.host_tree(), sizes,
+                              self.fingerprint(), self.net.seed)
+        _checkpoint.check_params(ck, self._layout, self.stage)
+        state = jax.tree_util.tree_map(jnp.asarray, ck.state)
+        self._store.restore(ck.params, ck.weights)
+        self._state = state
+        self._t_host = ck.t
+        self._n_draws = ck.draws
