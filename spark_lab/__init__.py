@@ -12,7 +12,16 @@ from ._params import Choice, Param
 from .batch import BatchedSimulator
 from .connectivity import AllToAll, Connectivity, FixedInDegree, FixedProbability, FromList, FromMatrix, OneToOne
 from .equations import EquationError, NeuronEquations, SynapseEquations
-from .errors import DivergenceError, ModelError, ModelIssue, NetworkError, ParameterError, RegistryError, SparkLabError
+from .errors import (
+    CheckpointError,
+    DivergenceError,
+    ModelError,
+    ModelIssue,
+    NetworkError,
+    ParameterError,
+    RegistryError,
+    SparkLabError,
+)
 from .initializers import Constant, Initializer, LogNormal, Normal, Uniform
 from .interfaces import (
     Concat,
@@ -49,6 +58,7 @@ __all__ = [
     "STDP", "TripletSTDP", "ThreeFactor", "Oja", "SynapticScaling", "TsodyksMarkram",
     "PoissonEncoder", "CurrentEncoder", "PopulationEncoder", "LatencyEncoder", "DeltaEncoder",
     "CountDecoder", "RateDecoder", "WinnerTakeAll", "PopulationDecoder", "Concat", "Subset",
-    "SparkLabError", "ParameterError", "NetworkError", "DivergenceError", "ModelError", "ModelIssue", "RegistryError",
+    "SparkLabError", "ParameterError", "NetworkError", "CheckpointError",
+    "DivergenceError", "ModelError", "ModelIssue", "RegistryError",
     "model", "registry", "load", "save", "loads", "dumps",
 ]
