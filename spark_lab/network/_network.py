@@ -428,9 +428,16 @@ class Network(NodeEdits):
         new.replace_with(self)
         return new
 
-    def build(self):
-        """Draw connectivity and initial values and return a Simulator."""
+    def build(self, memory_limit=None):
+        """Draw connectivity and initial values and return a Simulator.
+
+        First the memory it needs is estimated (``spark_lab._memory``): over ``memory_limit``
+        bytes (default: SPARK_LAB_MEMORY_LIMIT, else the memory available now; ``math.inf``:
+        no check) it raises ParameterError naming the pool or projection and the field
+        (``n``, ``connectivity``, ``delay``) before anything is allocated."""
+        from .. import _memory
         from ..simulator import Simulator
+        _memory.check(self, memory_limit)
         return Simulator(self)
 
     # descriptions
