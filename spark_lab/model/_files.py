@@ -71,17 +71,12 @@ def read(path, limit=None) -> bytes:
     lim = size_limit(limit)
     path = os.fspath(path)
     try:
+        _regular(os.stat(path), path, lim)            # sockets and directories cannot be opened as files
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except OSError as e:
         raise ModelError([ModelIssue("", "file", "", f"cannot read {path}: {e.strerror}", "")], path) from None
     with os.fdopen(fd, "rb", buffering=0) as f:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            kind = next((k for test, k in _KINDS if test(st.st_mode)), "not a regular file")
-            raise ModelError([ModelIssue("", "file", "", f"{path} is {kind}, not a regular file",
-                                         "give the path of a model file (.json)")], path)
-        if st.st_size > lim:
-            raise _too_big(st.st_size, lim, path)
+        _regular(os.fstat(fd), path, lim)             # what was opened, should the path have changed
         want = int(min(lim, 2 ** 62)) + 1
         chunks, got = [], 0
         while got < want:
@@ -93,6 +88,15 @@ def read(path, limit=None) -> bytes:
     if got > lim:
         raise _too_big(got, lim, path)
     return b"".join(chunks)
+
+
+def _regular(st, path: str, lim: float) -> None:
+    if not stat.S_ISREG(st.st_mode):
+        kind = next((k for test, k in _KINDS if test(st.st_mode)), "not a regular file")
+        raise ModelError([ModelIssue("", "file", "", f"{path} is {kind}, not a regular file",
+                                     "give the path of a model file (.json)")], path)
+    if st.st_size > lim:
+        raise _too_big(st.st_size, lim, path)
 
 
 def parse(text, source: str = "", limit=None):
