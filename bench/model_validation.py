@@ -3,8 +3,10 @@
     python bench/model_validation.py            # every case, best of 3
     python bench/model_validation.py --quick    # one round, smaller scaling series
 
-Cases: N pools with N projections (a ring, each written out in full as ``save`` does),
-N pools alone, and N pools with N records of unknown pools (every record is an issue).
+Cases: N pools with N projections (a ring), N pools alone, N pools with N records of
+unknown pools (every record is an issue), N pools each with its own parameters (no
+description repeats), N pools with N records, and the ring as ``save`` writes it (every
+field written out).
 Prints wall and CPU seconds of ``model.validate`` on the JSON text (best of the rounds), the
 number of issues listed and the length of the ModelError text. On a shared machine the CPU
 seconds are the steadier figure.
@@ -23,12 +25,17 @@ from spark_lab import model  # noqa: E402
 from spark_lab.errors import ModelError  # noqa: E402
 
 
-def ring(n_pools: int, projections: bool = True, bad_records: int = 0) -> dict:
+def ring(n_pools: int, projections: bool = True, bad_records: int = 0, distinct: bool = False,
+         records: int = 0) -> dict:
     pools = [{"name": f"p{i}", "component": "lif", "n": 10} for i in range(n_pools)]
+    if distinct:                                 # every pool its own parameters: nothing is checked only once
+        for i, p in enumerate(pools):
+            p["params"] = {"tau_m": 10.0 + i * 1e-3}
     projs = [{"pre": f"p{i}", "post": f"p{(i + 1) % n_pools}",
               "connectivity": {"component": "fixed_probability", "params": {"p": 0.1}},
               "weight": 0.5, "delay": 1.0} for i in range(n_pools)] if projections else []
     record = [{"pool": f"q{i}", "var": "spikes"} for i in range(bad_records)]
+    record += [{"pool": f"p{i}", "var": "v"} for i in range(records)]
     return {"format": model.FORMAT, "dt": 0.1, "pools": pools, "projections": projs, "record": record}
 
 
@@ -55,6 +62,9 @@ def main() -> None:
     cases = [("pools+projections", n, ring(n)) for n in (1_000, 2_000, 4_000, 10_000)]
     cases += [("pools only", n, ring(n, projections=False)) for n in (8_000, 100_000 if not args.quick else 20_000)]
     cases += [("pools+unknown records", 2_000, ring(2_000, projections=False, bad_records=2_000))]
+    cases += [("distinct pool params", 10_000, ring(10_000, distinct=True))]
+    cases += [("pools+records", 10_000, ring(10_000, projections=False, records=10_000))]
+    cases += [("as saved (save())", 10_000, model.to_dict(model.from_dict(ring(10_000))))]
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print(f"{'case':<24} {'N':>7} {'text MB':>8} {'wall s':>8} {'CPU s':>8} {'issues':>7} {'error chars':>12}")
     for name, n, doc in cases:
