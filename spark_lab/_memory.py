@@ -220,8 +220,8 @@ def refusal(need: Need, est: Estimate, lim: float, source: str) -> tuple[str, st
     fix = {"n": "use fewer neurons", "delay": "use a shorter delay or a larger dt",
            "connectivity": "use fewer synapses (a smaller p or k, smaller pools)",
            "every": "record fewer steps, every k-th step or fewer neurons"}
-    return problem, (f"{fix.get(need.field, 'make the network smaller')}, or raise the limit "
-                     f"({ENV_LIMIT}=16G, or memory_limit=...)")
+    return problem, (f"{fix.get(need.field, 'make the network smaller')}, or raise the limit: "
+                     f"{ENV_LIMIT} (e.g. 64G) or memory_limit= in bytes")
 
 
 def check(net, memory_limit=None, steps: int = 0) -> Estimate:

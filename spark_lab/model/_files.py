@@ -94,7 +94,7 @@ def _regular(st, path: str, lim: float) -> None:
     if not stat.S_ISREG(st.st_mode):
         kind = next((k for test, k in _KINDS if test(st.st_mode)), "not a regular file")
         raise ModelError([ModelIssue("", "file", "", f"{path} is {kind}, not a regular file",
-                                     "give the path of a model file (.json)")], path)
+                                     "give the path of a .json model file")], path)
     if st.st_size > lim:
         raise _too_big(st.st_size, lim, path)
 
