@@ -33,6 +33,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from . import _checks
 from ._checks import brief, is_int
 from ._packing import Packer
 from ._params import resolve_value
@@ -165,7 +166,8 @@ def _open_regular(name: str, limit: int):
     try:
         st = os.stat(name)
     except FileNotFoundError:
-        what = "a symbolic link to a missing file" if os.path.islink(name) else "no such file"
+        link = _checks.link_problem(name)
+        what = link.removeprefix("is ") if link else "no such file"
         raise CheckpointError(name, "", what, "give the path of a checkpoint written by save_checkpoint") from None
     except OSError as e:
         raise CheckpointError(name, "", f"cannot be read ({_why(e)})") from None

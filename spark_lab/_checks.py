@@ -6,14 +6,18 @@
     number(x, where, field, unit, low)  one finite real number, as float (ParameterError)
     number_array(x, where, field, ...)  numbers (or an array of them) as float64 (ParameterError)
     brief(x)                            a repr cut to fit in one line of an error message
+    link_problem(path)                  "is a broken symbolic link (to ...)" / "is a symbolic
+                                        link loop" for a link that leads nowhere, else None
 
 Name rule: letters, digits, '_' or '-', starting with a letter or '_'. Projections may
 also be named ``pre->post`` (optionally ``#k``), the automatic names of ``connect``.
 """
 from __future__ import annotations
 
+import errno
 import math
 import numbers
+import os
 import re
 
 import numpy as np
@@ -88,3 +92,19 @@ def brief(x, limit: int = 60) -> str:
     """``repr(x)``, cut to ``limit`` characters with '...'."""
     r = repr(x)
     return r if len(r) <= limit else r[:limit - 3] + "..."
+
+
+def link_problem(path) -> str | None:
+    """Why ``path`` cannot be followed when it is a symbolic link that leads nowhere:
+    "is a symbolic link loop" (itself or a folder on the way) or "is a broken symbolic link
+    (to 'target')"; None when it can be followed or is no link at all. The one wording
+    files, checkpoints, exports and the CLI use."""
+    try:
+        os.stat(path)
+        return None
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            return "is a symbolic link loop"
+    if os.path.islink(path):
+        return f"is a broken symbolic link (to {os.readlink(path)!r}, which does not exist)"
+    return None

@@ -18,7 +18,6 @@ the final file while ``finish`` copies.
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import secrets
 import shutil
@@ -28,6 +27,7 @@ import zipfile
 
 import numpy as np
 
+from . import _checks
 from .errors import ParameterError
 
 BLOCK = 1 << 20          # bytes copied at a time from a spool file into the .npz
@@ -65,15 +65,9 @@ def output_path(path, where: str, field: str = "path", suffix: str | None = None
 
 def _follow(p: str, where: str, field: str) -> str:
     """``p``, or the file a symbolic link ``p`` points to; ParameterError for a broken link or a loop."""
-    try:
-        os.stat(p)
-    except OSError as e:
-        if e.errno == errno.ELOOP:
-            raise ParameterError(where, field, f"{p} is a symbolic link loop", "give a file name") from None
-        if os.path.islink(p):
-            raise ParameterError(where, field, f"{p} is a broken symbolic link (to {os.readlink(p)})",
-                                 "remove the link or give another name") from None
-        return p
+    problem = _checks.link_problem(p)
+    if problem:
+        raise ParameterError(where, field, f"{p} {problem}", "remove the link or give another name")
     return os.path.realpath(p) if os.path.islink(p) else p
 
 

@@ -240,7 +240,7 @@ def _main(argv) -> int:
         return args.fn(args)
     except ModelError as e:
         where = f"{e.source}: " if e.source else ""
-        n = len(e.issues)
+        n = e.count
         print(f"error: {where}{n} problem{'s' if n != 1 else ''}", file=sys.stderr)
         for i in e.issues:
             print(f"  {i}", file=sys.stderr)

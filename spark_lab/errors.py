@@ -103,13 +103,14 @@ class ModelError(SparkLabError, ValueError):
     """A model document (file or dict) is not a valid spark_lab model.
 
     ``issues`` lists every problem found (``ModelIssue``: path, component, field, problem,
-    hint), not only the first; ``source`` names the file when there is one.
+    hint), not only the first; ``source`` names the file when there is one. A long list
+    ends with an entry that has a ``count`` of problems not listed; ``count`` is the total.
     """
 
     def __init__(self, issues, source: str = ""):
         self.issues = list(issues)
         self.source = source
-        n = len(self.issues)
+        self.count = n = sum(getattr(i, "count", 1) for i in self.issues)
         where = f" in {source}" if source else ""
         lines = "\n".join(f"  - {i}" for i in self.issues)
         super().__init__(f"{n} problem{'s' if n != 1 else ''}{where}:\n{lines}")

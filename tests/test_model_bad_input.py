@@ -69,6 +69,7 @@ def outcome(fn, *args):
         net = fn(*args)
     except ModelError as e:
         assert e.issues and all(str(i) for i in e.issues)
+        assert len(e.issues) <= model.MAX_ISSUES + 1 and e.count >= len(e.issues)
         return "error"
     text = model.dumps(net)
     assert model.dumps(model.loads(text)) == text
@@ -115,3 +116,26 @@ def test_any_json_value_as_a_document(doc):
 
 def test_the_base_document_loads():
     assert outcome(model.from_dict, json.loads(json.dumps(BASE))) == "ok"
+
+
+@settings(max_examples=25, deadline=5000, derandomize=True)
+@given(st.lists(st.tuples(st.sampled_from([p for p in PATHS if p[0] == "pools" and len(p) > 2]), values),
+                min_size=1, max_size=3), st.integers(1, 400))
+def test_many_copies_of_a_bad_part_give_a_capped_list_and_the_full_count(mutations, copies):
+    """The list stops at MAX_ISSUES entries plus a count, and the count is that of the full list."""
+    doc = json.loads(json.dumps(BASE))
+    for path, value in mutations:
+        try:
+            apply(doc, path, "set", value, "")
+        except (KeyError, IndexError, TypeError):
+            pass
+    pools = doc["pools"]
+    doc["pools"] = [dict(p, name=f"{p.get('name')}_{k}") if isinstance(p, dict) and isinstance(p.get("name"), str)
+                    else p for k in range(copies) for p in pools]
+    found = model.validate(doc)
+    assert len(found) <= model.MAX_ISSUES + 1
+    if len(found) == model.MAX_ISSUES + 1:
+        assert isinstance(found[-1], model.MoreIssues)
+    every = model.validate(doc, max_issues=10 ** 6)
+    assert sum(getattr(i, "count", 1) for i in found) == len(every)      # capped, but counted in full
+    assert [str(i) for i in found[:model.MAX_ISSUES]] == [str(i) for i in every[:model.MAX_ISSUES]]

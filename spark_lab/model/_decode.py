@@ -13,29 +13,59 @@ import math
 
 import numpy as np
 
-from .. import _checks
+from .. import _checks, _memory
 from .._checks import brief
-from .._params import did_you_mean
 from ..errors import ModelIssue, SparkLabError
 from ..initializers import Initializer
 from ..network import Network
 from . import _format as F
-from ._schema import BUILD_ERRORS, FAILED, Schema, is_num, kind_of
+from ._schema import BUILD_ERRORS, FAILED, MAX_ISSUES, Schema, is_num, kind_of, names_hint
 
 
-def build(doc) -> tuple[Network | None, list[ModelIssue]]:
-    """(network or None, issues); the network is None whenever there is an issue."""
-    b = _Builder()
+def build(doc, max_issues: int = MAX_ISSUES, memory_limit=None) -> tuple[Network | None, list[ModelIssue]]:
+    """(network or None, issues); the network is None whenever there is an issue.
+
+    At most ``max_issues`` issues are listed, then one ``MoreIssues`` with the count of the
+    rest. A network whose estimated memory (``spark_lab._memory``) exceeds ``memory_limit``
+    (bytes; None: ``SPARK_LAB_MEMORY_LIMIT`` or the memory available now) is refused with an
+    issue at the field that needs the most (``/pools/0/n``, ``/projections/0/delay``)."""
+    b = _Builder(max_issues, memory_limit)
     try:
         net = b.document(doc)
+        if net is not None and not (b.issues or b.more):
+            b.check_memory(net)
     except RecursionError:
         b.issue("", "model", "", "the document is nested too deeply", "a model file is at most a few levels deep")
         net = None
-    return (None if b.issues else net), b.issues
+    return (None if b.issues or b.more else net), b.result()
 
 
 class _Builder(Schema):
     """Assembles a Network from the parts of a document that pass ``Schema``'s checks."""
+
+    def __init__(self, max_issues: int, memory_limit=None):
+        super().__init__(max_issues)
+        self.limit, self.limit_source = _memory.limit(memory_limit)
+
+    # ------------------------------------------------------------------ memory
+    def pool_fits(self, model, n: int, path: str, where: str) -> bool:
+        """False (after an issue at ``path``) when ``n`` neurons alone exceed the memory limit."""
+        need = _memory.Need("pool", "", "n", _memory.pool_bytes(model, n, 8 if self.net.dtype == "float64" else 4),
+                            f"{n:,} neurons of {type(model).__name__}")
+        if need.bytes <= self.limit:
+            return True
+        self.issue(path, where, "n", *_memory.refusal(need, _memory.Estimate((need,)), self.limit, self.limit_source))
+        return False
+
+    def check_memory(self, net) -> None:
+        """An issue at the field that needs the most when the whole network exceeds the limit."""
+        est = _memory.estimate(net)
+        if est.total <= self.limit:
+            return
+        need = est.largest()
+        path = F.pointer(self.paths.get((need.kind, need.name), ""), need.field)
+        self.issue(path, f"{need.kind} {need.name!r}", need.field,
+                   *_memory.refusal(need, est, self.limit, self.limit_source))
 
     # ------------------------------------------------------------------ the document
     def document(self, doc):
@@ -59,7 +89,9 @@ class _Builder(Schema):
             dtype = "float32"
         net = Network(dt=dt if dt is not None else F.DT.default, seed=seed, dtype=dtype)
         self.net = net
-        self.declared: list[str] = []                    # every pool name the document gives (built or not)
+        self.declared: dict[str, None] = {}             # every pool name the document gives (built or not), in order
+        self.paths: dict[tuple[str, str], str] = {}     # ("pool" | "projection", name) -> its JSON Pointer
+        self._nodes: dict[str, None] = {}
         pools = self.list(doc, "pools")
         projections = self.list(doc, "projections")
         interfaces = doc.get("interfaces", {})
@@ -72,7 +104,7 @@ class _Builder(Schema):
             self.pool(p, f"/pools/{i}")
         for i, x in enumerate(inputs):
             self.input(x, f"/interfaces/inputs/{i}")
-        self.proj_names: list[str] = []
+        self.proj_names: dict[str, None] = {}
         self.synapse_of: dict = {}
         for i, x in enumerate(projections):
             self.projection(x, f"/projections/{i}")
@@ -100,7 +132,7 @@ class _Builder(Schema):
         ok = self.keys(x, path, where, F.POOL_KEYS, ("name", "component", "n"))
         name = self.name(nm, f"{path}/name", where, "name", self.declared, "pool") if "name" in x else None
         if name is not None:
-            self.declared.append(name)
+            self.declared[name] = None
         n = None
         if "n" in x:
             n = self.number(x["n"], f"{path}/n", where, "n", integer=True)
@@ -108,6 +140,8 @@ class _Builder(Schema):
                 self.issue(f"{path}/n", where, "n", f"got {n}", f"a pool has 1 to {F.MAX_NEURONS:,} neurons")
                 n = None
         model = self.component(x, path, "neuron", where, n) if "component" in x else None
+        if model is not None and n is not None and not self.pool_fits(model, n, f"{path}/n", where):
+            return
         exc = x.get("excitatory")
         if exc is not None and not isinstance(exc, bool):
             if is_num(exc):
@@ -136,6 +170,7 @@ class _Builder(Schema):
         except SparkLabError as e:
             self.from_error(e, path, where, F.POOL_KEYS)
             return
+        self.paths["pool", name] = path
         try:
             model.structure(n, self.net.dt)
         except BUILD_ERRORS as e:
@@ -162,7 +197,7 @@ class _Builder(Schema):
                 ok = False
             else:
                 name = nm
-                self.proj_names.append(nm)
+                self.proj_names[nm] = None
         ends = {}
         for end in ("pre", "post"):
             if end in x:
@@ -177,7 +212,12 @@ class _Builder(Schema):
                 if "shared_with" in s:
                     if self.keys(s, f"{path}/synapse", where, ("shared_with",)):
                         other = self.ref(s["shared_with"], f"{path}/synapse/shared_with", where, "shared_with",
-                                         [p for p in self.proj_names if p != name], "projection")
+                                         self.proj_names, "projection")
+                        if other is not None and other == name:
+                            self.issue(f"{path}/synapse/shared_with", where, "shared_with",
+                                       f"projection {name!r} cannot share its own synapse",
+                                       "name another projection that comes earlier")
+                            other = None
                         syn = self.synapse_of.get(other)
                         if other is not None and syn is None:
                             syn = FAILED                         # that projection's synapse failed: reported there
@@ -214,6 +254,7 @@ class _Builder(Schema):
             self.from_error(e, path, where, F.PROJECTION_KEYS)
             return
         self.synapse_of[pr.name] = pr.synapse
+        self.paths["projection", pr.name] = path
         try:
             pr.connectivity.check_sizes(self.net.pools[pre].n, self.net.pools[post].n, pre == post)
         except SparkLabError as e:
@@ -265,19 +306,19 @@ class _Builder(Schema):
         try:
             self.net.record(pool, var, every, neurons)
         except SparkLabError as e:
-            self.from_error(e, path, where, F.RECORD_KEYS)
-            if getattr(e, "field", None) is None:        # NetworkError: the variable
-                self.issues[-1].path, self.issues[-1].field = f"{path}/var", "var"
+            i = self.from_error(e, path, where, F.RECORD_KEYS)
+            if i is not None and getattr(e, "field", None) is None:        # NetworkError: the variable
+                i.path, i.field = f"{path}/var", "var"
 
     def layout(self, x):
         if not self.obj(x, "/layout", "layout", "the layout ({name: [x, y]})"):
             return
-        nodes = self.declared + [n for n in self.node_names if n not in self.declared]
+        nodes = {**self.declared, **self._nodes}
         for k, v in x.items():
             p = F.pointer("/layout", k)
             if k not in nodes:
                 self.issue(p, "layout", str(k), f"no pool or interface node named {k!r}",
-                           f"{did_you_mean(str(k), nodes)}nodes: {', '.join(nodes) or '(none)'}")
+                           lambda k=k: f"{self.suggest(str(k), nodes)}{names_hint(nodes, 'node')}")
                 continue
             if not (isinstance(v, list) and len(v) == 2 and all(is_num(c) for c in v)
                     and all(abs(c) < 1e300 and math.isfinite(c) for c in v)):
@@ -286,19 +327,15 @@ class _Builder(Schema):
             self.net.set_position(k, float(v[0]), float(v[1]))
 
     # ------------------------------------------------------------------ interfaces
-    @property
-    def node_names(self) -> list[str]:
-        return getattr(self, "_nodes", [])
-
     def _node(self, x, path, kind, keys, required):
         if not self.obj(x, path, kind, f"an {kind}"):
             return None, None, False
         nm = x.get("name")
         where = f"{kind} {nm!r}" if isinstance(nm, str) else f"{kind} {path}"
         ok = self.keys(x, path, where, keys, required)
-        name = self.name(nm, f"{path}/name", where, "name", self.node_names, kind) if "name" in x else None
+        name = self.name(nm, f"{path}/name", where, "name", self._nodes, kind) if "name" in x else None
         if name is not None:
-            self._nodes = self.node_names + [name]
+            self._nodes[name] = None
         return name, where, ok and name is not None
 
     def input(self, x, path):
@@ -306,7 +343,7 @@ class _Builder(Schema):
         if where is None:
             return
         if name is not None and name not in self.declared:
-            self.declared.append(name)                   # projections and records may use its pool
+            self.declared[name] = None                   # projections and records may use its pool
         enc = self.component(x, path, "encoder", where) if "component" in x else None
         n = x.get("n")
         if n is not None:
@@ -325,6 +362,9 @@ class _Builder(Schema):
             self.net.add_input(name, enc, n, **({"target": target} if target is not None else {}))
         except BUILD_ERRORS as e:
             self.from_error(e, path, where, F.INPUT_KEYS)
+            return
+        if target is None and name in self.net.pools:
+            self.paths["pool", name] = path
 
     def output(self, x, path):
         name, where, ok = self._node(x, path, "output", F.OUTPUT_KEYS, ("name", "component", "source"))

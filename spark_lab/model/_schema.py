@@ -2,11 +2,20 @@
 missing fields, names, registered component names, every value against its ``Param``),
 every problem a ModelIssue with its JSON Pointer. ``_decode`` assembles the parts that
 pass into a Network.
+
+Bounded work on hostile documents: the first ``max_issues`` problems are kept in full, the
+rest only counted (``MoreIssues`` closes the list); hints are written only for the problems
+kept, a list of names in a hint shows at most ``NAMES_SHOWN`` of them, and did-you-mean
+over a large set of names looks only at the names nearest in sort order (``suggest``).
 """
 from __future__ import annotations
 
+import bisect
+import copy
 import dataclasses
+import difflib
 import inspect
+import json
 import math
 
 import numpy as np
@@ -17,6 +26,15 @@ from .._params import did_you_mean, validate_kwargs
 from ..errors import ModelIssue, SparkLabError
 from . import _format as F
 
+#: problems listed in full by ``validate`` and ModelError; the rest are counted
+MAX_ISSUES = 50
+#: names shown in a hint such as "pools: a, b, c, ... (2,000 in all)"
+NAMES_SHOWN = 20
+#: above this many names, did-you-mean compares only the names nearest in sort order
+_SUGGEST_ALL = 300
+_NEIGHBOURS = 24
+#: component kinds whose instances several parts of a network may share
+SHARED_KINDS = ("neuron", "connectivity")
 BUILD_ERRORS = (SparkLabError, ValueError, TypeError)     # what a component's own checks may raise
 #: the value of a part that failed its checks (an issue says why); ``None`` means "not given"
 FAILED = type("Failed", (), {"__repr__": lambda self: "FAILED", "__bool__": lambda self: False})()
@@ -31,16 +49,91 @@ def kind_of(x) -> str:
             int: "a number", float: "a number"}.get(type(x), type(x).__name__)
 
 
+class MoreIssues(ModelIssue):
+    """The last entry of a capped list of issues: ``count`` more problems were found and
+    not listed (``ModelError.count`` adds them to the total)."""
+
+    __slots__ = ("count",)
+
+    def __init__(self, count: int):
+        super().__init__("", "model", "", f"{count:,} more problem{'s' if count != 1 else ''} not listed",
+                         "fix the ones listed and validate again")
+        self.count = count
+
+
+def names_hint(known, what: str) -> str:
+    """``"pools: a, b, c"``, at most NAMES_SHOWN names, then ``"... (2,000 in all)"``."""
+    if not known:
+        return f"{what}s: (none)"
+    shown = [str(k) for _, k in zip(range(NAMES_SHOWN), known)]
+    more = f", ... ({len(known):,} in all)" if len(known) > NAMES_SHOWN else ""
+    return f"{what}s: {', '.join(shown)}{more}"
+
+
+class _Index:
+    """The names of a growing collection sorted forwards and backwards (for ``suggest``)."""
+
+    def __init__(self, names):
+        self.size = len(names)
+        self.fwd = sorted(str(n) for n in names)
+        self.back = sorted(str(n)[::-1] for n in names)
+
+    def near(self, name: str) -> list[str]:
+        out = []
+        for keys, key, flip in ((self.fwd, name, False), (self.back, name[::-1], True)):
+            i = bisect.bisect_left(keys, key)
+            out += [k[::-1] if flip else k for k in keys[max(0, i - _NEIGHBOURS):i + _NEIGHBOURS]]
+        return list(dict.fromkeys(out))
+
+
 class Schema:
-    """Collects ModelIssues while checking the parts of a document (``issues``)."""
+    """Collects ModelIssues while checking the parts of a document: the first
+    ``max_issues`` in ``issues``, the number of the others in ``more``."""
 
-    def __init__(self):
+    def __init__(self, max_issues: int = MAX_ISSUES):
         self.issues: list[ModelIssue] = []
+        self.more = 0
+        self.max_issues = max(1, int(max_issues))
+        self._indexes: dict = {}
+        self.built: dict = {}           # cache_key -> component built from that description
+        self.names_of: dict = {}        # kind -> registered names
 
-    def issue(self, path, component, field, problem, hint=""):
-        self.issues.append(ModelIssue(path, component, field, problem, hint))
+    @property
+    def full(self) -> bool:
+        """True once ``max_issues`` problems are kept: later ones are only counted."""
+        return len(self.issues) >= self.max_issues
 
-    def from_error(self, e: Exception, path: str, component: str, fields=()):
+    def result(self) -> list[ModelIssue]:
+        """The issues kept, closed by a MoreIssues entry when others were only counted."""
+        return self.issues + ([MoreIssues(self.more)] if self.more else [])
+
+    def issue(self, path, component, field, problem, hint="") -> ModelIssue | None:
+        """Keep (or, once full, count) one problem; ``hint`` may be a function that writes
+        it, called only for a problem that is kept. Returns the issue kept, or None."""
+        if self.full:
+            self.more += 1
+            return None
+        i = ModelIssue(path, component, field, problem, hint() if callable(hint) else hint)
+        self.issues.append(i)
+        return i
+
+    def add(self, i: ModelIssue) -> None:
+        self.issue(i.path, i.component, i.field, i.problem, i.hint)
+
+    def suggest(self, name: str, options) -> str:
+        """``"did you mean 'x'? "`` for the closest of ``options`` (any sized collection of
+        names), or ``""``; a large collection is indexed once per size, and only the names
+        nearest to ``name`` in sort order (forwards and backwards) are compared."""
+        if len(options) <= _SUGGEST_ALL:
+            return did_you_mean(name, options)
+        key = id(options)
+        idx = self._indexes.get(key)
+        if idx is None or idx.size != len(options):
+            idx = self._indexes[key] = _Index(options)
+        m = difflib.get_close_matches(name, idx.near(name), n=1)
+        return f"did you mean {m[0]!r}? " if m else ""
+
+    def from_error(self, e: Exception, path: str, component: str, fields=()) -> ModelIssue | None:
         """An exception of a constructor or of Network as an issue; the path goes down to
         the field when the error names one that is in ``fields``."""
         field = getattr(e, "field", "") or ""
@@ -48,7 +141,7 @@ class Schema:
         hint = getattr(e, "hint", "") or ""
         if not hasattr(e, "problem") and "; " in problem:      # NetworkError: "what is wrong; what to do"
             problem, hint = problem.split("; ", 1)
-        self.issue(F.pointer(path, field) if field in fields else path, component, field, problem, hint)
+        return self.issue(F.pointer(path, field) if field in fields else path, component, field, problem, hint)
 
     def obj(self, x, path, component, what) -> bool:
         if isinstance(x, dict):
@@ -61,7 +154,7 @@ class Schema:
         for k in x:
             if k not in allowed:
                 self.issue(F.pointer(path, k), component, str(k), "unknown field",
-                           f"{did_you_mean(str(k), allowed)}allowed: {', '.join(allowed)}")
+                           lambda k=k: f"{did_you_mean(str(k), allowed)}allowed: {', '.join(allowed)}")
                 ok = False
         for k in required:
             if k not in x:
@@ -105,13 +198,14 @@ class Schema:
         return x
 
     def ref(self, x, path, component, field, known, what) -> str | None:
-        """A reference to a named thing of ``known`` (did-you-mean when unknown)."""
+        """A reference to a named thing of ``known`` (a dict or set of names: looked up in
+        constant time; did-you-mean when unknown)."""
         if not isinstance(x, str):
             self.issue(path, component, field, f"got {kind_of(x)} {brief(x)}", f"give the name of a {what}")
             return None
         if x not in known:
             self.issue(path, component, field, f"unknown {what} {x!r}",
-                       f"{did_you_mean(x, known)}{what}s: {', '.join(known) or '(none)'}")
+                       lambda: f"{self.suggest(x, known)}{names_hint(known, what)}")
             return None
         return x
 
@@ -159,7 +253,7 @@ class Schema:
         if not isinstance(nm, str):
             self.issue(p, comp, "initializer", f"got {kind_of(nm)} {brief(nm)}", "give an initializer name")
             return None
-        if nm not in registry.names("initializer"):
+        if nm not in self.registered("initializer"):
             i = registry.unknown_issue(p, "initializer", nm, comp)
             self.issue(i.path, i.component, "initializer", i.problem, i.hint)
             return None
@@ -187,18 +281,54 @@ class Schema:
             return None
 
     def component(self, x: dict, path, kind, where, n=None, extra=()):
-        """Build the component described by ``x``'s component/params/options/data, or None."""
+        """Build the component described by ``x``'s component/params/options/data, or None.
+
+        A description met before in this document (same name, parameters and options, no
+        data) is not checked again: neuron models and connectivity rules are descriptions
+        without identity and are shared, other kinds (a synapse's identity is its state)
+        get a copy of the first instance."""
+        key = self.cache_key(x, kind, n) if not extra else None
+        hit = self.built.get(key) if key is not None else None
+        if hit is None:
+            hit = self.new_component(x, path, kind, where, n, extra)
+            if key is None or hit is None:
+                return hit
+            self.built[key] = hit
+            return hit
+        return hit if kind in SHARED_KINDS else copy.copy(hit)
+
+    @staticmethod
+    def cache_key(x: dict, kind: str, n):
+        """The key of a component description (None: not cached, e.g. one with data)."""
+        if "data" in x:
+            return None
+        params = x.get("params")
+        try:
+            text = json.dumps([x.get("component"), params, x.get("options")], sort_keys=True, allow_nan=False)
+        except (TypeError, ValueError):
+            return None
+        lists = isinstance(params, dict) and any(isinstance(v, list) for v in params.values())
+        return kind, text, n if lists else None
+
+    def registered(self, kind: str) -> frozenset:
+        """The registered names of ``kind`` (looked up once per document)."""
+        names = self.names_of.get(kind)
+        if names is None:
+            names = self.names_of[kind] = frozenset(registry.names(kind))
+        return names
+
+    def new_component(self, x: dict, path, kind, where, n=None, extra=()):
         nm = x.get("component")
         if "component" not in x:
-            self.issue(path, where, "component", "missing field", f"name a {kind}: {', '.join(registry.names(kind))}")
+            self.issue(path, where, "component", "missing field",
+                       lambda: f"name a {kind}: {', '.join(registry.names(kind))}")
             return None
         p = F.pointer(path, "component")
         if not isinstance(nm, str):
             self.issue(p, where, "component", f"got {kind_of(nm)} {brief(nm)}", f"give the name of a {kind}")
             return None
-        if nm not in registry.names(kind):
-            i = registry.unknown_issue(p, kind, nm, where)
-            self.issues.append(i)
+        if nm not in self.registered(kind):
+            self.add(registry.unknown_issue(p, kind, nm, where))
             return None
         cls = registry.get(kind, nm)
         where = f"{where} ({nm})"
@@ -209,10 +339,10 @@ class Schema:
         if self.obj(raw, pp, where, "parameters"):
             for k, v in raw.items():
                 if k not in cls.PARAMS:
-                    hint = (f"{k!r} is an option: put it under options" if k in cls.OPTIONS else
-                            f"{did_you_mean(str(k), cls.PARAMS)}parameters of {nm}: "
-                            f"{', '.join(cls.PARAMS) or '(none)'}")
-                    self.issue(F.pointer(pp, k), where, str(k), "unknown parameter", hint)
+                    self.issue(F.pointer(pp, k), where, str(k), "unknown parameter",
+                               lambda k=k: f"{k!r} is an option: put it under options" if k in cls.OPTIONS else
+                               f"{did_you_mean(str(k), cls.PARAMS)}parameters of {nm}: "
+                               f"{', '.join(cls.PARAMS) or '(none)'}")
                     ok = False
                     continue
                 val = self.value(v, F.pointer(pp, k), where, k, cls.PARAMS[k], n)
@@ -226,9 +356,10 @@ class Schema:
         if self.obj(raw, po, where, "options"):
             for k, v in raw.items():
                 if k not in cls.OPTIONS:
-                    hint = (f"{k!r} is a parameter: put it under params" if k in cls.PARAMS else
-                            f"{did_you_mean(str(k), cls.OPTIONS)}options of {nm}: {', '.join(cls.OPTIONS) or '(none)'}")
-                    self.issue(F.pointer(po, k), where, str(k), "unknown option", hint)
+                    self.issue(F.pointer(po, k), where, str(k), "unknown option",
+                               lambda k=k: f"{k!r} is a parameter: put it under params" if k in cls.PARAMS else
+                               f"{did_you_mean(str(k), cls.OPTIONS)}options of {nm}: "
+                               f"{', '.join(cls.OPTIONS) or '(none)'}")
                     ok = False
                     continue
                 try:
@@ -269,8 +400,8 @@ class Schema:
         for k, v in raw.items():
             p = F.pointer(path, k)
             if k not in cls.DATA:
-                self.issue(p, where, str(k), "unknown data", f"{did_you_mean(str(k), cls.DATA)}data of {cls.name}: "
-                           f"{', '.join(cls.DATA)}")
+                self.issue(p, where, str(k), "unknown data",
+                           lambda k=k: f"{did_you_mean(str(k), cls.DATA)}data of {cls.name}: {', '.join(cls.DATA)}")
                 ok = False
                 continue
             if v is None:

@@ -63,7 +63,7 @@ class Network(NodeEdits):
             dt, seed, dtype, spike_batch, native)
         self._pools: dict[str, Pool] = {}
         self._projections: dict[str, Projection] = {}
-        self._records: list[RecordSpec] = []
+        self._records: dict[str, RecordSpec] = {}     # "pool.var" -> spec, in order (one lookup per record())
         self._inputs: dict = {}       # name -> interfaces.InputNode (add_input)
         self._outputs: dict = {}      # name -> interfaces.OutputNode (add_output)
         self._layout: dict[str, tuple[float, float]] = {}
@@ -78,7 +78,7 @@ class Network(NodeEdits):
     outputs = property(lambda self: types.MappingProxyType(self._outputs), doc="{name: OutputNode} (read-only)")
     layout = property(lambda self: types.MappingProxyType(self._layout),
                       doc="editor layout {pool or node name: (x, y)} in canvas pixels (read-only; set_position)")
-    records = property(lambda self: tuple(self._records), doc="the RecordSpecs, in order")
+    records = property(lambda self: tuple(self._records.values()), doc="the RecordSpecs, in order")
     dt = property(lambda self: self._dt, doc="time step in ms (configure)")
     seed = property(lambda self: self._seed, doc="seed of everything random (configure)")
     dtype = property(lambda self: self._dtype, doc='"float32" or "float64" (configure)')
@@ -227,7 +227,8 @@ class Network(NodeEdits):
         Recording never changes the dynamics; a second record of the same "pool.var"
         replaces the first."""
         spec = RecordSpec.parse(RecordSpec(self.pool_name(pool), var, every, neurons), self)
-        self._records = [r for r in self._records if r.key != spec.key] + [spec]
+        self._records.pop(spec.key, None)
+        self._records[spec.key] = spec
         self._emit("record", name=spec.key)
         return spec
 
@@ -238,7 +239,7 @@ class Network(NodeEdits):
         with self.transaction("remove_pool", name=pn):
             for nm in [nm for nm, pr in self._projections.items() if pn in (pr.pre, pr.post)]:
                 self.remove_projection(nm)
-            for r in [r for r in self._records if r.pool == pn]:
+            for r in [r for r in self._records.values() if r.pool == pn]:
                 self.unrecord(r.key)
             del self._pools[pn]
             self._layout.pop(pn, None)
@@ -251,10 +252,10 @@ class Network(NodeEdits):
 
     def unrecord(self, key: str) -> None:
         """Stop recording ``"pool.var"``."""
-        if key not in [r.key for r in self._records]:
-            recorded = ", ".join(r.key for r in self._records) or "(none)"
+        if key not in self._records:
+            recorded = ", ".join(self._records) or "(none)"
             raise NetworkError(f"{key!r} is not recorded; recorded: {recorded}")
-        self._records = [r for r in self._records if r.key != key]
+        del self._records[key]
         self._emit("unrecord", name=key)
 
     def rename_pool(self, old, new: str) -> None:
@@ -281,7 +282,8 @@ class Network(NodeEdits):
                 pr.name, pr.pre, pr.post = renamed.get(nm, nm), pre, post
             projections[pr.name] = pr
         self._projections = projections
-        self._records = [RecordSpec(new, r.var, r.every, r.neurons) if r.pool == on else r for r in self._records]
+        self._records = {r.key: r for r in (RecordSpec(new, r.var, r.every, r.neurons) if r.pool == on else r
+                                            for r in self._records.values())}
         if on in self._layout:
             self._layout[new] = self._layout.pop(on)
         self._inputs, self._outputs = _editing.follow_pool_rename(self._inputs, self._outputs, on, new)
@@ -321,12 +323,12 @@ class Network(NodeEdits):
                 trial.add_pool(k, p.model, p.n, p.excitatory, p.g_inh)
         for pr in self._projections.values():
             trial.connect(pr.pre, pr.post, pr.synapse, pr.connectivity, pr.weight, pr.delay, pr.name, pr.plasticity)
-        for r in self._records:
+        for r in self._records.values():
             trial.record(r.pool, r.var, r.every, r.neurons if r.neurons is None or
                          max(r.neurons) < trial.pools[r.pool].n else None)
         inputs, outputs = _editing.refit(self, {k: p.n for k, p in trial.pools.items()})
         self._pools[pn] = trial.pools[pn]
-        self._records = list(trial.records)
+        self._records = {r.key: r for r in trial.records}
         self._inputs, self._outputs = inputs, outputs
         self._emit("update_pool", name=pn)
         return self._pools[pn]
@@ -385,7 +387,7 @@ class Network(NodeEdits):
         the order stays. The order of pools is the simulator's layout order."""
         orders = dict(pools=pools, projections=projections, inputs=inputs, outputs=outputs, records=records)
         current = dict(pools=self._pools, projections=self._projections, inputs=self._inputs,
-                       outputs=self._outputs, records={r.key: r for r in self._records})
+                       outputs=self._outputs, records=self._records)
         changed = {}
         for what, order in orders.items():
             if order is None:
@@ -399,7 +401,7 @@ class Network(NodeEdits):
             return
         for what, d in changed.items():
             if what == "records":
-                self._records = list(d.values())
+                self._records = d
             else:
                 setattr(self, f"_{what}", d)
         self._emit("reorder", what=list(changed))
@@ -416,7 +418,7 @@ class Network(NodeEdits):
             other.dt, other.seed, other.dtype, other.spike_batch, other.native)
         self._pools = {k: _copy.copy(p) for k, p in other.pools.items()}
         self._projections = {k: _copy.copy(p) for k, p in other.projections.items()}
-        self._records = list(other.records)
+        self._records = {r.key: r for r in other.records}
         self._layout = dict(other.layout)
         self._inputs = {k: _copy.deepcopy(nd) for k, nd in other.inputs.items()}      # routings are mutable
         self._outputs = {k: _copy.deepcopy(nd) for k, nd in other.outputs.items()}
@@ -430,9 +432,16 @@ class Network(NodeEdits):
         new.replace_with(self)
         return new
 
-    def build(self):
-        """Draw connectivity and initial values and return a Simulator."""
+    def build(self, memory_limit=None):
+        """Draw connectivity and initial values and return a Simulator.
+
+        First the memory it needs is estimated (``spark_lab._memory``): over ``memory_limit``
+        bytes (default: SPARK_LAB_MEMORY_LIMIT, else the memory available now; ``math.inf``:
+        no check) it raises ParameterError naming the pool or projection and the field
+        (``n``, ``connectivity``, ``delay``) before anything is allocated."""
+        from .. import _memory
         from ..simulator import Simulator
+        _memory.check(self, memory_limit)
         return Simulator(self)
 
     # descriptions

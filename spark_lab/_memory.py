@@ -1,0 +1,236 @@
+"""The memory a built network needs, estimated from its description before anything is
+allocated, and the limit it is checked against.
+
+    est = estimate(net)              # Estimate: one Need per pool, projection (synapses,
+    est.total, est.largest()         #   delay buffer) and, given steps, recording
+    check(net)                       # ParameterError naming the field when it cannot fit
+    limit()                          # (bytes, where the figure comes from)
+
+What is counted (host memory, in bytes; figures measured as the peak RSS of CPU float32
+builds and short runs, spark_lab 0.x, within about 30 %):
+
+* neurons: ``96 + 32 * (state variables)`` per neuron (LIF: 160), scaled by the float size
+  (state, parameters, counts and their device copies), plus ``32 * (synapse state
+  variables)`` per receptor slot (one per post neuron per synapse), charged to the pool's ``n``;
+* synapses: ``120`` per synapse (drawn indices, sorting, the ELL tables and their device
+  copy), ``+16`` with one weight per synapse (an initializer or plasticity). The count is
+  the connectivity's expected one: ``p * n_pre * n_post`` (FixedProbability), ``n_pre *
+  n_post`` (AllToAll), ``k * n_post`` (FixedInDegree), ``n`` (OneToOne), the entries of
+  FromList / the nonzeros of FromMatrix; a rule of another kind may define
+  ``expected_synapses(n_pre, n_post, same_pool)``, else it counts 0;
+* delay buffers: one ring buffer of ``delay steps x slots`` floats per distinct delay,
+  ``3x`` (the state, its device copy and the copy the chunk's loop carries);
+* recordings (only when ``steps`` is given): ``2 x`` the samples of ``steps`` steps.
+
+The limit, in this order: the ``limit`` argument (bytes; ``math.inf`` turns the check off),
+the environment variable ``SPARK_LAB_MEMORY_LIMIT`` (``"8G"``, ``"512M"``, ``"2e9"``,
+``"off"``), else the memory available now: Linux's ``MemAvailable``, capped by the cgroup's
+limit less its usage, or ``os.sysconf`` (free pages). Device (GPU) memory is not checked.
+"""
+from __future__ import annotations
+
+import math
+import os
+import re
+from dataclasses import dataclass
+
+from . import connectivity as C
+from .errors import ParameterError
+from .initializers import Initializer
+
+ENV_LIMIT = "SPARK_LAB_MEMORY_LIMIT"
+NEURON_BYTES = 96          # per neuron, besides its state variables (float32)
+VAR_BYTES = 32             # per state variable per neuron or receptor slot (float32)
+SYNAPSE_BYTES = 120        # per synapse
+WEIGHT_BYTES = 16          # per synapse with its own weight
+RING_COPIES = 3            # copies of a delay buffer at run time
+RECORD_COPIES = 2          # device result and host copy of a recording
+
+_UNITS = {"": 1, "k": 2 ** 10, "m": 2 ** 20, "g": 2 ** 30, "t": 2 ** 40}
+
+
+@dataclass(frozen=True)
+class Need:
+    """What one field of the description costs: ``kind`` ("pool", "projection", "record"),
+    ``name`` (the pool, projection or "pool.var"), ``field`` ("n", "connectivity", "delay",
+    "every"), ``bytes`` and ``what`` (how it adds up, for messages)."""
+    kind: str
+    name: str
+    field: str
+    bytes: int
+    what: str
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """The Needs of one network; ``total`` bytes, ``largest()`` the biggest Need."""
+    needs: tuple
+
+    @property
+    def total(self) -> int:
+        return sum(n.bytes for n in self.needs)
+
+    def largest(self) -> Need | None:
+        """The field that needs the most: the Needs of one (kind, name, field) summed."""
+        by: dict = {}
+        for n in self.needs:
+            key = (n.kind, n.name, n.field)
+            old = by.get(key)
+            by[key] = n if old is None else Need(*key, old.bytes + n.bytes, f"{old.what} and {n.what}")
+        return max(by.values(), key=lambda n: n.bytes, default=None)
+
+
+def size(n: float) -> str:
+    """Bytes as "22.4 GiB"."""
+    for unit, f in (("TiB", 2 ** 40), ("GiB", 2 ** 30), ("MiB", 2 ** 20), ("KiB", 2 ** 10)):
+        if n >= f:
+            return f"{n / f:.1f} {unit}"
+    return f"{int(n)} B"
+
+
+def parse_bytes(text, where: str, field: str) -> float:
+    """A number of bytes from ``"8G"``, ``"512M"``, ``"64k"``, ``"2e9"`` (binary units; a
+    trailing "B"/"iB" is allowed) or ``"off"`` (math.inf); ParameterError otherwise."""
+    t = str(text).strip().lower()
+    if t in ("off", "none", "inf", "unlimited"):
+        return math.inf
+    m = re.fullmatch(r"([0-9]*\.?[0-9]+(?:e[+-]?[0-9]+)?)\s*([kmgt]?)(?:i?b)?", t)
+    if not m:
+        raise ParameterError(where, field, f"got {text!r}", 'give bytes: a number such as 2e9, or "8G", "512M", "off"')
+    value = float(m.group(1)) * _UNITS[m.group(2)]
+    if value <= 0:
+        raise ParameterError(where, field, f"got {text!r}", "give a size > 0, or \"off\"")
+    return value
+
+
+def available() -> tuple[float, str]:
+    """(bytes, source) of the memory available now; (math.inf, ...) when it cannot be read."""
+    have, source = math.inf, "no figure of the available memory"
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    have, source = int(line.split()[1]) * 1024, "available memory, MemAvailable"
+                    break
+    except (OSError, ValueError, IndexError):
+        pass
+    if not math.isfinite(have):
+        try:
+            have = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+            source = "available memory, free pages"
+        except (ValueError, OSError, AttributeError):
+            pass
+    for cap, used in (("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
+                      ("/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory/memory.usage_in_bytes")):
+        try:
+            with open(cap) as f, open(used) as g:
+                left = int(f.read().strip()) - int(g.read().strip())
+        except (OSError, ValueError):
+            continue
+        if left < have:
+            have, source = max(left, 0), "memory left under the cgroup limit"
+        break
+    return float(have), source
+
+
+def limit(value=None) -> tuple[float, str]:
+    """(bytes, source) of the memory limit: ``value``, else SPARK_LAB_MEMORY_LIMIT, else
+    the memory available now (see the module docstring)."""
+    if value is not None:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value) or value <= 0:
+            raise ParameterError("memory check", "memory_limit", f"got {value!r}",
+                                 "give bytes > 0 (math.inf: no check) or None (the default)")
+        return float(value), "memory_limit"
+    env = os.environ.get(ENV_LIMIT)
+    if env:
+        return parse_bytes(env, "memory check", ENV_LIMIT), ENV_LIMIT
+    return available()
+
+
+def synapse_count(conn, n_pre: int, n_post: int, same_pool: bool) -> float:
+    """The expected number of synapses ``conn`` draws between pools of these sizes."""
+    values = getattr(conn, "values", {})
+    no_self = same_pool and not values.get("autapses", 0)
+    if isinstance(conn, C.AllToAll):
+        return n_pre * n_post - (min(n_pre, n_post) if no_self else 0)
+    if isinstance(conn, C.FixedProbability):
+        return float(values["p"]) * n_pre * (n_post - 1 if no_self else n_post)
+    if isinstance(conn, C.FixedInDegree):
+        return int(values["k"]) * n_post
+    if isinstance(conn, C.OneToOne):
+        return min(n_pre, n_post)
+    if isinstance(conn, C.FromList):
+        return conn.pre.size
+    if isinstance(conn, C.FromMatrix):
+        return int((conn.matrix != 0).sum())
+    own = getattr(conn, "expected_synapses", None)
+    return float(own(n_pre, n_post, same_pool)) if callable(own) else 0.0
+
+
+def pool_bytes(model, n: int, itemsize: int = 4) -> int:
+    """Bytes of ``n`` neurons of ``model`` (state, parameters, counts)."""
+    nvars = len(getattr(model, "STATE", ())) + len(getattr(model, "INT_STATE", ()))
+    return int(n * (NEURON_BYTES + VAR_BYTES * nvars) * itemsize / 4)
+
+
+def estimate(net, steps: int = 0) -> Estimate:
+    """The Needs of ``net`` (a Network): every pool, every projection's synapses, one delay
+    buffer per distinct delay (charged to the first projection with that delay) and, when
+    ``steps`` > 0, the recordings of that many steps. Linear in the size of the description."""
+    item = 8 if net.dtype == "float64" else 4
+    pools, needs = net.pools, []
+    for p in pools.values():
+        needs.append(Need("pool", p.name, "n", pool_bytes(p.model, p.n, item),
+                          f"{p.n:,} neurons of {type(p.model).__name__}"))
+    slots, receptors = 0, set()
+    for pr in net.projections.values():
+        if (pr.post, id(pr.synapse)) not in receptors:
+            receptors.add((pr.post, id(pr.synapse)))
+            n = pools[pr.post].n
+            slots += n
+            needs.append(Need("pool", pr.post, "n", int(n * VAR_BYTES * len(pr.synapse.STATE) * item / 4),
+                              f"{n:,} receptor slots of {type(pr.synapse).__name__}"))
+    delays = {}
+    for pr in net.projections.values():
+        pre_n, post_n = pools[pr.pre].n, pools[pr.post].n
+        count = synapse_count(pr.connectivity, pre_n, post_n, pr.pre == pr.post)
+        per = SYNAPSE_BYTES + (WEIGHT_BYTES if pr.plasticity or isinstance(pr.weight, Initializer) else 0)
+        needs.append(Need("projection", pr.name, "connectivity", int(count * per * item / 4),
+                          f"{count:,.0f} synapses of {type(pr.connectivity).__name__} "
+                          f"({pre_n:,} x {post_n:,} neurons)"))
+        d = int(round(pr.delay / net.dt))
+        if d > 0 and d not in delays:
+            delays[d] = pr.name
+    for d, name in delays.items():
+        needs.append(Need("projection", name, "delay", int(RING_COPIES * d * max(slots, 1) * item),
+                          f"a delay buffer of {d:,} steps x {max(slots, 1):,} slots"))
+    if steps > 0:
+        for r in net.records:
+            width = pools[r.pool].n if r.neurons is None else len(r.neurons)
+            samples = -(-int(steps) // r.every)
+            b = RECORD_COPIES * samples * width * (1 if r.var == "spikes" else item)
+            needs.append(Need("record", r.key, "every", b, f"{samples:,} samples x {width:,} neurons"))
+    return Estimate(tuple(needs))
+
+
+def refusal(need: Need, est: Estimate, lim: float, source: str) -> tuple[str, str]:
+    """(problem, hint) of a network whose estimate exceeds the limit, naming the largest need."""
+    problem = (f"needs about {size(need.bytes)} for {need.what}, {size(est.total)} for the whole network; "
+               f"the memory limit is {size(lim)} ({source})")
+    fix = {"n": "use fewer neurons", "delay": "use a shorter delay or a larger dt",
+           "connectivity": "use fewer synapses (a smaller p or k, smaller pools)",
+           "every": "record fewer steps, every k-th step or fewer neurons"}
+    return problem, (f"{fix.get(need.field, 'make the network smaller')}, or raise the limit: "
+                     f"{ENV_LIMIT} (e.g. 64G) or memory_limit= in bytes")
+
+
+def check(net, memory_limit=None, steps: int = 0) -> Estimate:
+    """The Estimate of ``net`` when it fits under the limit (see ``limit``); else
+    ParameterError naming the pool or projection and the field that needs the most."""
+    lim, source = limit(memory_limit)
+    est = estimate(net, steps)
+    if est.total > lim:
+        need = est.largest()
+        problem, hint = refusal(need, est, lim, source)
+        raise ParameterError(f"{need.kind} {need.name!r}", need.field, problem, hint)
+    return est
