@@ -239,6 +239,24 @@ def test_close_stops_the_session_and_closes_every_widget():
     assert all(w.comm is None for w in widgets)
 
 
+def test_analysis_figures_join_the_panel_when_its_accordion_opens():
+    """A bqplot Figure first drawn in a collapsed Accordion measures 0 x 0 and gives its plot
+    area negative sizes (browser console errors): the panel gets its figures once opened."""
+    lab = LiveLab(ei_net(), chunk=50)
+    try:
+        acc = next(c for c in lab.widget.children if isinstance(c, W.Accordion))
+        figs = (lab.analysis.hist_figure, lab.analysis.fi_figure)
+        assert acc.selected_index is None and lab.analysis.figures.children == ()
+        acc.selected_index = 0
+        assert lab.analysis.figures.children == figs
+        acc.selected_index = None
+        acc.selected_index = 0
+        assert lab.analysis.figures.children == figs
+    finally:
+        lab.close()
+    assert all(f.comm is None for f in figs)
+
+
 def test_weight_histogram_of_a_plastic_projection_follows_learning():
     net = sl.Network(dt=0.1, seed=0)
     net.add_pool("src", sl.PoissonSource(rate=40.0), 50)
