@@ -210,6 +210,37 @@ def test_delete_selection_removes_node_and_its_edges():
     assert canvas_edge_ids(ed) == sorted([f"{a}->{b}", f"{b}->{b}"])
 
 
+def test_delete_in_the_middle_sends_the_removal_before_the_tail_comes_back():
+    """ipycytoscape's browser side redraws every element after the first one that left the
+    list and adds it before removing the old one, so cytoscape drops it: deleting 'b' made
+    'c', 'd' and their edges vanish from the canvas. The canvas removes the tail in a message
+    of its own and adds it back as new widgets."""
+    net = sl.Network()
+    for name in "abcd":
+        net.add_pool(name, sl.LIF(), 10)
+    net.connect("a", "c")
+    net.connect("c", "d")
+    net.connect("a", "b")
+    ed = GraphEditor(net)
+    graph = ed.canvas.widget.graph
+    old = {k: w.model_id for k, w in {**ed.canvas.nodes, **ed.canvas.edges}.items()}
+    sent, send_state = [], graph.send_state
+
+    def record(key=None):
+        sent.append(([n.data["id"] for n in graph.nodes], [e.data["id"] for e in graph.edges]))
+        send_state(key)
+    graph.send_state = record
+    ed.delete("b")
+    assert sent[0] == (["a"], [])                          # b, the nodes after it and their edges
+    assert sent[-1] == (["a", "c", "d"], ["a->c", "c->d"])
+    new = {k: w.model_id for k, w in {**ed.canvas.nodes, **ed.canvas.edges}.items()}
+    assert new["a"] == old["a"] and new["a->c"] != old["a->c"]          # touches c: a new widget
+    assert new["c"] != old["c"] and new["d"] != old["d"] and new["c->d"] != old["c->d"]
+    assert canvas_node_ids(ed) == ["a", "c", "d"] and canvas_edge_ids(ed) == ["a->c", "c->d"]
+    ed.undo()
+    assert canvas_node_ids(ed) == ["a", "b", "c", "d"] and canvas_edge_ids(ed) == ["a->b", "a->c", "c->d"]
+
+
 def test_drag_moves_node_and_is_undoable():
     ed, a, _ = two_pools()
     start = ed.network.layout[a]

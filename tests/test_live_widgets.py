@@ -137,6 +137,33 @@ def test_monitors_update_their_marks_without_a_browser(lab):
     assert lab.rates.data()[1].shape == (2, 2)                     # so it is not shown as a rate yet
 
 
+def test_line_monitors_with_one_point_per_line_draw_without_error():
+    """One full rate bin (the first chunk after Run or Rebuild) or one trace sample (Step 1
+    after Reset): bqplot squeezes (lines, 1) to a 0-d array it refuses (one line) or to one
+    line through the lines (several). The marks stay empty until a line has two points."""
+    s = Session(ei_net(), chunk=100)                              # one chunk = one 10-ms rate bin
+    one = s.add_monitor(RateMonitor(s.sim, ["exc"]))
+    two = s.add_monitor(RateMonitor(s.sim, ["exc", "inh"]))
+    trace = s.add_monitor(TraceMonitor(s.sim, "exc", neurons=(0,)))
+    try:
+        s.step()
+        assert "failed" not in s.message, s.message
+        assert one.data()[1].shape == (1, 1) and two.data()[1].shape == (2, 1)
+        for m in (one, two):
+            m.draw_now()
+            assert m.mark.x.size == 0 and m.mark.y.size == 0
+        s.step()
+        one.draw_now(), two.draw_now()
+        assert one.mark.y.shape == (2,) and two.mark.y.shape == (2, 2)    # bqplot's (1, B) is (B,)
+        s.reset()
+        s.step_one()
+        assert "failed" not in s.message, s.message
+        trace.draw_now()
+        assert trace.mark.x.size == 0
+    finally:
+        s.stop()
+
+
 def test_raster_pixels_match_known_spikes():
     net = sl.Network(dt=1.0, seed=0)
     # neuron 3 at 10 ms, neuron 0 at 50 and 51 ms (one 2-ms column), neuron 9 at 99 ms
@@ -210,6 +237,24 @@ def test_close_stops_the_session_and_closes_every_widget():
     lab.close()
     assert lab.session.status == "stopped"
     assert all(w.comm is None for w in widgets)
+
+
+def test_analysis_figures_join_the_panel_when_its_accordion_opens():
+    """A bqplot Figure first drawn in a collapsed Accordion measures 0 x 0 and gives its plot
+    area negative sizes (browser console errors): the panel gets its figures once opened."""
+    lab = LiveLab(ei_net(), chunk=50)
+    try:
+        acc = next(c for c in lab.widget.children if isinstance(c, W.Accordion))
+        figs = (lab.analysis.hist_figure, lab.analysis.fi_figure)
+        assert acc.selected_index is None and lab.analysis.figures.children == ()
+        acc.selected_index = 0
+        assert lab.analysis.figures.children == figs
+        acc.selected_index = None
+        acc.selected_index = 0
+        assert lab.analysis.figures.children == figs
+    finally:
+        lab.close()
+    assert all(f.comm is None for f in figs)
 
 
 def test_weight_histogram_of_a_plastic_projection_follows_learning():

@@ -54,12 +54,22 @@ class AnalysisPanel:
                                    fig_margin=dict(top=40, bottom=40, left=60, right=20),
                                    layout=W.Layout(width="50%", height="260px"))
         self.fi_message = W.HTML("")
+        # empty until ``show_figures``: a bqplot Figure first drawn inside a closed container
+        # (LiveLab's collapsed Accordion) measures 0 x 0 and sets its plot area to minus the
+        # margins, which the browser refuses ("<rect> attribute width: A negative value")
+        self.figures = W.HBox([], layout=W.Layout(width="100%"))
         self.analyse_button.on_click(lambda _: self.analyse())
         self.fi_button.on_click(lambda _: self.fi_curve())
         self.widget = W.VBox([
             W.HBox([self.pool, self.analyse_button]), self.summary,
             W.HBox([self.fi_pool, self.fi_range, self.fi_points, self.fi_button]), self.fi_message,
-            W.HBox([self.hist_figure, self.fi_figure])])
+            self.figures])
+
+    def show_figures(self) -> None:
+        """Put the ISI histogram and the F-I curve into ``widget``; call it once the panel is
+        visible (LiveLab: when its Accordion opens), so the figures are drawn at their size."""
+        if not self.figures.children:
+            self.figures.children = (self.hist_figure, self.fi_figure)
 
     def analyse(self) -> dict:
         """Rates of every pool since reset; ISI histogram, mean CV and population Fano factor

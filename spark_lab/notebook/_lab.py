@@ -79,9 +79,14 @@ class LiveLab:
         if self.analysis is not None:
             acc = W.Accordion(children=[self.analysis.widget])
             acc.set_title(0, "Analysis: rates, ISI, CV, F-I curve")
+            acc.observe(self._analysis_opened, "selected_index")
             parts.append(acc)
         self.widget = W.VBox(parts, layout=W.Layout(width="100%"))
         self.widget.add_class("spark-lab-live")
+
+    def _analysis_opened(self, change) -> None:
+        if change["new"] is not None:
+            self.analysis.show_figures()
 
     @property
     def monitors(self):
@@ -104,6 +109,9 @@ class LiveLab:
         _close_tree(self.widget)
         for im in self.raster.images:           # the raster's second (off-screen) image
             im.close()
+        if self.analysis is not None:           # its figures, if the panel was never opened
+            _close_tree(self.analysis.hist_figure)
+            _close_tree(self.analysis.fi_figure)
 
 
 def _close_tree(w):

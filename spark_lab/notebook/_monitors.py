@@ -252,8 +252,7 @@ class TraceMonitor(_FigureMonitor):
 
     def _draw(self):
         x, y = self.data()
-        with self.mark.hold_sync():
-            self.mark.x, self.mark.y = x - self.session.time_ms, y
+        _set_lines(self.mark, x - self.session.time_ms, y)
 
 
 class RateMonitor(_FigureMonitor):
@@ -304,8 +303,22 @@ class RateMonitor(_FigureMonitor):
 
     def _draw(self):
         x, y = self.data()
-        with self.mark.hold_sync():
-            self.mark.x, self.mark.y = x - self.session.time_ms, y
+        _set_lines(self.mark, x - self.session.time_ms, y)
+
+
+def _set_lines(mark, x, y):
+    """Show lines ``y`` (lines, points) over ``x`` (points,) in the bqplot Lines ``mark``, as one message.
+
+    bqplot squeezes the arrays it is given: one point per line, (lines, 1), would become one
+    line through the lines' values (lines,), or, for a single line, a 0-d array that the trait
+    refuses (a TraitError in the session's thread: the first full rate bin after a Run or a
+    Rebuild, a trace after Reset and Step 1). A single point draws no line anyway, so below
+    two points the mark is emptied, keeping its number of lines."""
+    x, y = np.asarray(x), np.asarray(y)
+    if x.size < 2:
+        x, y = x[:0], y[:, :0]
+    with mark.hold_sync():
+        mark.x, mark.y = x, y
 
 
 def _pool_rows(sp, t0, bt):

@@ -61,6 +61,16 @@ def _wait_readout(page, slider, value: float, timeout_ms: int = 30_000) -> None:
         waited += 200
 
 
+def _wait_text(page, locator, text: str, timeout_ms: int = 30_000) -> None:
+    """Wait until ``locator`` shows ``text``: a kernel reply to a second client can arrive
+    before the widget messages the same code sent to the page."""
+    waited = 0
+    while text not in locator.inner_text():
+        assert waited < timeout_ms, f"{text!r} not shown in {timeout_ms} ms"
+        page.wait_for_timeout(200)
+        waited += 200
+
+
 def test_one_value_across_slider_inspector_session_and_rebuild(lab_server, lab_page, shot):
     page = lab_page
     console_errors = []
@@ -104,7 +114,7 @@ def test_one_value_across_slider_inspector_session_and_rebuild(lab_server, lab_p
 
     # --- a structural edit from code, then Rebuild while running: the live value and the run go on
     t_before = _kernel_eval(lab_server, "full.network.add_pool('extra', sl.LIF(), 5) and full.session.t")
-    assert "structure changed" in full.inner_text()
+    _wait_text(page, full, "structure changed")
     full.locator("button", has_text=re.compile(r"^\s*Rebuild\s*$")).first.click()
     page.wait_for_timeout(3000)
     state = _kernel_eval(lab_server, "['extra' in full.session.sim.net.pools, full.session.status,"

@@ -95,11 +95,14 @@ def test_editor_in_jupyterlab(lab_server, lab_page, shot):
 
     editor = page.locator(EDITOR).first
     editor.scroll_into_view_if_needed()
-    wait_for(lambda: page.evaluate(_JS_NODE, "exc"), "the notebook's network on the canvas")
-    assert page.evaluate(_JS_HAS_EDGE, "inh->exc")
+    # the browser can still be drawing what Run All sent when the kernel is idle (exc is
+    # from cell 2, stim and exc_rate from cell 4): wait for each element checked here
+    for node in ("exc", "stim", "exc_rate"):
+        wait_for(lambda node=node: page.evaluate(_JS_NODE, node), f"node {node!r} of the notebook on the canvas")
+    for edge in ("inh->exc", "exc~>exc_rate"):
+        wait_for(lambda edge=edge: page.evaluate(_JS_HAS_EDGE, edge), f"edge {edge!r} on the canvas")
     assert "encoder" in page.evaluate(_JS_NODE, "stim")["classes"]           # the notebook's encoder ...
     assert "decoder" in page.evaluate(_JS_NODE, "exc_rate")["classes"]       # ... and decoder
-    assert page.evaluate(_JS_HAS_EDGE, "exc~>exc_rate")
     shot(editor, "after-run-all")
 
     # --- add two pools from the palette

@@ -67,24 +67,9 @@ class Canvas:
 
     def sync(self, nodes: dict, edges: dict, layout: dict) -> None:
         """Make the canvas show exactly ``nodes`` and ``edges`` (``{id: spec}``) at ``layout``."""
+        self._drop(nodes, edges)
         graph = self.widget.graph
         with graph.hold_sync():
-            # edges whose endpoints changed or that are gone
-            for eid, edge in list(self.edges.items()):
-                spec = edges.get(eid)
-                if spec is None or (spec["data"]["source"], spec["data"]["target"]) != (
-                        edge.data["source"], edge.data["target"]) or spec["data"]["source"] not in self.nodes \
-                        or spec["data"]["source"] not in nodes or spec["data"]["target"] not in nodes:
-                    graph.remove_edge(edge)
-                    edge.close()
-                    del self.edges[eid]
-                    self._specs.pop("e:" + eid, None)
-            for nid, node in list(self.nodes.items()):
-                if nid not in nodes:
-                    graph.remove_node(node)
-                    node.close()
-                    del self.nodes[nid]
-                    self._specs.pop("n:" + nid, None)
             new_nodes = []
             for nid, spec in nodes.items():
                 x, y = layout.get(nid, (0.0, 0.0))
@@ -113,6 +98,43 @@ class Canvas:
                 self._specs["e:" + eid] = spec
             if new_edges:
                 graph.add_edges(new_edges, directed=True, multiple_edges=True)
+
+    def _drop(self, nodes: dict, edges: dict) -> None:
+        """Remove the elements that are gone, in a message of its own, with every element
+        after the first one gone from its list and the edges of every node removed.
+
+        ipycytoscape's browser side (a ViewList) redraws every element after the first one
+        that left the list: it adds them again before it removes the old ones, cytoscape
+        refuses a second element with the same id, and the removal then takes them off the
+        canvas (deleting a pool in the middle made the nodes and edges after it vanish);
+        cytoscape also removes the edges of a removed node. So those go too, and ``sync``
+        adds them back as new widgets after this message."""
+        graph = self.widget.graph
+        order = [n.data["id"] for n in graph.nodes]
+        gone = [i for i, nid in enumerate(order) if nid not in nodes]
+        drop_nodes = set(order[gone[0]:]) if gone else set()
+
+        def stale(eid, edge):
+            spec = edges.get(eid)
+            ends = (edge.data["source"], edge.data["target"])
+            return spec is None or (spec["data"]["source"], spec["data"]["target"]) != ends \
+                or not set(ends) <= set(nodes) or bool(drop_nodes & set(ends))
+        order = [e.data["id"] for e in graph.edges]
+        gone = [i for i, eid in enumerate(order) if stale(eid, self.edges[eid])]
+        drop_edges = order[gone[0]:] if gone else []
+        if not drop_nodes and not drop_edges:
+            return
+        with graph.hold_sync():
+            for eid in drop_edges:
+                edge = self.edges.pop(eid)
+                graph.remove_edge(edge)
+                edge.close()
+                self._specs.pop("e:" + eid, None)
+            for nid in [n for n in self.nodes if n in drop_nodes]:
+                node = self.nodes.pop(nid)
+                graph.remove_node(node)
+                node.close()
+                self._specs.pop("n:" + nid, None)
 
     def _update(self, element, key, spec) -> None:
         old = self._specs.get(key)
