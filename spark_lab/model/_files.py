@@ -79,7 +79,7 @@ def read(path, limit=None) -> bytes:
         want = int(min(lim, 2 ** 62)) + 1
         chunks, got = [], 0
         while got < want:
-            b = f.read(min(want - got, 1 << 24))
+            b = f.read(min(want - got, 1 << 20))        # FileIO.read(n) allocates n bytes first
             if not b:
                 break
             chunks.append(b)
