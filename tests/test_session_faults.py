@@ -213,8 +213,8 @@ step_cmd = st.tuples(st.just("step"), st.sampled_from(STEPS))
 param_cmd = st.tuples(st.just("set"), st.floats(0.0, 1.0))
 other_cmd = st.one_of(st.tuples(st.just("run"), st.sampled_from([None, 10, 30])),
                       st.tuples(st.just("pause"), st.booleans()), st.tuples(st.just("reset"), st.none()))
-steps_only = st.lists(st.lists(st.one_of(step_cmd, param_cmd), max_size=5), min_size=2, max_size=3)
-mixed = st.lists(st.lists(st.one_of(step_cmd, param_cmd, other_cmd), max_size=6), min_size=2, max_size=3)
+steps_only = st.lists(st.lists(st.one_of(step_cmd, param_cmd), min_size=1, max_size=5), min_size=2, max_size=3)
+mixed = st.lists(st.lists(st.one_of(step_cmd, param_cmd, other_cmd), min_size=1, max_size=6), min_size=2, max_size=3)
 SETTINGS = settings(max_examples=30, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 TIMEOUT = 60.0
