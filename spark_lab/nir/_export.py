@@ -79,7 +79,8 @@ def _pool_node(nir, sim, pool, incoming, spike_area, ms):
     never = bool(np.all(p["v_th"] >= NEVER_FIRES))
     if tau_syn is not None:
         ts = tau_syn / ms
-        common = {"tau_mem": p["tau_m"] / ms, "tau_syn": ts, "r": ts / a, "v_leak": p["v_rest"], "w_in": np.ones(pool.n)}
+        common = {"tau_mem": p["tau_m"] / ms, "tau_syn": ts, "r": ts / a, "v_leak": p["v_rest"],
+                  "w_in": np.ones(pool.n)}
         if never:
             return nir.CubaLI(**common, metadata=meta)
         return nir.CubaLIF(**common, v_threshold=p["v_th"], v_reset=p["v_reset"], metadata=meta)

@@ -48,7 +48,8 @@ def read(source, nir):
                              "give a nir.NIRGraph or the path of a .nir file")
     path = pathlib.Path(source)
     if not path.is_file():
-        raise ParameterError(f"NIR file '{path}'", "", "does not exist or is not a file", "give the path of a .nir file")
+        raise ParameterError(f"NIR file '{path}'", "", "does not exist or is not a file",
+                             "give the path of a .nir file")
     try:
         return nir.read(str(path), type_check=False)
     except (OSError, KeyError, ValueError, TypeError, AssertionError, AttributeError) as e:

@@ -95,16 +95,16 @@ class Reducer:
         n = int(np.prod(self.in_shape(name))) if self.flat.preds[name] else int(np.prod(self.shape(name)))
         total = Terms(n)
         for p in self.flat.preds[name]:
-            total.add(self.output(p))
+            total.add(self.output(p, to_output=self.flat.kinds[name] == "output"))
         self.busy["in"].discard(name)
         self.memo[name] = total
         return total
 
-    def output(self, name) -> Terms:
-        """The terms of what node ``name`` emits."""
+    def output(self, name, to_output: bool = False) -> Terms:
+        """The terms of what node ``name`` emits (``to_output``: into a top-level Output node)."""
         node, kind = self.flat.nodes[name], self.flat.kinds[name]
         n = int(np.prod(self.shape(name)))
-        if kind in ("input", "spiking"):
+        if kind in ("input", "spiking") or (kind == "readout" and to_output):
             out = Terms(n)
             out.mats[(name, 0)] = np.eye(n)
             return out
@@ -218,7 +218,7 @@ def _conv2d(name, node, w, in_shape, stride, padding, dilation, groups, bias):
         ph, pw = ((dh * (kh - 1)) // 2, (dw * (kw - 1)) // 2) if padding == "same" else (0, 0)
     else:
         ph, pw = _pair(padding)
-    if padding == "same":
+    if isinstance(padding, str) and padding == "same":
         ho, wo = h, wd
     else:
         ho, wo = (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1, (wd + 2 * pw - dw * (kw - 1) - 1) // sw + 1
