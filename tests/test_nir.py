@@ -387,3 +387,13 @@ def test_cli_nir_import_and_export(tmp_path, capsys):
     assert set(sl.nir.load(back).pools) == {"input", "cubalif", "lif"}
     assert main(["nir", "export", "balanced_ei", str(tmp_path / "no.nir")]) == 1
     assert "t_ref" in capsys.readouterr().err and not (tmp_path / "no.nir").exists()
+
+
+def test_import_spark_lab_does_not_load_nir_or_h5py():
+    import json
+    import subprocess
+    import sys
+    code = "import json, sys, spark_lab; print(json.dumps(sorted(m for m in ('nir', 'h5py') if m in sys.modules)))"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == []
