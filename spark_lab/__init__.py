@@ -7,7 +7,7 @@ synchronous (faster closed loops; see spark_lab/_runtime.py for why and how to o
 from . import _runtime
 
 _runtime.configure()
-from . import analysis, connectivity, initializers, interfaces, model, neurons, plasticity, registry, synapses
+from . import analysis, connectivity, initializers, interfaces, model, neurons, nir, plasticity, registry, synapses
 from ._params import Choice, Param
 from .batch import BatchedSimulator
 from .connectivity import AllToAll, Connectivity, FixedInDegree, FixedProbability, FromList, FromMatrix, OneToOne
@@ -60,5 +60,5 @@ __all__ = [
     "CountDecoder", "RateDecoder", "WinnerTakeAll", "PopulationDecoder", "Concat", "Subset",
     "SparkLabError", "ParameterError", "NetworkError", "CheckpointError",
     "DivergenceError", "ModelError", "ModelIssue", "RegistryError",
-    "model", "registry", "load", "save", "loads", "dumps",
+    "model", "registry", "load", "save", "loads", "dumps", "nir",
 ]

@@ -24,7 +24,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import _netparams
-from ._checks import brief
+from ._checks import brief, is_real, number_array
 from ._packing import Packer
 from ._params import did_you_mean, resolve_value
 from .errors import NetworkError, ParameterError
@@ -292,12 +292,7 @@ class ParamStore:
 
     def _check_weight(self, projection, value, where):
         p = self.layout.projections[projection]
-        if isinstance(value, (bool, str, type(None))):
-            raise ParameterError(where, "weight", f"got {value!r}", "give a number")
-        try:
-            arr = np.asarray(value, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise ParameterError(where, "weight", f"got {value!r}", "give a number or an array") from None
+        arr = number_array(value, where, "weight")        # refuses bools, strings, None, complex
         if not np.all(np.isfinite(arr)):
             raise ParameterError(where, "weight", "got NaN or inf", "must be finite")
         if arr.ndim == 1:
@@ -423,8 +418,8 @@ def _readonly(a):
 
 
 def _scalar(value, where, field, low=None):
-    if isinstance(value, (bool, str, type(None))) or np.ndim(value) != 0:
-        raise ParameterError(where, field, f"got {value!r}", "give one number")
+    if not is_real(value) or np.ndim(value) != 0:       # bools (numpy's too) and complex refused
+        raise ParameterError(where, field, f"got {brief(value)}", "give one number")
     v = float(value)
     if not np.isfinite(v) or (low is not None and v < low):
         raise ParameterError(where, field, f"got {value!r}", f"must be a finite number >= {low:g}")

@@ -6,6 +6,7 @@
     spark-lab validate FILE        check a model file: a one-line summary, or every problem
     spark-lab run FILE --steps N [--record POOL.VAR ...] [--out results.npz] [--chunk K]
     spark-lab cartpole [...]       CartPole agents learning with three-factor plasticity (closed_loop/cli.py)
+    spark-lab nir import FILE.nir OUT.json | nir export FILE OUT.nir   NIR graphs (nir/_cli.py, docs/nir.md)
 
 FILE is a path or the name of a shipped example. Errors go to stderr as plain
 lines (no traceback) with exit status 1; Ctrl-C ends with exit status 130.
@@ -233,7 +234,9 @@ def _main(argv) -> int:
     r.add_argument("--chunk", type=int, help="steps per compiled call (default: about a twentieth of --steps)")
     r.set_defaults(fn=_run)
     from .closed_loop.cli import add_parser as _cartpole_parser
+    from .nir._cli import add_parser as _nir_parser
     _cartpole_parser(sub)
+    _nir_parser(sub)
     args = ap.parse_args(argv)
     from .errors import ModelError, SparkLabError
     try:

@@ -8,18 +8,35 @@
 Kernel side only: no UI library is imported here (the widgets are in ``spark_lab.notebook``).
 
 Guarantees
-- Parameter changes are checked when they are made (a bad value raises ParameterError in the
-  caller and queues nothing), queued, and applied together with one ``Simulator.set_params``
-  call before the next chunk starts: latency at most one chunk, no change lost (for each
-  parameter the last value set is the one applied), none half-applied, and never a
-  recompilation (parameters are arguments of the compiled chunk).
+- Commands are queued, never overwritten. ``run``, ``pause``, ``step``, ``reset``, ``stop`` and
+  queued parameter changes, from any thread, take effect on the session thread one after the
+  other in the order they were received (received = the moment the call takes the session's
+  lock); a command that cannot be taken (bad argument, stopped session) raises at once in the
+  caller and queues nothing. A command waits for those received before it: a ``step`` received
+  while another thread's ``step`` runs runs after it, a ``run`` received during a ``reset``
+  starts after the reset. Commands take effect at chunk boundaries (a chunk in flight is never
+  interrupted). A call that waits and times out raises SessionError, but its command keeps its
+  place in the queue and still takes effect. Calls made on the session thread itself (from a
+  monitor or a status callback) are queued and return without waiting.
+- Parameter changes are checked when they are made, with the simulator's own rules
+  (``Simulator.stage``: a bad value raises the same ParameterError as ``Simulator.set_param``,
+  or NetworkError for an unknown target, and queues nothing). When the session is idle (not
+  running, no command in flight or queued) they are applied at once, before ``set_param``
+  returns; otherwise they are queued in order with the other commands and applied with one
+  ``Simulator.apply`` per run of consecutive changes: while running, before the next chunk
+  starts (latency at most one chunk). No change is lost (for each parameter the last value
+  received is the one in effect), none is half-applied, and none recompiles (parameters are
+  arguments of the compiled chunk). ``pause()`` returns with every change received before it
+  applied to the simulator (so a checkpoint written then has them).
 - A chunk that produces NaN or inf pauses the session with status "diverged" and a message
   naming pool and variable; the state from before that chunk is kept, so after a fix the
   session can be resumed (``run``) or ``reset``.
 - Recordings stream into fixed-size ring buffers (``RingBuffer``): memory does not grow
   with the length of a run.
 - Monitors (``Monitor``: ``init`` / ``step`` / ``close``, plus ``flush`` when the session goes
-  idle) are called on the session thread after every chunk with a ``Frame``.
+  idle) are called on the session thread after every chunk with a ``Frame``. An exception in a
+  monitor, a status callback or an ``inputs`` callable is reported (``message``, status
+  "error"), never fatal to the session thread.
 
 Speed: ``speed=None`` runs as fast as possible; a number is a real-time factor (1.0 = one
 simulated second per wall-clock second, 0.1 = ten times slower than real time). The session
@@ -37,6 +54,7 @@ import numpy as np
 
 from ._checks import positive_int
 from ._monitor import Frame, Monitor
+from ._pacing import Pacer
 from ._paramstore import ParamUpdate
 from ._recorder import Recorder
 from .errors import DivergenceError, ParameterError, SessionError, SparkLabError
@@ -50,8 +68,16 @@ IDLE, RUNNING, PAUSED, DIVERGED, ERROR, STOPPED = "idle", "running", "paused", "
 
 @dataclass
 class _Command:
-    steps: int
+    """One queued command: ``kind`` is "run", "pause", "step", "reset", "params" or "stop"."""
+    kind: str
+    arg: object = None
     done: threading.Event = field(default_factory=threading.Event)
+    error: BaseException | None = None
+
+    def describe(self) -> str:
+        if self.kind == "params":
+            return f"set_params({len(self.arg)} change(s))"
+        return f"{self.kind}({'' if self.arg is None else self.arg})"
 
 
 class Session:
@@ -75,16 +101,18 @@ class Session:
         self.chunk = positive_int(chunk, "Session", "chunk")
         self.buffer_steps = positive_int(buffer_steps, "Session", "buffer_steps")
         self.buffer_chunks = positive_int(buffer_chunks, "Session", "buffer_chunks")
-        self._speed = _speed(speed)
+        self._pacer = Pacer(speed)                 # guarded by _cv
         self._inputs = inputs
-        self._cv = threading.Condition()           # mode, busy, commands
-        self._sim_lock = threading.RLock()         # the simulator (run, set_params, reset)
-        self._pending_lock = threading.Lock()
-        self._pending = ParamUpdate()              # staged, checked changes for the next chunk
-        self._mode = IDLE
+        # Lock order: _cv before _sim_lock; the session thread never takes _cv while it holds
+        # _sim_lock, and calls no user code (monitors, callbacks) while it holds either.
+        self._cv = threading.Condition()           # mode, busy, queue, pending, closing, pacing
+        self._sim_lock = threading.RLock()         # the simulator and the recorder's specs
+        self._queue: collections.deque[_Command] = collections.deque()
+        self._pending = ParamUpdate()              # merge of the queued "params" commands
+        self._mode = IDLE                          # written on the session thread only
         self._until = None                          # run(steps): pause at this step
-        self._busy = False
-        self._command: _Command | None = None
+        self._busy = False                          # the session thread is executing something
+        self._closing = False                       # stop() received
         self._thread: threading.Thread | None = None
         self.message = ""
         self.error: BaseException | None = None
@@ -94,7 +122,6 @@ class Session:
         self._user_records = [RecordSpec.parse(r, self.sim.net) for r in record]
         self.monitors: list[Monitor] = []
         self._rate = 0.0                                # steps/s, smoothed
-        self._anchor = None
         self._last_end = None                           # perf_counter() at the end of the last chunk
         self._recorder = Recorder({p: pool.n for p, pool in self.sim.net.pools.items()}, self.sim.fdtype,
                                   self.buffer_steps, self.buffer_chunks)
@@ -129,13 +156,12 @@ class Session:
     @property
     def speed(self) -> float | None:
         """Real-time factor (1.0 = one simulated second per wall second), or None: as fast as possible."""
-        return self._speed
+        return self._pacer.speed
 
     @speed.setter
     def speed(self, value):
         with self._cv:
-            self._speed = _speed(value)
-            self._anchor = None
+            self._pacer = Pacer(value)
             self._cv.notify_all()
 
     @property
@@ -219,28 +245,36 @@ class Session:
 
     # ------------------------------------------------------------------ parameters
     def set_param(self, target: str, name: str, value) -> None:
-        """Queue one parameter change (see ``set_params``)."""
+        """Change one parameter (see ``set_params``)."""
         self.set_params({(target, name): value})
 
     def set_params(self, changes: dict) -> None:
-        """Queue ``{(target, name): value}`` changes, applied together at the next chunk boundary.
+        """Change ``{(target, name): value}`` together: all or none.
 
-        Checked once, now, in the caller's thread (``sim.stage``), against the values the network
-        will have once the queue is applied: a bad value raises ParameterError (or NetworkError
-        for an unknown target) and queues nothing. While the session is not running the changes
-        are applied at once.
+        Checked once, now, in the caller's thread, by ``Simulator.stage`` (the rules, messages
+        and errors of ``Simulator.set_params``) against the values the simulator will have once
+        the changes already queued are applied: a bad value raises ParameterError (NetworkError
+        for an unknown target) and queues nothing. The value is copied when checked (mutating
+        the caller's array later changes nothing). When the session is idle (not running,
+        nothing in flight or queued) the changes are applied before this returns; otherwise
+        they are queued behind the commands received before them (while running: applied
+        before the next chunk). Raises SessionError once the session is stopped.
         """
-        copied = {_key(k): _copy(v) for k, v in changes.items()} if isinstance(changes, dict) else changes
-        with self._pending_lock:
-            update = self.sim.stage(copied, after=self._pending)
+        with self._cv:
+            self._check_alive()
+            update = self.sim.stage(changes, after=self._pending)
+            if not update:
+                return
+            if self._mode != RUNNING and not self._busy and not self._queue:
+                with self._sim_lock:
+                    self._apply(update)
+                return
             self._pending = self._pending.merge(update)   # "last set, last applied"
-        if self._mode != RUNNING:
-            with self._sim_lock:                   # waits for a chunk in flight, if any
-                self._apply_pending()
+            self._enqueue(_Command("params", update))
 
     def get_param(self, target: str, name: str) -> np.ndarray:
-        """The value the parameter has, or will have at the next chunk if a change is queued."""
-        with self._pending_lock:
+        """The value the parameter has, or will have once the queued changes are applied."""
+        with self._cv:
             v = self._pending.get(self.sim.param_key(target, name))
         if v is not None and not hasattr(v, "sample"):
             return np.array(v, copy=True)
@@ -248,18 +282,20 @@ class Session:
 
     @property
     def pending(self) -> dict:
-        """Changes queued for the next chunk boundary: {(target, name): value} (a copy)."""
-        with self._pending_lock:
+        """Changes queued and not yet applied: {(target, name): value} (a copy)."""
+        with self._cv:
             return self._pending.values()
 
-    def _apply_pending(self):
-        """Apply the queued update with one ``sim.apply`` (called with the simulator lock held).
-        It was checked when queued; only a change made directly on the simulator in between can
-        make it fail, and then none of it is applied and each change is reported in ``rejected``."""
-        with self._pending_lock:
-            update, self._pending = self._pending, ParamUpdate()
-        if not update:
-            return
+    @property
+    def queued(self) -> list:
+        """Descriptions of the commands received and not yet taken up, oldest first."""
+        with self._cv:
+            return [c.describe() for c in self._queue]
+
+    def _apply(self, update: ParamUpdate) -> None:
+        """One ``sim.apply`` (called with the simulator lock held). The update was checked when
+        queued; only a change made directly on the simulator in between can make it fail, and
+        then none of it is applied and each change is reported in ``rejected``."""
         try:
             self.sim.apply(update)
             self.applied_changes += len(update)
@@ -269,94 +305,69 @@ class Session:
             self.message = f"parameter change rejected: {e}"
 
     # ------------------------------------------------------------------ control
-    def run(self, steps: int | None = None) -> None:
-        """Start (or resume) running in the background; returns at once.
+    def run(self, steps: int | None = None, timeout: float = 60.0) -> None:
+        """Start (or resume) running in the background.
 
-        steps: run at least this many steps, then pause by itself (at the first chunk boundary
-        at or after them); None: until ``pause``. ``wait()`` blocks until it has paused.
+        steps: run at least this many steps, counted from when the run starts, then pause by
+        itself (at the first chunk boundary at or after them); None: until ``pause``.
+        Returns once the run has started (after the commands received before it), without
+        waiting for any chunk: ``status`` is then "running". ``wait()`` blocks until it has
+        paused. A bad ``steps`` raises ParameterError at once.
         """
-        until = None if steps is None else self.sim.t + positive_int(steps, "Session", "steps")
-        self._ensure_thread()
-        with self._cv:
-            self._until = until
-            self._mode = RUNNING
-            self.error = None
-            self.message = ""
-            self._anchor = None
-            self._cv.notify_all()
-        self._notify()
+        n = None if steps is None else positive_int(steps, "Session", "steps")
+        self._submit(_Command("run", n), timeout)
 
     def pause(self, wait: bool = True, timeout: float = 60.0) -> None:
-        """Stop after the chunk in flight; with ``wait`` return once it is done (and the
-        monitors have been flushed)."""
-        with self._cv:
-            if self._mode == RUNNING:
-                self._mode = PAUSED
-                self._cv.notify_all()
-            if wait and not self._cv.wait_for(lambda: not self._busy, timeout):
-                raise SessionError(f"pause: the chunk in flight did not finish within {timeout:g} s")
-        self._notify()
+        """Pause a run at its next chunk boundary (the chunk in flight finishes).
+
+        Queued behind the commands received before it. With ``wait`` it returns once it has
+        taken effect: the session is not running, every command and parameter change
+        received before it has been applied to the simulator, and the monitors have been
+        flushed. Without ``wait`` it returns at once. On a stopped session it does nothing.
+        """
+        self._submit(_Command("pause"), timeout if wait else None)
 
     def step(self, steps: int | None = None, timeout: float = 600.0) -> None:
-        """Pause if running, then run ``steps`` steps (default: one chunk) and return when done.
-        A divergence during the step shows in ``status`` and ``message``."""
+        """Run exactly ``steps`` steps (default: one chunk) and return when they are done.
+
+        Queued behind the commands received before it (another thread's ``step`` included); a
+        run in progress is paused at its next chunk boundary first. The steps run as one
+        compiled chunk; afterwards the session is "paused" and the monitors are flushed. A
+        divergence during the step shows in ``status`` and ``message``, it is not raised.
+        """
         steps = self.chunk if steps is None else positive_int(steps, "Session", "steps")
-        self.pause()
-        self._ensure_thread()
-        cmd = _Command(steps)
-        with self._cv:
-            if self._mode in (IDLE, DIVERGED, ERROR):
-                self._mode = PAUSED
-            self.error, self.message = None, ""
-            self._command = cmd
-            self._cv.notify_all()
-        if not cmd.done.wait(timeout):
-            raise SessionError(f"step({steps}) did not finish within {timeout:g} s")
+        self._submit(_Command("step", steps), timeout)
 
     def step_one(self) -> None:
         """Advance by exactly one simulation step."""
         self.step(1)
 
-    def reset(self) -> None:
-        """Pause, and go back to the initial state (same seed: the same run again). Parameters
-        keep their current values; recordings and counts are cleared; monitors are re-initialised."""
-        self._check_alive()
-        self.pause()
-        with self._sim_lock:
-            self._apply_pending()
-            self.sim.reset()
-            self._recorder.clear()
-            for m in self.monitors:
-                m.init(self)
-        with self._cv:
-            if self._mode != IDLE:
-                self._mode = PAUSED
-            self.error, self.message = None, ""
-        for m in self.monitors:
-            m.flush()
-        self._notify()
+    def reset(self, timeout: float = 600.0) -> None:
+        """Pause, and go back to the initial state (same seed: the same run again).
+
+        Queued behind the commands received before it, so changes received before it are
+        applied first; parameters keep their values. Recordings and counts are cleared and the
+        monitors re-initialised. Returns when done; a run received after it starts afterwards.
+        """
+        self._submit(_Command("reset"), timeout)
 
     def stop(self, timeout: float = 60.0) -> None:
-        """End the background thread and close the monitors. The session cannot run again
-        (the simulator can: ``session.sim``)."""
-        if self._mode == STOPPED:
-            return
-        with self._cv:
-            self._mode = STOPPED
-            self._cv.notify_all()
-        if self._thread is not None:
+        """End the background thread and close the monitors, after the commands received
+        before it. Any command received afterwards raises SessionError; the session cannot run
+        again (the simulator can: ``session.sim``). Calling it again does nothing."""
+        if self._submit(_Command("stop"), timeout) and self._thread is not threading.current_thread():
             self._thread.join(timeout)
-        for m in self.monitors:
-            m.close()
-        self._notify()
 
     def wait(self, steps: int | None = None, timeout: float = 60.0) -> bool:
-        """Block until the session has reached step ``steps`` (or stopped running); True if reached."""
+        """Block until the session has reached step ``steps``, or has stopped running with
+        nothing in flight or queued; True if ``steps`` was reached (or None was given)."""
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             if steps is not None and self.t >= steps:
                 return True
-            if self._mode != RUNNING and not self._busy:
+            with self._cv:
+                settled = self._mode != RUNNING and not self._busy and not self._queue
+            if settled:
                 return steps is None or self.t >= steps
             time.sleep(0.005)
         return False
@@ -369,7 +380,7 @@ class Session:
 
     def __repr__(self):
         return (f"Session({self.status}, t={self.time_ms:g} ms, chunk={self.chunk}, "
-                f"speed={'max' if self._speed is None else f'{self._speed:g}x'})")
+                f"speed={'max' if self.speed is None else f'{self.speed:g}x'})")
 
     # ------------------------------------------------------------------ export
     def export_npz(self, path) -> None:
@@ -386,17 +397,39 @@ class Session:
         with digits enough to read back exactly. ``path`` as for ``export_npz``."""
         self._recorder.export_csv(path, self.sim.dt)
 
-    # ------------------------------------------------------------------ the session thread
+    # ------------------------------------------------------------------ the command queue
     def _check_alive(self):
-        if self._mode == STOPPED:
+        if self._closing or self._mode == STOPPED:
             raise SessionError("this session was stopped; create a new Session (the simulator is session.sim)")
 
-    def _ensure_thread(self):
-        self._check_alive()
+    def _enqueue(self, cmd: _Command) -> None:
+        """Append a command (called with _cv held) and make sure a session thread serves it."""
+        self._queue.append(cmd)
         if self._thread is None or not self._thread.is_alive():
             self._thread = threading.Thread(target=self._loop, name="spark_lab-session", daemon=True)
             self._thread.start()
+        self._cv.notify_all()
 
+    def _submit(self, cmd: _Command, timeout: float | None) -> bool:
+        """Queue ``cmd`` (raising at once if the session is stopped) and wait ``timeout`` s for
+        it to take effect (None: do not wait; on the session thread: never). -> False when
+        there was nothing to do (pause or stop of a stopped session)."""
+        with self._cv:
+            if cmd.kind in ("pause", "stop") and (self._closing or self._mode == STOPPED):
+                return False
+            self._check_alive()
+            self._closing = self._closing or cmd.kind == "stop"
+            self._enqueue(cmd)
+        if timeout is None or threading.current_thread() is self._thread:
+            return True
+        if not cmd.done.wait(timeout):
+            raise SessionError(f"{cmd.describe()} did not take effect within {timeout:g} s; it keeps its "
+                               f"place in the queue and will still take effect")
+        if cmd.error is not None:
+            raise cmd.error
+        return True
+
+    # ------------------------------------------------------------------ the session thread
     def _notify(self):
         for cb in list(self._status_callbacks):
             try:
@@ -406,57 +439,142 @@ class Session:
 
     def _loop(self):
         while True:
-            with self._cv:
-                self._cv.wait_for(lambda: self._mode in (RUNNING, STOPPED) or self._command is not None)
-                if self._mode == STOPPED:
-                    if self._command is not None:
-                        self._command.done.set()
-                    return
-                cmd, self._command = self._command, None
-                steps = cmd.steps if cmd is not None else self.chunk
-                self._busy = True
-            ok = self._one_chunk(steps)
-            with self._cv:
-                going_on = ok and cmd is None and self._mode == RUNNING and \
-                    (self._until is None or self.sim.t < self._until)
-                if not going_on and self._mode == RUNNING:
-                    self._mode = PAUSED if ok else self._mode
-            if going_on:
-                self._pace()
-                with self._cv:
-                    going_on = self._mode == RUNNING
-                if going_on:
-                    continue
-            with self._sim_lock:
-                self._apply_pending()          # changes made while this last chunk ran
-            for m in self.monitors:
-                try:
-                    m.flush()
-                except Exception as e:  # noqa: BLE001
-                    self.message = f"monitor {type(m).__name__}.flush failed: {e!r}"
+            cmd = self._next()
+            try:
+                if cmd is None:
+                    self._run_chunk()
+                elif cmd.kind != "params":
+                    self._execute(cmd)
+            except Exception as e:  # noqa: BLE001 - the thread survives, and says why
+                self._fail(ERROR, e, f"paused by an error: {type(e).__name__}: {e}")
+                if cmd is not None:
+                    cmd.error = e
             with self._cv:
                 self._busy = False
                 self._cv.notify_all()
             if cmd is not None:
                 cmd.done.set()
+                if cmd.kind == "stop":
+                    return
+
+    def _next(self) -> _Command | None:
+        """Wait for work: the oldest queued command, or None for the next chunk of a run.
+        A run of consecutive parameter changes is applied here, as one update."""
+        with self._cv:
+            while True:
+                if self._queue:
+                    cmd = self._queue.popleft()
+                    if cmd.kind == "params":
+                        self._apply_queued(cmd)
+                    break
+                if self._mode == RUNNING:
+                    delay = self._pacer.delay(self.sim.t * self.sim.dt * 1e-3)
+                    if delay <= 0:
+                        cmd = None
+                        break
+                    self._cv.wait(delay)
+                else:
+                    self._cv.wait()
+            self._busy = True
+            return cmd
+
+    def _apply_queued(self, first: _Command) -> None:
+        """Apply ``first`` and the parameter changes queued right behind it (with _cv held)."""
+        update, done = first.arg, [first]
+        while self._queue and self._queue[0].kind == "params":
+            done.append(self._queue.popleft())
+            update = update.merge(done[-1].arg)
+        with self._sim_lock:
+            self._apply(update)
+        rest = ParamUpdate()
+        for c in self._queue:
+            if c.kind == "params":
+                rest = rest.merge(c.arg)
+        self._pending = rest
+        for c in done[1:]:
+            c.done.set()
+
+    def _execute(self, cmd: _Command) -> None:
+        """Carry out one control command on the session thread."""
+        kind, was = cmd.kind, self._mode
+        if kind == "run":
+            with self._cv:
+                self._until = None if cmd.arg is None else self.sim.t + cmd.arg
+                self._mode, self.error, self.message = RUNNING, None, ""
+                self._pacer.restart()
+        elif kind == "pause":
+            if was != RUNNING:
+                return
+            self._set_mode(PAUSED)
+            self._flush()
+        elif kind == "step":
+            with self._cv:
+                self._mode, self.error, self.message = PAUSED, None, ""
+            self._one_chunk(cmd.arg)
+            self._flush()
+        elif kind == "reset":
+            self._reset(was)
+        else:                                       # stop
+            self._set_mode(STOPPED)
+            for m in self.monitors:
+                try:
+                    m.close()
+                except Exception as e:  # noqa: BLE001
+                    self.message = f"monitor {type(m).__name__}.close failed: {e!r}"
+        if self._mode != was or kind in ("step", "reset"):
+            self._notify()
+
+    def _reset(self, was: str) -> None:
+        with self._sim_lock:
+            self.sim.reset()
+            self._recorder.clear()
+        with self._cv:
+            self._mode = IDLE if was == IDLE else PAUSED
+            self.error, self.message = None, ""
+        for m in self.monitors:
+            m.init(self)
+        self._flush()
+
+    def _set_mode(self, mode: str) -> None:
+        with self._cv:
+            self._mode = mode
+
+    def _flush(self) -> None:
+        """The session went idle (a run or a step ended): flush the monitors."""
+        for m in self.monitors:
+            try:
+                m.flush()
+            except Exception as e:  # noqa: BLE001
+                self.message = f"monitor {type(m).__name__}.flush failed: {e!r}"
+
+    def _run_chunk(self) -> None:
+        """One chunk of a run; at its end (steps reached, divergence, error) the run pauses."""
+        ok = self._one_chunk(self.chunk)
+        with self._cv:
+            if ok and self._until is not None and self.sim.t >= self._until:
+                self._mode = PAUSED
+            ended = self._mode != RUNNING
+        if ended:
+            self._flush()
             self._notify()
 
     def _one_chunk(self, steps: int) -> bool:
         """Run one chunk and feed the monitors; False if it diverged or failed."""
         t0 = time.perf_counter()
-        with self._sim_lock:
-            self._apply_pending()
-            t_start = self.sim.t
-            inputs = self._inputs(t_start, steps) if callable(self._inputs) else self._inputs
-            specs = self._recorder.specs
-            try:
+        failure = None
+        t_start, source = self.sim.t, self._inputs
+        try:
+            inputs = source(t_start, steps) if callable(source) else source     # user code: no lock held
+            with self._sim_lock:
+                specs = self._recorder.specs
                 res = self.sim.run(steps, inputs=inputs, record=specs, chunk=steps)
-            except DivergenceError as e:
-                self._fail(DIVERGED, e, f"paused: {e}")
-                return False
-            except Exception as e:  # noqa: BLE001 - the session survives, and says why it stopped
-                self._fail(ERROR, e, f"paused by an error: {type(e).__name__}: {e}")
-                return False
+        except DivergenceError as e:
+            failure = (DIVERGED, e, f"paused: {e}")
+        except Exception as e:  # noqa: BLE001 - the session survives, and says why it stopped
+            failure = (ERROR, e, f"paused by an error: {type(e).__name__}: {e}")
+        if failure is not None:
+            self._fail(*failure)
+            return False
         wall = time.perf_counter() - t0
         frame = Frame(t_start, steps, self.sim.dt, res.counts, res.records, res.times,
                       {s.key: s.neurons for s in specs}, wall)
@@ -477,41 +595,3 @@ class Session:
         with self._cv:
             self._mode = status
             self.error, self.message = err, message
-
-    def _pace(self):
-        """Sleep so that simulated time advances at ``speed`` times wall-clock time."""
-        with self._cv:
-            if self._speed is None:
-                self._anchor = None
-                return
-            now, sim_s = time.monotonic(), self.sim.t * self.sim.dt * 1e-3
-            if self._anchor is None:
-                self._anchor = (now, sim_s)
-                return
-            w0, s0 = self._anchor
-            delay = w0 + (sim_s - s0) / self._speed - now
-            if delay < -0.25:                       # behind: do not try to catch up later
-                self._anchor = (now, sim_s)
-            elif delay > 0:
-                self._cv.wait_for(lambda: self._mode != RUNNING or self._anchor is None, delay)
-
-
-def _speed(x):
-    if x is None:
-        return None
-    if isinstance(x, (bool, str)) or not np.isscalar(x) or not np.isfinite(x) or x <= 0:
-        raise ParameterError("Session", "speed", f"got {x!r}",
-                             "give None (as fast as possible) or a real-time factor > 0 (1.0 = real time)")
-    return float(x)
-
-
-def _key(k):
-    if not (isinstance(k, tuple) and len(k) == 2):
-        raise ParameterError("set_params", "changes", f"got the key {k!r}",
-                             "give {(pool_or_projection, parameter): value}")
-    return k
-
-
-def _copy(v):
-    """Queued values are copies: a caller mutating its array later cannot tear a queued change."""
-    return v if hasattr(v, "sample") else np.array(v, copy=True)

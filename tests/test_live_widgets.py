@@ -277,3 +277,17 @@ def test_weight_histogram_of_a_plastic_projection_follows_learning():
     assert np.array_equal(m.mark.y, c1) and "mean" in m.figure.title
     assert any(m.figure is f for box in lab.widget.children if isinstance(box, W.HBox) for f in box.children)
     lab.close()
+
+
+def test_raster_takes_one_pool_name_as_well_as_a_list():
+    """raster="exc" means the pool exc (it was read as the pools 'e', 'x', 'c')."""
+    net = sl.Network(dt=0.1, seed=1)
+    net.add_pool("exc", sl.LIF(), n=20)
+    net.add_pool("inh", sl.LIF(), n=5)
+    sim = net.build()
+    one, listed = RasterMonitor(sim, "exc"), RasterMonitor(sim, ["exc"])
+    assert [p for p, _ in one.pools] == [p for p, _ in listed.pools] == ["exc"]
+    assert one.pools == listed.pools
+    lab = LiveLab(sim, raster="exc")
+    assert [p for p, _ in lab.raster.pools] == ["exc"]
+    lab.close()

@@ -45,7 +45,7 @@ class LiveLab:
             self.session = Session(sim_or_network, **session_kw)
         s = self.session
         sim = s.sim
-        raster = list(raster) if raster is not None else spiking_pools(sim)
+        raster = [raster] if isinstance(raster, str) else list(raster) if raster is not None else spiking_pools(sim)
         self.controls = RunControls(s, before_run=before_run)
         if params is None:
             params = [(p, "g_inh") for p, pool in sim.net.pools.items()

@@ -112,7 +112,7 @@ class RasterMonitor(_FigureMonitor):
     def __init__(self, sim, pools=None, max_neurons: int = 1000, window_ms: float = 500.0,
                  width: int = 500, height: int = 300, max_fps: float = 10.0, colours=COLOURS):
         super().__init__("spikes", window_ms, max_fps, "320px")
-        pools = list(pools) if pools is not None else spiking_pools(sim)
+        pools = [pools] if isinstance(pools, str) else list(pools) if pools is not None else spiking_pools(sim)
         unknown = [p for p in pools if p not in sim.net.pools]
         if unknown or not pools:
             raise ParameterError("RasterMonitor", "pools", f"unknown pool {unknown[0]!r}" if unknown else
@@ -262,7 +262,7 @@ class RateMonitor(_FigureMonitor):
     steps (so a single ``step_one`` does not show up as a one-step rate)."""
 
     def __init__(self, sim, pools=None, window_ms: float = 1000.0, bin_ms: float = 10.0, max_fps: float = 10.0):
-        pools = list(pools) if pools is not None else spiking_pools(sim)
+        pools = [pools] if isinstance(pools, str) else list(pools) if pools is not None else spiking_pools(sim)
         unknown = [p for p in pools if p not in sim.net.pools]
         if unknown:
             raise ParameterError("RateMonitor", "pools", f"unknown pool {unknown[0]!r}",
