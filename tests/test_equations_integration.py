@@ -221,3 +221,112 @@ def test_live_lab_sliders_move_equation_parameters_live():
         assert lab.sliders[("src->q", "tau")].slider.description == "src->q.tau (ms)"
     finally:
         lab.close()
+
+
+# ---------------------------------------------------------------- the editor (no browser)
+QIF_TEXT = "dv/dt = (k*(v - v_rest)*(v - v_crit) + I) / tau_m : mV"
+QIF_PARAMS = ("tau_m = 10 ms\nv_rest = -65 mV\nv_crit = -50 mV\nk = 0.04 /mV\nv_th = 30 mV\nv_reset = -70 mV\n"
+              "t_ref = {\"value\": \"2 ms\", \"low\": 0}")
+
+
+def _editor():
+    pytest.importorskip("ipycytoscape")
+    from spark_lab.notebook.editor import GraphEditor
+    ed = GraphEditor()
+    ed.palette_buttons["LIF"].click()
+    ed.palette_buttons["from equations"].click()
+    return ed, "lif", "neuron_equations"
+
+
+def test_palette_from_equations_adds_a_lif_written_as_equations():
+    from spark_lab.notebook.editor import _palette
+    groups = {g: [e.label for e in es] for g, es in _palette.entries().items()}
+    assert "from equations" in groups["Neuron pools"] and "from equations" not in groups["Inputs"]
+    ed, lif, eq = _editor()
+    m = ed.network.pools[eq].model
+    assert isinstance(m, NeuronEquations) and m.data()["equations"] == "dv/dt = (v_rest - v + I) / tau_m : mV"
+    form = ed.inspector.equation_forms["model"]
+    assert form.texts["equations"].value == m.data()["equations"]
+    assert form.texts["threshold"].value == "v > v_th" and form.texts["reset"].value == "v = v_reset"
+    assert form.texts["refractory"].value == "t_ref"
+    assert "tau_m = {" in form.texts["params"].value and "v_rest = " in form.texts["params"].value
+    assert form.texts["init"].value == "v = v_rest"
+    assert ed.inspector.choosers["model"].label == "from equations"
+    assert "tau_m" in ed.inspector.fields                           # the values, as for a built-in
+    # the equation LIF in the editor spikes like the built-in LIF next to it
+    ed.network.update_pool(lif, model=sl.LIF(v_init_low=-65.0, v_init_high=-65.0))
+    for p in (lif, eq):
+        ed.network.record(p, "spikes")
+    res = ed.network.build().run(2000, inputs={lif: np.full(100, 20.0), eq: np.full(100, 20.0)})
+    assert res.records[f"{lif}.spikes"].sum() > 100
+    np.testing.assert_array_equal(res.records[f"{lif}.spikes"], res.records[f"{eq}.spikes"])
+
+
+@pytest.mark.parametrize("field, text, marked, words", [
+    ("equations", "dv/dt = (v_rest - v + I) : mV", "equations", ["NeuronEquations: equations, line 1", "mV/ms"]),
+    ("equations", "dv/dt = (v_rest - v + I / tau_m : mV", "equations", ["equations, line 1, column"]),
+    ("threshold", "v > 3", "threshold", ["threshold", "unit"]),
+    ("reset", "v_th = v_reset", "reset", ["reset", "parameter"]),
+    ("params", "tau_m = 20 mV\nv_rest = -65 mV\nv_th = -50 mV\nv_reset = -65 mV\nt_ref = 2 ms", "equations",
+     ["tau_m", "mV"]),
+    ("params", "tau_m = 20 ms\nv_rest = -65 mV", "threshold", ["unknown name &#x27;v_th&#x27;"]),
+    ("params", "tau_m 20 ms", "params", ["params, line 1", "name = value"]),
+    ("init", "v = {\"initializer\": \"uniform\", \"params\": {\"low\": 1}}", "init", ["init, line 1"]),
+])
+def test_inspector_shows_parse_and_unit_errors_in_red_and_applies_nothing(field, text, marked, words):
+    from spark_lab.notebook.editor._forms import is_invalid
+    ed, _, eq = _editor()
+    before = ed.network.pools[eq].model
+    form = ed.inspector.equation_forms["model"]
+    form.texts[field].value = text
+    assert not form.apply_edit()
+    msg = ed.inspector.message.value
+    assert "#d00000" in msg, msg
+    for w in words:
+        assert w in msg, msg
+    assert is_invalid(form.texts[marked])
+    assert ed.network.pools[eq].model is before                    # nothing applied
+    assert ed.inspector.equation_forms["model"] is form
+
+
+def test_a_good_edit_updates_the_pool_keeps_unchanged_values_and_undoes():
+    ed, _, eq = _editor()
+    assert ed.inspector.fields["v_reset"].set(-70.0)                 # a value (not the declaration)
+    form = ed.inspector.equation_forms["model"]
+    form.texts["threshold"].value = "v > v_th + 1*mV"
+    assert form.apply_edit()
+    m = ed.network.pools[eq].model
+    assert m.data()["threshold"] == "v > v_th + 1*mV" and m.values["v_reset"] == -70.0
+    form = ed.inspector.equation_forms["model"]                      # rebuilt for the new model
+    form.texts["equations"].value = QIF_TEXT
+    form.texts["params"].value = QIF_PARAMS
+    form.texts["threshold"].value = "v > v_th"
+    assert form.apply_edit(), ed.inspector.message.value
+    m = ed.network.pools[eq].model
+    assert m.data()["equations"] == QIF_TEXT and m.values["k"] == pytest.approx(0.04)
+    assert m.PARAMS["t_ref"].low == 0 and "k" in ed.inspector.fields
+    assert ed.inspector.fields["k"].set(0.05) and ed.network.pools[eq].model.values["k"] == 0.05
+    assert ed.undo() and ed.undo()
+    assert ed.network.pools[eq].model.data()["threshold"] == "v > v_th + 1*mV"
+
+
+def test_synapse_from_equations_in_the_projection_inspector():
+    from spark_lab.notebook.editor._forms import is_invalid
+    ed, lif, eq = _editor()
+    name = ed.connect(lif, eq)
+    ins = ed.inspector
+    labels = [k for k, _ in ins.choosers["synapse"].options]
+    assert "from equations" in labels
+    ins.choosers["synapse"].value = dict(ins.choosers["synapse"].options)["from equations"]
+    syn = ed.network.projections[name].synapse
+    assert isinstance(syn, SynapseEquations) and syn.values["tau"] == 5.0       # Exponential's tau kept
+    form = ins.equation_forms["synapse"]
+    assert form.texts["on_spike"].value == "I += w" and form.texts["current"].value == "I"
+    form.texts["on_spike"].value = "I = w"
+    assert not form.apply_edit() and is_invalid(form.texts["on_spike"])
+    assert "on_spike" in ins.message.value and ed.network.projections[name].synapse is syn
+    form.texts["on_spike"].value = "I += 2*w"
+    assert form.apply_edit()
+    assert ed.network.projections[name].synapse.data()["on_spike"] == "I += 2*w"
+    assert ins.fields["synapse.tau"].set(7.0)
+    assert ed.network.projections[name].synapse.values["tau"] == 7.0
