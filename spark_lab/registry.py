@@ -14,7 +14,8 @@ registered here (the built-ins, and the user's own ones) can be named.
         ...
 
     registry.get("neuron", "my_neuron")      # -> MyNeuron
-    registry.names("synapse")                # ['biexponential', 'conductance', 'delta', 'exponential']
+    registry.names("synapse")                # ['biexponential', 'conductance', 'delta', 'exponential',
+                                             #  'synapse_equations']
 
 Kinds of the kernel: "neuron", "synapse", "connectivity", "initializer", "plasticity"
 (the interfaces add "encoder", "decoder", "routing"). Initializers are not Components;

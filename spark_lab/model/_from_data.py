@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from .._checks import brief
+from .._params import did_you_mean
 from ..equations import EquationError
 from . import _format as F
 from ._schema import BUILD_ERRORS, is_num, kind_of
@@ -24,7 +25,6 @@ def from_data(schema, cls, raw, path: str, where: str):
     for k, v in raw.items():
         p = F.pointer(path, k)
         if k not in cls.DATA:
-            from .._params import did_you_mean
             schema.issue(p, where, str(k), "unknown data",
                          f"{did_you_mean(str(k), cls.DATA)}data of {cls.name}: {', '.join(cls.DATA)}")
             ok = False
