@@ -14,11 +14,17 @@ registered here (the built-ins, and the user's own ones) can be named.
         ...
 
     registry.get("neuron", "my_neuron")      # -> MyNeuron
-    registry.names("synapse")                # ['biexponential', 'conductance', 'delta', 'exponential']
+    registry.names("synapse")                # ['biexponential', 'conductance', 'delta', 'exponential',
+                                             #  'synapse_equations']
 
 Kinds of the kernel: "neuron", "synapse", "connectivity", "initializer", "plasticity"
 (the interfaces add "encoder", "decoder", "routing"). Initializers are not Components;
 registered initializers must be dataclasses, whose fields are what a file stores.
+
+A class that declares ``FROM_DATA = True`` (``NeuronEquations``, ``SynapseEquations``)
+makes one subclass per distinct data (its equations); those subclasses are named by the
+registered class, and a file stores the data from which the class rebuilds them
+(``registered`` accepts them, ``get`` returns the registered class).
 
 Registering a second class under a (kind, name) that is taken raises RegistryError,
 except when the new class has the same module and qualified name as the old one (a
@@ -42,6 +48,7 @@ _BUILTINS = (
     ("spark_lab.neurons", ("LIF", "ALIF", "AdEx", "Izhikevich", "EIF", "PoissonSource", "SpikeGenerator",
                            "SpikeInput")),
     ("spark_lab.synapses", ("Delta", "Exponential", "BiExponential", "Conductance")),
+    ("spark_lab.equations", ("NeuronEquations", "SynapseEquations")),
     ("spark_lab.connectivity", ("AllToAll", "OneToOne", "FixedProbability", "FixedInDegree", "FromList",
                                 "FromMatrix")),
     ("spark_lab.initializers", ("Constant", "Uniform", "Normal", "LogNormal")),
@@ -98,6 +105,18 @@ def get(kind: str, name: str) -> type:
     if cls is None:
         raise ModelError([unknown_issue("", kind, name)])
     return cls
+
+
+def registered(cls) -> bool:
+    """True when a model file can name ``cls``: it is the class registered under its
+    (kind, name), or a subclass that such a class made from its data (``FROM_DATA``)."""
+    try:
+        reg = get(getattr(cls, "kind", ""), getattr(cls, "name", ""))
+    except ModelError:
+        return False
+    return reg is cls or (reg.__dict__.get("FROM_DATA", False) is True and isinstance(cls, type)
+                          and issubclass(cls, reg) and cls.__module__ == reg.__module__
+                          and cls.__qualname__ == reg.__qualname__)
 
 
 def unknown_issue(path: str, kind: str, name, component: str = "") -> ModelIssue:

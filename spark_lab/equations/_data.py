@@ -40,3 +40,12 @@ def convert_values(values: dict, units: dict, params: dict, component: str) -> d
 def rebuild(cls, data, values):
     """``cls(**data, **values)``: what pickling and copying call."""
     return cls(**data, **values)
+
+
+def own_data(cls, given: dict, defaults: dict, component: str) -> None:
+    """A generated class called without equations makes its own model: refuse other
+    structural arguments there (they would be ignored)."""
+    extra = sorted(k for k, v in given.items() if v != defaults[k])
+    if extra:
+        raise TypeError(f"{component}: {extra[0]} given without equations; give the equations too "
+                        f"(type(model)(**model.data(), {extra[0]}=...)) or only parameter values")

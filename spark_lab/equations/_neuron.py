@@ -42,10 +42,20 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..neurons._base import NEVER, NeuronModel, refractory_free
-from ._data import canonical, convert_values, copy_data, rebuild
+from ._data import canonical, convert_values, copy_data, own_data, rebuild
 from ._model import C, compile_neuron
 
 DATA_FIELDS = ("equations", "threshold", "reset", "refractory", "params", "init", "input_unit", "method")
+_DEFAULTS = dict(threshold=None, reset=None, refractory=None, params=None, init=None, input_unit="mV", method=None)
+#: the editor's starting point: the built-in LIF (same parameter names and ranges) as equations
+EXAMPLE = dict(
+    equations="dv/dt = (v_rest - v + I) / tau_m : mV", threshold="v > v_th", reset="v = v_reset",
+    refractory="t_ref", init={"v": "v_rest"}, input_unit="mV",
+    params={"tau_m": {"value": "20 ms", "low": 0, "low_open": True, "log": True, "help": "membrane time constant"},
+            "v_rest": {"value": "-65 mV", "help": "resting potential"},
+            "v_th": {"value": "-50 mV", "help": "spike threshold"},
+            "v_reset": {"value": "-65 mV", "help": "potential after a spike"},
+            "t_ref": {"value": "2 ms", "low": 0, "help": "absolute refractory period"}})
 _CLASSES: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 
 
@@ -64,14 +74,23 @@ class NeuronEquations(NeuronModel):
                 ``model.method``).
     **values:   parameter values other than the declared defaults (numbers in the declared
                 unit, strings with a unit, per-neuron arrays or initializers).
+
+    The class of a model (``type(m)``) called with parameter values only makes the same
+    equations with those values: ``type(m)(tau_m=10.0)``.
     """
 
     name = "neuron_equations"
     DATA = DATA_FIELDS
+    #: the class is made from the data: a model file stores ``data()`` and names this class
+    FROM_DATA = True
     spec = None
 
     def __new__(cls, equations=None, threshold=None, reset=None, refractory=None, params=None, init=None,
                 input_unit="mV", method=None, **values):
+        if equations is None and cls.spec is not None:
+            own_data(cls, dict(threshold=threshold, reset=reset, refractory=refractory, params=params, init=init,
+                               input_unit=input_unit, method=method), _DEFAULTS, C)
+            return super().__new__(cls)
         data = dict(equations=equations, threshold=threshold, reset=reset, refractory=refractory,
                     params=copy_data(params if params is not None else {}), init=copy_data(init if init else {}),
                     input_unit=input_unit, method=method)
@@ -90,6 +109,11 @@ class NeuronEquations(NeuronModel):
     def __init__(self, equations=None, threshold=None, reset=None, refractory=None, params=None, init=None,
                  input_unit="mV", method=None, **values):
         super().__init__(**convert_values(values, self.spec.units, self.PARAMS, C))
+
+    @classmethod
+    def example(cls) -> NeuronEquations:
+        """The built-in LIF written as equations (``EXAMPLE``): what the editor's palette adds."""
+        return NeuronEquations(**copy_data(EXAMPLE))
 
     def data(self) -> dict:
         """The constructor's structural arguments as plain data (equations, conditions,

@@ -26,7 +26,7 @@ import numpy as np
 from ..synapses._base import SynapseModel
 from . import _algebra as A
 from ._compile import JNP, NP, compile_tree
-from ._data import canonical, convert_values, copy_data, rebuild
+from ._data import canonical, convert_values, copy_data, own_data, rebuild
 from ._errors import Where
 from ._expr import name
 from ._integrate import Exact1D, choose
@@ -38,6 +38,11 @@ from ._units import MS, MV, parse_unit
 
 S = "SynapseEquations"
 DATA_FIELDS = ("equations", "current", "on_spike", "params", "init", "unit", "weight_unit", "method")
+_DEFAULTS = dict(current=None, on_spike="", params=None, init=None, unit="mV", weight_unit=None, method=None)
+#: the editor's starting point: the built-in Exponential as equations
+EXAMPLE = dict(equations="dI/dt = -I / tau : mV", current="I", on_spike="I += w", unit="mV",
+               params={"tau": {"value": "5 ms", "low": 0, "low_open": True, "log": True,
+                               "help": "decay time constant of the current"}})
 _CLASSES: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 
 
@@ -92,14 +97,22 @@ class SynapseEquations(SynapseModel):
     params, init, method: as for NeuronEquations (initial values: numbers or units only).
     unit:        the unit of ``current``: the target model's INPUT_UNIT.
     weight_unit: the unit of ``w`` (default: ``unit``).
+
+    As for NeuronEquations, ``type(s)(tau=3.0)`` makes the same equations with other values.
     """
 
     name = "synapse_equations"
     DATA = DATA_FIELDS
+    #: the class is made from the data: a model file stores ``data()`` and names this class
+    FROM_DATA = True
     spec = None
 
     def __new__(cls, equations=None, current=None, on_spike="", params=None, init=None, unit="mV",
                 weight_unit=None, method=None, **values):
+        if equations is None and cls.spec is not None:
+            own_data(cls, dict(current=current, on_spike=on_spike, params=params, init=init, unit=unit,
+                               weight_unit=weight_unit, method=method), _DEFAULTS, S)
+            return super().__new__(cls)
         data = dict(equations=equations, current=current, on_spike=on_spike, params=copy_data(params or {}),
                     init=copy_data(init or {}), unit=unit, weight_unit=weight_unit, method=method)
         key = canonical(data)
@@ -116,6 +129,11 @@ class SynapseEquations(SynapseModel):
     def __init__(self, equations=None, current=None, on_spike="", params=None, init=None, unit="mV",
                  weight_unit=None, method=None, **values):
         super().__init__(**convert_values(values, self.spec.units, self.PARAMS, S))
+
+    @classmethod
+    def example(cls) -> SynapseEquations:
+        """The built-in Exponential written as equations (``EXAMPLE``): the editor's default."""
+        return SynapseEquations(**copy_data(EXAMPLE))
 
     def data(self) -> dict:
         """The constructor's structural arguments as plain data."""

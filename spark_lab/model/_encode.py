@@ -47,11 +47,7 @@ class _Encoder:
 
     def _name(self, obj, where: str) -> str:
         cls = type(obj)
-        try:
-            ok = registry.get(cls.kind, cls.name) is cls
-        except ModelError:
-            ok = False
-        if not ok:
+        if not registry.registered(cls):
             self.problems.append(ModelIssue(
                 "", where, "component", f"{cls.__qualname__} is not registered as {cls.kind} {cls.name!r}",
                 "decorate the class with @spark_lab.registry.register (and give it its own name)"))
@@ -62,8 +58,26 @@ class _Encoder:
              "params": {k: self.value(v, where) for k, v in c.values.items()},
              "options": {k: (bool(v) if isinstance(v, np.bool_) else v) for k, v in c.options.items()}}
         if c.DATA:
-            d["data"] = {k: _array(v) for k, v in c.data().items() if v is not None}
+            plain = getattr(type(c), "FROM_DATA", False)
+            d["data"] = {k: self.plain(v, where) if plain else _array(v) for k, v in c.data().items() if v is not None}
         return d
+
+    def plain(self, v, where: str):
+        """Data of a class made from its data (equations): strings, numbers, booleans, null,
+        objects and lists as they are; initializers as initializer objects."""
+        if isinstance(v, Initializer):
+            return self.initializer(v, where)
+        if isinstance(v, dict):
+            return {str(k): self.plain(x, where) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return [self.plain(x, where) for x in v]
+        if isinstance(v, (np.generic, np.ndarray)) and np.ndim(v) == 0:
+            v = v.item()
+        if v is None or isinstance(v, (str, bool, int, float)):
+            return v
+        self.problems.append(ModelIssue("", where, "data", f"cannot store {type(v).__name__} {v!r:.60}",
+                                        "give numbers, strings, lists, dicts or initializers"))
+        return None
 
     def value(self, v, where: str):
         if isinstance(v, Initializer):

@@ -79,8 +79,20 @@ class _Writer:
         args = list(extra)
         args += [f"{k}={self.value(v)}" for k, v in d["params"].items()]
         args += [f"{k}={v!r}" for k, v in d["options"].items()]
-        args += [f"{k}={_data(v)}" for k, v in d.get("data", {}).items()]
-        return f"{self.cls(kind, d['component'])}({', '.join(args)})"
+        c = self.cls(kind, d["component"])
+        plain = getattr(registry.get(kind, d["component"]), "FROM_DATA", False)
+        args += [f"{k}={self.plain(v) if plain else _data(v)}" for k, v in d.get("data", {}).items()]
+        return f"{c}({', '.join(args)})"
+
+    def plain(self, v) -> str:
+        """Plain data (equations, declarations) as a literal; initializer objects as calls."""
+        if isinstance(v, dict):
+            if "initializer" in v and set(v) <= {"initializer", "params"}:
+                return self.value(v)
+            return "{" + ", ".join(f"{k!r}: {self.plain(x)}" for k, x in v.items()) + "}"
+        if isinstance(v, list):
+            return "[" + ", ".join(self.plain(x) for x in v) + "]"
+        return repr(v)
 
     def value(self, v) -> str:
         if isinstance(v, dict):

@@ -332,6 +332,12 @@ class Schema:
             return None
         cls = registry.get(kind, nm)
         where = f"{where} ({nm})"
+        from_data = getattr(cls, "FROM_DATA", False)
+        if from_data:                                    # the class is made from the data (equations)
+            from ._from_data import from_data as made_from
+            cls, data = made_from(self, cls, x.get("data", {}), F.pointer(path, "data"), where)
+            if cls is None:
+                return None
         ok = True
         params = {}
         raw = x.get("params", {})
@@ -369,13 +375,14 @@ class Schema:
                     ok = False
         else:
             ok = False
-        data = {}
-        if "data" in x and not cls.DATA:
-            self.issue(F.pointer(path, "data"), where, "data", "unknown field", f"{nm} takes no data")
-            ok = False
-        elif cls.DATA:
-            data, dok = self.data(x.get("data", {}), F.pointer(path, "data"), where, cls)
-            ok = ok and dok
+        if not from_data:
+            data = {}
+            if "data" in x and not cls.DATA:
+                self.issue(F.pointer(path, "data"), where, "data", "unknown field", f"{nm} takes no data")
+                ok = False
+            elif cls.DATA:
+                data, dok = self.data(x.get("data", {}), F.pointer(path, "data"), where, cls)
+                ok = ok and dok
         if not ok:
             return None
         try:

@@ -23,11 +23,29 @@ def components(kind: str) -> dict[str, type]:
 
 def default_instance(cls):
     """``cls()`` with its declared defaults, or None when it needs arguments
-    (``SpikeGenerator(times)``, ``FromList(pre, post)``, ``FromMatrix(matrix)``)."""
+    (``SpikeGenerator(times)``, ``FromList(pre, post)``, ``FromMatrix(matrix)``). A class
+    made from its data (``FROM_DATA``: the equation models) gives its ``example()``."""
     try:
+        if cls.__dict__.get("FROM_DATA") is True:
+            return cls.example()
         return cls()
     except (TypeError, SparkLabError):
         return None
+
+
+def palette_class(cls):
+    """The class a palette entry or chooser option makes: ``cls``, or for a class made from
+    its data the class of its example (callable with parameter values only)."""
+    if cls.__dict__.get("FROM_DATA") is True:
+        inst = default_instance(cls)
+        return None if inst is None else type(inst)
+    return cls
+
+
+def label(cls) -> str:
+    """What the palette and the choosers call ``cls``: its name, "from equations" for the
+    classes made from equations."""
+    return "from equations" if getattr(cls, "FROM_DATA", False) is True else cls.__name__
 
 
 def to_dict(net) -> dict:

@@ -1,6 +1,7 @@
 """The inspector: a form for the selected pool, projection, input, output or interface edge.
 
-Pools: name, neuron model, size, Dale's law, g_inh, then the model's parameters.
+Pools: name, neuron model, size, Dale's law, g_inh, then the model's parameters (for a
+model written as equations, its text first: ``_equation_form``).
 Projections: name, synapse, connectivity and plasticity choosers each followed by
 the chosen component's parameters, then weight and delay. Choosing another
 component type makes it from its defaults, keeping the values of parameters of the
@@ -18,6 +19,7 @@ from ... import _netparams
 from ...errors import SparkLabError
 from . import _backend, _io_inspector
 from ._elements import io_edge_ends
+from ._equation_form import EquationForm, base_class
 from ._forms import ComponentForm, Field, close_tree, param_field
 
 _DESC = {"description_width": "110px"}
@@ -47,10 +49,10 @@ def convert(component, cls):
 
 
 def _chooser(kind: str, current, allow_none=False) -> W.Dropdown:
-    classes = {c.__name__: c for c in _backend.components(kind).values()
+    classes = {_backend.label(c): _backend.palette_class(c) for c in _backend.components(kind).values()
                if _backend.default_instance(c) is not None}
-    if current is not None:
-        classes.setdefault(type(current).__name__, type(current))
+    if current is not None:                 # the current class (an equation model's own class)
+        classes[_backend.label(type(current))] = type(current)
     opts = ([("(none)", NO_RULE)] if allow_none else []) + [(k, v) for k, v in sorted(classes.items())]
     return W.Dropdown(options=opts, value=NO_RULE if current is None else type(current),
                       description=kind, style=_DESC)
@@ -66,6 +68,7 @@ class Inspector:
         self.message = W.HTML()
         self.fields: dict[str, Field] = {}       # "name", "n", "tau_m", "synapse.tau", ... (for tests)
         self.choosers: dict[str, W.Dropdown] = {}
+        self.equation_forms: dict = {}           # "model", "synapse": the EquationForm shown
         self.selected = None
         self.show(None)
 
@@ -74,7 +77,7 @@ class Inspector:
         """Rebuild the form for ``name`` (a node, projection or interface edge; None: a hint)."""
         net = self.actions.network
         self.selected = name
-        self.fields, self.choosers = {}, {}
+        self.fields, self.choosers, self.equation_forms = {}, {}, {}
         self.message.value = ""
         ends = io_edge_ends(name)
         if name in net.inputs and (net.inputs[name].pool == name or net.inputs[name].pool in net.pools):
@@ -131,6 +134,11 @@ class Inspector:
                                            lambda v: self.actions.update_pool(self.selected, g_inh=v),
                                            self.message, self.actions.status_error)
         rows.append(self.fields["g_inh"].row)
+        if base_class(pool.model) is not None:
+            rows.append(_header("Equations"))
+            rows.append(self._equation_form("model", pool.model,
+                                            lambda m: self.actions.update_pool(self.selected, model=m),
+                                            lambda: self.actions.network.pools[self.selected].model))
         rows.append(_header(f"{type(pool.model).__name__} parameters"))
         form = ComponentForm(pool.model, lambda m: self.actions.update_pool(self.selected, model=m), self.message,
                              self.actions.status_error)
@@ -150,6 +158,9 @@ class Inspector:
             dd.observe(lambda ch, s=slot: self._choose_component(s, ch["new"]), names="value")
             self.choosers[slot] = dd
             rows.append(dd)
+            if current is not None and base_class(current) is not None:
+                rows.append(self._equation_form(slot, current, lambda c, s=slot: self._apply_component(s, c),
+                                                lambda: self.actions.network.projections[self.selected].synapse))
             if current is not None:
                 form = ComponentForm(current, lambda c, s=slot: self._apply_component(s, c), self.message,
                                      self.actions.status_error)
@@ -171,6 +182,14 @@ class Inspector:
                                            self.message, self.actions.status_error)
         rows.append(self.fields["delay"].row)
         return rows
+
+    def _equation_form(self, slot: str, component, apply, current) -> W.Widget:
+        """The text form of a model written as equations (kept in ``equation_forms[slot]``);
+        a good edit rebuilds the inspector (the parameters may have changed)."""
+        form = EquationForm(component, apply, self.message, self.actions.status_error,
+                            on_applied=lambda: self.show(self.selected), current=current)
+        self.equation_forms[slot] = form
+        return form.widget
 
     # ------------------------------------------------------------------ choosers
     def report_and_show(self, fn) -> None:

@@ -14,6 +14,9 @@ its own in a network, it is the *source* of one decoder. The editor draws a deco
 source as edges from the pools it reads and chooses the routing in the decoder's
 inspector ("all neurons" or a seeded subset).
 
+Models written as equations (``NeuronEquations``) appear as "from equations": a LIF
+written as equations, whose inspector edits the text (``_equation_form``).
+
 Components that cannot be made from their declared defaults (``SpikeGenerator`` needs
 spike times) are left out of the palette; networks that contain them are still shown
 and edited.
@@ -34,7 +37,8 @@ _COLUMNS = 3
 
 @dataclass(frozen=True)
 class Entry:
-    """One palette item: ``group``, registry ``name``, component class, first docstring line.
+    """One palette item: ``group``, registry ``name``, component class (for the equation
+    models the example's class, so that ``cls(**values)`` works), first docstring line.
     ``kind`` is the registry kind: "neuron", "encoder" or "decoder"."""
     group: str
     name: str
@@ -44,7 +48,7 @@ class Entry:
 
     @property
     def label(self) -> str:
-        return self.cls.__name__
+        return _backend.label(self.cls)
 
 
 def is_source(model_or_cls) -> bool:
@@ -65,6 +69,7 @@ def entries() -> dict[str, list[Entry]]:
             if _backend.default_instance(cls) is None or getattr(cls, "PALETTE", True) is False:
                 continue
             doc = (cls.__doc__ or "").strip().splitlines()
+            cls = _backend.palette_class(cls)
             group = {"encoder": "Inputs", "decoder": "Outputs"}.get(kind) or group_of(cls)
             out[group].append(Entry(group, name, cls, doc[0] if doc else cls.__name__, kind))
     return out
@@ -74,7 +79,7 @@ def find(name_or_label: str) -> Entry:
     """The palette entry with this registry name ("lif") or class name ("LIF")."""
     for group in entries().values():
         for e in group:
-            if name_or_label in (e.name, e.label):
+            if name_or_label in (e.name, e.label, e.cls.__name__):
                 return e
     known = [e.label for g in entries().values() for e in g]
     raise _backend.EditorError(f"no component {name_or_label!r} in the palette; palette: {', '.join(known)}")
