@@ -61,6 +61,8 @@ def positive_int(x, where: str, field: str) -> int:
 def number(x, where: str, field: str, unit: str = "1", low: float | None = None, hint: str = "") -> float:
     """One finite real number (not a bool, string, complex or array) >= ``low``, as float."""
     u = "" if unit in ("", "1") else f" in {unit}"
+    if isinstance(x, np.ndarray) and x.ndim == 0 and x.dtype.kind in "iuf":
+        x = x[()]                                       # a 0-d array of a real number is that number
     if not is_real(x) or np.ndim(x) != 0:
         raise ParameterError(where, field, f"got {brief(x)}", f"give one number{u}")
     v = float(x)

@@ -418,6 +418,8 @@ def _readonly(a):
 
 
 def _scalar(value, where, field, low=None):
+    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iuf":
+        value = value[()]                               # a 0-d array of a real number is that number
     if not is_real(value) or np.ndim(value) != 0:       # bools (numpy's too) and complex refused
         raise ParameterError(where, field, f"got {brief(value)}", "give one number")
     v = float(value)

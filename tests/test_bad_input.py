@@ -283,3 +283,18 @@ def test_network_accepts_numpy_scalars():
                dict(spike_batch=True)):
         with pytest.raises(ParameterError):
             Network(**kw)
+
+
+def test_a_zero_dimensional_array_is_one_number_for_g_inh_and_weight():
+    """np.asarray(3.0) is one number (checkpoints and numpy code pass these); a 0-d bool or
+    complex array is still refused."""
+    net = Network(dt=0.1, seed=1)
+    net.add_pool("a", LIF(), n=10, excitatory=0.8)
+    net.connect("a", "a", weight=0.5)
+    sim = net.build()
+    sim.set_param("a", "g_inh", np.asarray(3.0))
+    sim.set_param("a->a", "weight", np.asarray(0.25))
+    assert sim.get_param("a", "g_inh") == 3.0 and sim.get_param("a->a", "weight") == 0.25
+    for bad in (np.asarray(True), np.asarray(1 + 1j)):
+        with pytest.raises(ParameterError):
+            sim.set_param("a", "g_inh", bad)
