@@ -23,7 +23,7 @@ from pathlib import Path
 import spark_figures
 import spark_pages
 from docutils import nodes
-from docutils.parsers.rst import Directive
+from docutils.parsers.rst import Directive, directives
 from docutils.statemachine import StringList
 from sphinx.util import logging
 
@@ -226,13 +226,18 @@ class ParamsDirective(Directive):
 
 
 class EquationsDirective(Directive):
-    """``spark-equations spark_lab.LIF``: the docstring of the class's module, parsed as reST."""
+    """``spark-equations spark_lab.LIF``: the docstring of the class's module, parsed as reST
+    (in a MyST page, inside an ``eval-rst`` block); ``:skip-summary:`` leaves out its first line."""
 
     required_arguments = 1
+    option_spec = {"skip-summary": directives.flag}
 
     def run(self):
         cls = pkgutil.resolve_name(self.arguments[0])
-        text = "\n".join(fields_to_rst(inspect.cleandoc(sys.modules[cls.__module__].__doc__ or "").splitlines()))
+        lines = inspect.cleandoc(sys.modules[cls.__module__].__doc__ or "").splitlines()
+        if "skip-summary" in self.options:
+            lines = lines[1:]
+        text = "\n".join(fields_to_rst(lines))
         node = nodes.container(classes=["spark-equations"])
         self.state.nested_parse(StringList(text.splitlines(), source=cls.__module__), self.content_offset, node)
         return [node]
@@ -259,7 +264,20 @@ class FigureDirective(Directive):
         return [figure]
 
 
+def code_changed(app, env, added, changed, removed) -> list[str]:
+    """Reread the pages made from the code when the code changed (Sphinx tracks only the page
+    files, and a reference or gallery page stays the same text when a docstring changes)."""
+    src = Path(spark_lab.__file__).parent
+    stamp = sorted((str(p.relative_to(src)), p.stat().st_mtime_ns, p.stat().st_size) for p in src.rglob("*.py"))
+    stamp += [(str(p), p.stat().st_mtime_ns) for p in Path(__file__).parent.glob("*.py")]
+    if getattr(env, "spark_code_stamp", None) == stamp:
+        return []
+    env.spark_code_stamp = stamp
+    return [d for d in env.found_docs if d.startswith(("reference/", "gallery/"))]
+
+
 def setup(app):
+    app.connect("env-get-outdated", code_changed)
     app.connect("builder-inited", generate)
     app.connect("autodoc-skip-member", skip_member)
     app.connect("autodoc-process-docstring", add_component_docs)

@@ -197,7 +197,8 @@ def gallery_pages(root: Path) -> list[Path]:
             unit = f" · input unit {cls.INPUT_UNIT}" if kind == "neuron" else ""
             page = [f"# {cls.__name__}", "", summary, "",
                     f"API entry: {{py:class}}`{target}` · model-file name `\"{name}\"`{unit}", "",
-                    "## Equations", "", f"```{{spark-equations}} {target}", "```", "",
+                    "## Equations", "", "```{eval-rst}", f".. spark-equations:: {target}", "   :skip-summary:",
+                    "```", "",
                     "## Parameters", "", f"```{{spark-params}} {target}", "```", "",
                     "## Figure", "", f"```{{spark-figure}} {kind} {name}", "```", ""]
             written.append(_write(gal / f"{kind}-{name}.md", "\n".join(page)))
