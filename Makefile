@@ -2,7 +2,8 @@
 #   make install      create .venv, editable install, JupyterLab overrides
 #   make lab          open the quickstart in JupyterLab (ARGS=--no-browser for headless)
 #   make test-deps    test extras + Debian chromium for the browser tests
-#   make test         ruff, unit tests (JOBS=2 workers), browser tests, every notebook under nbval
+#   make test         ruff, unit tests (JOBS=2 workers), browser tests, every notebook under nbval, make docs
+#   make docs         the documentation site -> build/docs/index.html (warnings are errors)
 #   make bench        benchmarks (QUICK=1 for the short run)
 #   make clean        build/test leftovers (distclean also removes .venv)
 
@@ -11,13 +12,14 @@ VENV = .venv
 VPY = $(VENV)/bin/python
 STAMP = $(VENV)/.installed
 TEST_STAMP = $(VENV)/.test-deps
+DOCS_STAMP = $(VENV)/.docs-deps
 OVERRIDES = $(VENV)/share/jupyter/lab/settings/overrides.json
 CHROMIUM = /usr/bin/chromium
 
 # JupyterLab refuses to start as root without --allow-root.
 ROOT_FLAG = $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: install lab test-deps test bench clean distclean
+.PHONY: install lab test-deps test docs bench clean distclean
 
 install: $(STAMP)
 
@@ -57,6 +59,17 @@ test: install test-deps
 	$(VPY) -m pytest -q -n $(JOBS) -m "not browser" tests
 	$(VPY) -m pytest -q -m browser tests
 	$(VPY) -m pytest -q notebooks --nbval-lax
+	$(MAKE) docs
+
+# The site (Sphinx + MyST + myst-nb, docs/conf.py): user guide, API reference, gallery figures
+# simulated at build time, notebooks from their stored outputs. -W: a warning (a broken
+# reference, a public name without a docstring) fails the build; --keep-going lists them all.
+docs: $(DOCS_STAMP)
+	$(VENV)/bin/sphinx-build -W --keep-going -b html docs build/docs
+
+$(DOCS_STAMP): $(STAMP)
+	$(VPY) -m pip install -e '.[notebooks,docs]'
+	touch $@
 
 # Peer environments (Brian2; JAX + BrainPy + numba) under bench/.envs/, created once by
 # bench/envs.sh; then spark_lab and the peers -> bench/RESULTS.md, bench/figure1.png.

@@ -41,6 +41,7 @@ class Frame:
 
     @property
     def t_end(self) -> int:
+        """The step index after the chunk's last step."""
         return self.t_start + self.steps
 
     def get(self, pool: str, var: str = "spikes", neurons=None) -> np.ndarray:
@@ -66,13 +67,17 @@ class Monitor:
     records: tuple = ()
 
     def init(self, session: Session) -> None:
+        """Called when attached, and again after ``reset``: clear your data."""
         pass
 
     def step(self, frame: Frame) -> None:
+        """Called on the session thread after each chunk with what it produced; keep it cheap."""
         pass
 
     def flush(self) -> None:
+        """Called when the session goes idle: draw what a throttle held back."""
         pass
 
     def close(self) -> None:
+        """Called when the monitor is removed or the session stops."""
         pass

@@ -45,6 +45,7 @@ class Param:
     typical: tuple | None = None
 
     def range_text(self) -> str:
+        """The allowed range in words with the unit, e.g. ``"> 0 ms"``, ``">= 0 and <= 1"``."""
         u = "" if self.unit in ("1", "") else f" {self.unit}"
         parts = []
         if self.low is not None:
@@ -93,6 +94,7 @@ class Choice:
     help: str = ""
 
     def check(self, value: Any, component: str, name: str) -> Any:
+        """Return ``value`` if it is allowed; raise ParameterError naming the choices otherwise."""
         if self.choices is None:
             if not isinstance(value, str) or not value.isidentifier():
                 raise ParameterError(component, name, f"got {_checks.brief(value)}",

@@ -97,6 +97,7 @@ class BatchedSimulator:
 
     @property
     def t(self) -> int:
+        """Current step index, the same for every agent."""
         return self._t_host
 
     def weights(self, projection: str) -> np.ndarray:

@@ -16,6 +16,10 @@ from .errors import NetworkError
 
 
 class Connectivity(Component):
+    """Base class of connectivity rules: which (pre, post) pairs a projection connects.
+
+    A rule is drawn once, when the network is built (its parameters are structure), from the
+    network's seed; ``connect`` returns the local indices of the pairs."""
     kind: ClassVar[str] = "connectivity"
 
     def connect(self, n_pre: int, n_post: int, rng: np.random.Generator, same_pool: bool):

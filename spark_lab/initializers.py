@@ -24,6 +24,7 @@ class Initializer:
     name: ClassVar[str] = "initializer"
 
     def sample(self, rng: np.random.Generator, shape) -> np.ndarray:  # pragma: no cover - abstract
+        """Draw values of ``shape`` with ``rng`` (the network's seeded generator)."""
         raise NotImplementedError
 
     def check(self, decl, component: str, name: str) -> None:
@@ -40,9 +41,11 @@ class Initializer:
                                  f"must be {decl.range_text()}; use Uniform or Constant")
 
     def support(self) -> tuple[float, float]:
+        """(lowest, highest) value it can draw (infinite where unbounded); checked against a Param's range."""
         return (-np.inf, np.inf)
 
     def to_dict(self) -> dict:
+        """``{"init": name, **fields}``: a plain description of this initializer."""
         d = {"init": type(self).__name__.lower()}
         d.update(self.__dict__)
         return d

@@ -137,6 +137,7 @@ class Session:
 
     @property
     def running(self) -> bool:
+        """True while the background thread is running chunks."""
         return self._mode == RUNNING
 
     @property
@@ -146,6 +147,7 @@ class Session:
 
     @property
     def time_ms(self) -> float:
+        """Simulated time in ms (step index times dt)."""
         return self.sim.t * self.sim.dt
 
     @property
@@ -166,12 +168,12 @@ class Session:
 
     @property
     def inputs(self):
+        """External inputs: a dict ``{pool or node: value}``, a callable ``inputs(t_start, steps) -> dict``, or None."""
         return self._inputs
 
     @inputs.setter
     def inputs(self, value):
-        """New external inputs (dict or callable), used from the next chunk on. A new input
-        layout (other pools, or per-step instead of constant arrays) compiles once."""
+        """Used from the next chunk on; a new input layout (other pools, per-step arrays) compiles once."""
         with self._sim_lock:
             self._inputs = value
 
@@ -216,6 +218,7 @@ class Session:
         return monitor
 
     def remove_monitor(self, monitor: Monitor) -> None:
+        """Detach ``monitor``, record only what the others need, then call its ``close``."""
         with self._sim_lock:
             self.monitors.remove(monitor)
             self._setup_records()

@@ -41,6 +41,7 @@ class InputNode:
     n: int
 
     def where(self) -> str:
+        """How errors name this node: ``input 'name' (EncoderClass)``."""
         return f"input {self.name!r} ({type(self.encoder).__name__})"
 
 
@@ -53,6 +54,7 @@ class OutputNode:
     n: int
 
     def where(self) -> str:
+        """How errors name this node: ``output 'name' (DecoderClass)``."""
         return f"output {self.name!r} ({type(self.decoder).__name__})"
 
 

@@ -48,6 +48,7 @@ class Routing(Component):
         raise NotImplementedError
 
     def size(self, sizes: dict) -> int:
+        """Number of neurons routed, given ``{pool: size}``."""
         return sum(len(i) for _, i in self.resolve(sizes))
 
     def pools(self) -> tuple[str, ...]:

@@ -26,6 +26,7 @@ from ._schema import MAX_ISSUES
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
 #: the default size limit of a model file or text, in bytes
 MAX_BYTES = 64 * 2 ** 20
+#: the environment variable that overrides MAX_BYTES ("256M", "1e9", "off")
 ENV_MAX_BYTES = "SPARK_LAB_MODEL_MAX_BYTES"
 _KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
           (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))

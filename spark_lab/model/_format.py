@@ -13,6 +13,7 @@ from dataclasses import replace
 
 from .. import _netparams
 
+#: the format a model file states in its "format" field; other versions are refused
 FORMAT = "spark_lab.model/1"
 
 TOP_KEYS = ("format", "dt", "seed", "dtype", "pools", "projections", "interfaces", "record", "layout")

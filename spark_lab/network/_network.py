@@ -110,6 +110,7 @@ class Network(NodeEdits):
             self._observers.append(callback)
 
     def unobserve(self, callback) -> None:
+        """Stop calling ``callback`` on changes (no error if it was not observing)."""
         if callback in self._observers:
             self._observers.remove(callback)
 

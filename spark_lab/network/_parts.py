@@ -65,6 +65,7 @@ class RecordSpec:
 
     @property
     def key(self) -> str:
+        """``"pool.var"``: the key of this record in ``RunResult.records``."""
         return f"{self.pool}.{self.var}"
 
     @classmethod

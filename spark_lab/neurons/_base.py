@@ -50,6 +50,8 @@ class NeuronModel(Component):
     VOLTAGE: ClassVar[str | None] = "v"
 
     def init_state(self, n: int, p: dict[str, np.ndarray], rng: np.random.Generator) -> dict[str, np.ndarray]:
+        """Initial state of ``n`` neurons: ``{name: (n,) array}`` for every name in ``STATE`` and
+        ``INT_STATE``; ``p`` holds the resolved parameters, ``rng`` is the network's seeded generator."""
         raise NotImplementedError
 
     def prepare(self, p: dict, dt: float, exp_taus: tuple) -> dict:

@@ -4,7 +4,7 @@
     tau_a da/dt = -a                        a in mV
     v > v_th + a  ->  spike, v <- v_reset, a <- a + beta, v held at v_reset for t_ref
 
-The membrane is integrated exactly as in :mod:`spark_lab.neurons.lif` (this module
+The membrane is integrated exactly as in :class:`~spark_lab.LIF` (this module
 calls ``LIF.prepare``/``LIF.step`` with the threshold ``v_th + a``); ``a`` decays
 exactly, ``a <- a exp(-dt/tau_a)``, also during the refractory period. Order within a
 step: decay ``a``, integrate ``v``, compare with ``v_th + a``, reset ``v`` and add ``beta``.

@@ -11,7 +11,7 @@ neuron fires iff ``I > v_T - v_rest - delta_T`` (the rheobase, lower than the LI
 Integration (exponential Euler): within a step the exponential term is held at its
 value at the start of the step and added to the input; the linear part, the constant
 input and the exponentially decaying synaptic currents are then integrated exactly
-as in :mod:`spark_lab.neurons.lif` (this module calls ``LIF.step``). The error is first
+as in :class:`~spark_lab.LIF` (this module calls ``LIF.step``). The error is first
 order in dt and matters only during the upstroke: with dt = 0.1 ms and the defaults,
 ISIs at constant drive 14-40 mV are 0.3-0.5 ms (0.5-1.5 %) longer than an accurate
 ODE solution (refractory clamp included). The argument of the exponential is clipped at 20 (drive

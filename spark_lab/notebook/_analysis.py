@@ -20,6 +20,10 @@ from ..errors import SparkLabError
 
 
 class AnalysisPanel:
+    """Rates, ISI histogram and CV of a pool's kept spikes, and an F-I curve tool (see the module docstring).
+
+    session: the ``Session`` whose recordings are analysed; fi_duration_ms: simulated time per
+    point of an F-I curve, in ms. ``widget`` is the panel to display."""
     def __init__(self, session, fi_duration_ms: float = 500.0):
         self.session = session
         sim = session.sim

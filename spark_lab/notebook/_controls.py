@@ -29,16 +29,19 @@ class StatusMonitor(Monitor):
         self.session = None
 
     def init(self, session):
+        """Attach to ``session`` and show its status now."""
         self.session = session
         self.update()
 
     def step(self, frame):
+        """After a chunk: redraw the status line if the throttle allows (at most ``max_fps`` per second)."""
         if self.throttle.due():
             t0 = time.perf_counter()
             self.update()
             self.throttle.record(t0)
 
     def flush(self):
+        """The session went idle: show its final status."""
         self.update()
 
     def recent_rates(self) -> dict:
@@ -53,6 +56,7 @@ class StatusMonitor(Monitor):
         return {p: float(c[keep].sum()) / s.sim.net.pools[p].n / sec for p, c in counts.items()} if sec else {}
 
     def text(self) -> str:
+        """The status line as HTML: status, time in ms, speed and recent rates while running."""
         s = self.session
         parts = [f"<b>{s.status}</b>", f"t = {s.time_ms:,.1f} ms"]
         if s.status == RUNNING:
@@ -68,6 +72,7 @@ class StatusMonitor(Monitor):
         return f"<div class='spark-lab-status'>{line}</div>"
 
     def update(self):
+        """Write ``text()`` into the HTML widget (nothing before a session is attached)."""
         if self.session is not None:
             self.html.value = self.text()
 

@@ -75,6 +75,7 @@ class Lab:
 
     @property
     def session(self):
+        """The running ``Session`` (None until the first build)."""
         return None if self.live is None else self.live.session
 
     # ------------------------------------------------------------------ building
@@ -183,6 +184,7 @@ class Lab:
         self.status.value = f"<span style='color:{colour}'>{html.escape(text)}</span>"
 
     def close(self):
+        """Stop the session, close the live lab and the editor, and stop observing the network."""
         self.network.unobserve(self._on_change)
         if self.live is not None:
             self.live.close()

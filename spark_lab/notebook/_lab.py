@@ -90,6 +90,7 @@ class LiveLab:
 
     @property
     def monitors(self):
+        """The monitors this lab attached: raster, traces, rates and weight histograms, in that order."""
         return [self.raster, *self.traces, self.rates, *self.weights]
 
     def _repr_mimebundle_(self, **kw):

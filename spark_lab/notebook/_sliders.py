@@ -141,6 +141,7 @@ class ParamSliders:
         return self.sliders[tuple(pair)]
 
     def refresh(self) -> None:
+        """Show every slider's current value from the session (without sending it back)."""
         for s in self.sliders.values():
             s.refresh()
 

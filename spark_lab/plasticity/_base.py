@@ -78,11 +78,14 @@ class PlasticityRule(Component):
 
     # ---- kernel
     def init_state(self, n_pre: int, n_post: int, n_syn: int) -> dict:
+        """Initial traces: zeros for every name in ``PRE`` (per presynaptic neuron), ``POST`` (per
+        postsynaptic neuron) and ``SYN`` (per synapse)."""
         return {"pre": {k: np.zeros(n_pre) for k in self.PRE},
                 "post": {k: np.zeros(n_post) for k in self.POST},
                 "syn": {k: np.zeros(n_syn) for k in self.SYN}}
 
     def prepare(self, p: dict, dt: float) -> dict:
+        """Per-chunk constants from the parameters (traced arrays), e.g. trace decays. Default: the parameters."""
         return dict(p)
 
     def efficacy(self, s: dict, q: dict, pre_spk, dt: float):

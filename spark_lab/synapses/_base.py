@@ -29,9 +29,11 @@ class SynapseModel(Component):
     NEEDS_VOLTAGE: ClassVar[bool] = False
 
     def init_state(self, n: int) -> dict[str, np.ndarray]:
+        """Initial state of ``n`` receptors: zeros for every name in ``STATE``."""
         return {k: np.zeros(n) for k in self.STATE}
 
     def prepare(self, p: dict, dt: float) -> dict:
+        """Per-chunk constants from the parameters (traced arrays), e.g. decay factors. Default: the parameters."""
         return dict(p)
 
     def exp_taus(self, p: dict) -> tuple:
@@ -39,10 +41,14 @@ class SynapseModel(Component):
         return ()
 
     def input(self, s: dict, q: dict, v):
+        """What the synapse delivers this step: ``(current, jump, exp_terms)`` in the post model's
+        INPUT_UNIT; ``v`` is the postsynaptic potential (for conductance synapses)."""
         raise NotImplementedError
 
     def decay(self, s: dict, q: dict) -> dict:
+        """State after one step without arriving spikes. Default: unchanged."""
         return s
 
     def receive(self, s: dict, q: dict, x) -> dict:
+        """State after the weighted spikes ``x`` (per receptor, in weight units) arrived."""
         raise NotImplementedError

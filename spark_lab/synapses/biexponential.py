@@ -3,7 +3,7 @@
     I(t) = f w (exp(-t/tau_decay) - exp(-t/tau_rise)),     tau_rise < tau_decay
 
 for one spike of weight w delivered at t = 0 (one step after the presynaptic spike,
-like :mod:`~spark_lab.synapses.exponential`). The factor
+like :class:`~spark_lab.Exponential`). The factor
 
     f = 1 / (exp(-t_peak/tau_decay) - exp(-t_peak/tau_rise)),
     t_peak = tau_rise tau_decay / (tau_decay - tau_rise) ln(tau_decay / tau_rise)

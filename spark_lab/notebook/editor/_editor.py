@@ -149,6 +149,7 @@ class GraphEditor:
         self.status_line.value = f"<span style='color:{colour}'>{html.escape(text)}</span>"
 
     def status_error(self, text: str) -> None:
+        """Show ``text`` in the status line as an error (red)."""
         self._say(text, error=True)
 
     def _ui(self, fn) -> bool:
@@ -409,6 +410,7 @@ class GraphEditor:
         return self._travel(self.history.undo, "undid the last edit", "nothing to undo")
 
     def redo(self) -> bool:
+        """Apply again the last edit undone; False (and a status message) when there is none."""
         return self._travel(self.history.redo, "redid the edit", "nothing to redo")
 
     def _travel(self, step, done: str, none: str) -> bool:
@@ -428,6 +430,7 @@ class GraphEditor:
     # ------------------------------------------------------------------ connect mode
     @property
     def connect_mode(self) -> bool:
+        """True while the Connect toggle is on: a click on a source, then on a target, connects them."""
         return self.connect_toggle.value
 
     @connect_mode.setter
@@ -478,6 +481,7 @@ class GraphEditor:
         self._ui(lambda: self.add(entry.label, **where))
 
     def on_edge_tap(self, edge_id: str) -> None:
+        """Canvas handler: a click on an edge (a projection or an input/output edge) selects it."""
         if edge_id in self.network.projections or _elements.io_edge_ends(edge_id):
             self.connect_source = None
             self._ui(lambda: self.select(edge_id))
