@@ -185,3 +185,61 @@ def test_a_killed_run_reads_back_up_to_what_was_written(tmp_path):
     assert 0 < t.size <= rt.size and np.array_equal(t, rt[:t.size]) and np.array_equal(n, rn[:t.size])
     assert 0 < tv.size and np.array_equal(v, ref.records["inh.v"][:tv.size])
     assert np.array_equal(tv, np.arange(tv.size) * run.dt)
+
+
+@pytest.fixture()
+def two_runs(tmp_path):
+    """runs/base (g_inh 3) and runs/strong (g_inh 6 from the start, seed 5, then tau_m changed)."""
+    with Session(small_net(), chunk=50) as s:
+        s.save_run(tmp_path / "runs" / "base")
+        s.run(200)
+        assert s.wait(200)
+    other = small_net(seed=5)
+    other.update_pool("inh", g_inh=6.0)
+    with Session(other, chunk=50) as s:
+        s.save_run(tmp_path / "runs" / "strong")
+        s.run(100)
+        s.wait()
+        s.set_param("exc", "tau_m", 12.0)
+        s.run(100)
+        s.wait()
+    return tmp_path / "runs"
+
+
+def test_compare_runs_widget(two_runs):
+    from spark_lab.notebook import CompareRuns
+    from spark_lab.notebook._compare import differences
+    w = CompareRuns(two_runs)
+    assert list(w.picker.options) == ["base", "strong"] and w.picker.value == ("base", "strong")
+    assert w.pool.value == "exc"
+    runs = w.selected
+    assert [len(m.x) for m in w.rate_figure.marks] == [4, 4]                       # one line per run, per chunk
+    for m, r in zip(w.rate_figure.marks, runs):
+        assert np.allclose(m.y, r.rates()[1]["exc"])
+    for m, r in zip(w.raster_figure.marks, runs):
+        t, n = r.spike_trains("exc")
+        assert np.array_equal(m.x, t) and np.array_equal(m.y, n)
+    assert w.raster_figure.marks[0].colors != w.raster_figure.marks[1].colors
+    diff = dict(differences(runs))
+    assert diff["seed"] == [2, 5] and diff["pools/inh/g_inh"] == [3.0, 6.0]
+    assert diff["start value inh.g_inh"] == [3.0, 6.0]
+    assert not any(k.endswith("tau_m") for k in diff)                 # same in the model: only in the lab book
+    assert "10 ms: exc.tau_m = 12.0" in w.table.value and "pools/inh/g_inh" in w.table.value
+    w.pool.value = "inh"                                              # inh spikes are not stored: no raster
+    assert w.raster_figure.marks == [] and len(w.rate_figure.marks) == 2
+    w.picker.value = ("base",)
+    assert len(w.rate_figure.marks) == 1 and "lab book" in w.table.value
+
+
+def test_compare_runs_refresh_and_bad_choice(two_runs):
+    from spark_lab.notebook import CompareRuns
+    w = CompareRuns(two_runs, select=["base"])
+    with Session(small_net(seed=9), chunk=50) as s:
+        s.save_run(two_runs / "third")
+        s.step(50)
+    w.refresh()
+    assert list(w.picker.options) == ["base", "strong", "third"] and w.picker.value == ("base",)
+    w.picker.value = ()
+    assert "choose" in w.table.value and w.rate_figure.marks == []
+    with pytest.raises(ParameterError, match="nope"):
+        CompareRuns(two_runs, select=["nope"])
