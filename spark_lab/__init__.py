@@ -40,6 +40,7 @@ from .model import dumps, load, loads, save
 from .network import Network, RecordSpec
 from .neurons import ALIF, EIF, LIF, AdEx, Izhikevich, NeuronModel, PoissonSource, SpikeGenerator, SpikeInput
 from .plasticity import STDP, Oja, PlasticityRule, SynapticScaling, ThreeFactor, TripletSTDP, TsodyksMarkram
+from .runs import list_runs, open_run
 from .session import Frame, Monitor, Session, SessionError
 from .simulator import RunResult, Simulator
 from .synapses import BiExponential, Conductance, Delta, Exponential, SynapseModel
@@ -49,7 +50,7 @@ __version__ = "0.1.0"
 __all__ = [
     "analysis", "connectivity", "initializers", "interfaces", "neurons", "plasticity", "synapses",
     "Network", "Simulator", "BatchedSimulator", "RunResult", "RecordSpec", "Param", "Choice",
-    "Session", "SessionError", "Monitor", "Frame",
+    "Session", "SessionError", "Monitor", "Frame", "open_run", "list_runs",
     "NeuronModel", "SynapseModel", "PlasticityRule", "Connectivity", "Initializer",
     "LIF", "ALIF", "AdEx", "Izhikevich", "EIF", "PoissonSource", "SpikeGenerator", "SpikeInput",
     "Exponential", "Delta", "BiExponential", "Conductance", "NeuronEquations", "SynapseEquations", "EquationError",

@@ -1,11 +1,20 @@
 """The compiled chunk: K steps of a network as one pure function of its arguments.
 
 ``make_chunk(layout, K, specs, input_layout, readout, qpack, on_trace)`` returns
-``chunk(state, args, inputs) -> (state, out, ys)`` with ``args`` a
+``chunk(state, args, inputs) -> (state, out, (records, windows))`` with ``args`` a
 :class:`~spark_lab._paramstore.DeviceArgs`. ``out`` is int32 ``[finite flag, spike counts of
-the counted pools]``; ``ys`` one array per record spec (samples, neurons). Nothing outside
-the arguments is read at run time, so the same function serves ``jax.jit`` and ``jax.vmap``
-(batching). ``on_trace`` is called once per trace (the caller counts compilations).
+the counted pools, samples kept per record spec]``; ``records`` one ``(values (K, neurons),
+step indices (K,), kept)`` per record spec whose first ``kept`` rows are the samples its
+policies (``every``, ``between``, ``when``) keep: decided step by step and moved to the front
+on the device, so only those rows need to leave it. ``windows``: the rings of per-step spike
+counts of the rate conditions, {"win.<pool>.<W>": (W,) int32}, to give back as inputs of the
+next chunk. Inputs besides the pools' and modulators': "tag.<name>" (K,) int32 per step,
+"win.<pool>.<W>" (W,) int32 and POLICY (specs, 4) int32 (``_record_policy.policy_rows``;
+without it the specs' own values are compiled in). Device memory per spec: K x recorded
+neurons, as before.
+Nothing outside the arguments is read at run time, so the same function serves ``jax.jit``
+and ``jax.vmap`` (batching). ``on_trace`` is called once per trace (the caller counts
+compilations).
 """
 from __future__ import annotations
 
@@ -18,6 +27,7 @@ from jax import lax
 
 from . import _random, _sparse
 from . import plasticity as _plasticity
+from ._record_policy import POLICY, TAG_PREFIX, policy_rows
 from .neurons._base import SynInput
 
 
@@ -27,14 +37,15 @@ def make_chunk(layout, K: int, specs, input_layout, readout, qpack, on_trace):
     the ``readout`` pools (None: every pool). ``qpack`` unpacks ``DeviceArgs.prepared``."""
     lay, fdtype, K = layout, layout.fdtype, int(K)
     fams, pools = lay.families, lay.pools
-    per_step = {nm for nm, nd in input_layout if nd == 2} | set(lay.modulators)
+    per_step = {nm for nm, nd in input_layout if nd == 2 or nm.startswith(TAG_PREFIX)} | set(lay.modulators)
     counted = list(pools) if readout is None else list(readout)
     # spike counts accumulate per family when two or more of its pools are counted (one add
     # per step instead of one per pool: XLA:CPU pays per op in the loop), else per pool
     n_counted = collections.Counter(pools[nm].family for nm in counted)
     acc = {nm: f"#{pools[nm].family}" if n_counted[pools[nm].family] > 1 else nm for nm in counted}
     rec_groups, rec_parts = _record_plan(lay, specs)
-    step = _step_fn(lay, rec_groups)
+    conds = [_condition(lay, s) for s in specs]
+    step = _step_fn(lay, rec_groups, conds)
 
     def chunk(state, args, inputs):
         on_trace()                          # runs only while tracing
@@ -45,7 +56,12 @@ def make_chunk(layout, K: int, specs, input_layout, readout, qpack, on_trace):
             for name in f.model.NOISE:       # stream: (pool name, noise name)
                 u = _random.uniform(args.struct["seed"], lay.noise_streams[(f.pools[0], name)], steps, f.n)
                 noise.setdefault(str(f.index), {})[name] = u.astype(fdtype)
-        const_in = {nm: a for nm, a in inputs.items() if nm not in per_step}
+        inputs = dict(inputs)
+        policy = inputs.pop(POLICY, None)
+        if policy is None and specs:         # the specs' own values, compiled in
+            policy = jnp.asarray(policy_rows(specs, lay.dt, {nm: p.n for nm, p in pools.items()}))
+        win0 = {nm: (a, jnp.sum(a)) for nm, a in inputs.items() if nm.startswith("win.")}
+        const_in = {nm: a for nm, a in inputs.items() if nm not in per_step and nm not in win0}
         xs_in = {nm: a for nm, a in inputs.items() if nm in per_step}
         xs_in["_noise"] = noise
         fam_const = [_fam_input(lay, f, const_in) if any(nm in const_in for nm in f.pools) else None for f in fams]
@@ -53,21 +69,62 @@ def make_chunk(layout, K: int, specs, input_layout, readout, qpack, on_trace):
                 for k in dict.fromkeys(acc.values())}
 
         def body(carry, xs):
-            return step(carry, xs, q, args, fam_const)
+            return step(carry, xs, q, args, fam_const, policy)
         if K == 1:
-            (st, cnt), ys = body((state, cnt0), jax.tree_util.tree_map(lambda a: a[0], xs_in))
+            (st, cnt, win), ys = body((state, cnt0, win0), jax.tree_util.tree_map(lambda a: a[0], xs_in))
             ys = tuple(y[None] for y in ys)
         else:
-            (st, cnt), ys = lax.scan(body, (state, cnt0), xs_in, length=K)
-        ys = tuple(ys[g][:, o:o + m] for g, o, m in rec_parts)      # back to one array per spec
+            (st, cnt, win), ys = lax.scan(body, (state, cnt0, win0), xs_in, length=K)
+        records = []
+        for i, (g, o, m) in enumerate(rec_parts):      # back to one array per spec, kept rows first
+            keep = ys[-1][:, i]
+            order = jnp.nonzero(keep, size=K, fill_value=0)[0]
+            records.append((ys[g][:, o:o + m][order], steps[order], jnp.sum(keep.astype(jnp.int32))))
         floats = [v for v in jax.tree_util.tree_leaves(st) if jnp.issubdtype(v.dtype, jnp.floating)]
         ok = jnp.all(jnp.stack([jnp.all(jnp.isfinite(v)) for v in floats] or [jnp.array(True)]))
+        kept = [jnp.stack([r[2] for r in records])] if records else []
         out = jnp.concatenate([ok.astype(jnp.int32)[None]] + [
             cnt[nm] if acc[nm] == nm else cnt[acc[nm]][pools[nm].local:pools[nm].local + pools[nm].n]
-            for nm in counted])
-        return st, out, ys
+            for nm in counted] + kept)
+        return st, out, (tuple(records), {nm: ring for nm, (ring, _) in win.items()})
 
     return chunk
+
+
+def _condition(lay, spec):
+    """The compiled part of ``spec``'s condition: None, ("rate", window input, family, slice
+    of the pool in it) or ("tag", tag input, int32 values). ``every``, ``between`` and the
+    rate threshold are run-time values (the POLICY input), so changing them never recompiles."""
+    w = spec.when
+    if w is None:
+        return None
+    if w.kind == "rate":
+        rp = lay.pools[w.name]
+        return ("rate", w.window_key(lay.dt), rp.family, slice(rp.local, rp.local + rp.n))
+    return ("tag", TAG_PREFIX + w.name, jnp.asarray(w.equals, jnp.int32))
+
+
+def _keep_flags(conds, policy, win, t, spikes, xs):
+    """One step of the recording policies: advance the rate windows (one ring per pool and
+    window: the count of this step in, the count of W steps ago out) and decide for every
+    spec whether step ``t`` is kept. ``policy``: (specs, 4) int32 rows [every, first step,
+    end step, rate threshold in spikes per window]. -> (new windows, (specs,) bool)."""
+    win = dict(win)
+    for _, key, fam, sl in {c[1]: c for c in conds if c is not None and c[0] == "rate"}.values():
+        ring, total = win[key]
+        c = jnp.sum(spikes[fam][sl].astype(jnp.int32))
+        pos = t % ring.shape[0]
+        win[key] = (ring.at[pos].set(c), total - ring[pos] + c)
+    flags = []
+    for i, c in enumerate(conds):
+        every, first, end, thr = policy[i, 0], policy[i, 1], policy[i, 2], policy[i, 3]
+        keep = (t % every == 0) & (t >= first) & (t < end)
+        if c is not None and c[0] == "rate":
+            keep = keep & (win[c[1]][1] > thr)
+        elif c is not None:
+            keep = keep & jnp.any(xs[c[1]] == c[2])
+        flags.append(keep)
+    return win, jnp.stack(flags)
 
 
 def _record_plan(lay, specs):
@@ -160,7 +217,7 @@ def _plastic(lay, pst, pq, pstruct, sp, row_w, mods):
     return out, arrive
 
 
-def _step_fn(lay, rec_groups):
+def _step_fn(lay, rec_groups, conds):
     """The loop body: one step of neurons, propagation (delays through ring buffers),
     receptors, spike counts and records."""
     fams, pools, fdtype, n_slots = lay.families, lay.pools, lay.fdtype, lay.n_slots
@@ -171,8 +228,8 @@ def _step_fn(lay, rec_groups):
         o = pools[nm].local
         return arr[o:o + pools[nm].n] if arr.shape[0] != pools[nm].n else arr
 
-    def step(carry, xs, q, args, fam_const):
-        st, cnt = carry
+    def step(carry, xs, q, args, fam_const, policy):
+        st, cnt, win = carry
         t = st["t"]
         struct, derived, syn_w = args.struct, args.derived, args.syn_w
         new_fam, spikes = _neurons(lay, st, q, struct, xs, fam_const)
@@ -206,7 +263,10 @@ def _step_fn(lay, rec_groups):
         for (fi, var), idx in rec_groups:
             val = spikes[fi] if var == "spikes" else new_fam[fi]["pool"][var]
             ys.append(val if idx is None else val[idx])
-        return ({"t": t + 1, "fam": new_fam, "delay": bufs, "plastic": new_plastic}, cnt), tuple(ys)
+        if conds:
+            win, keep = _keep_flags(conds, policy, win, t, spikes, xs)
+            ys.append(keep)
+        return ({"t": t + 1, "fam": new_fam, "delay": bufs, "plastic": new_plastic}, cnt, win), tuple(ys)
 
     return step
 

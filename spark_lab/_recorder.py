@@ -50,17 +50,14 @@ class Recorder:
 
     def configure(self, wanted) -> None:
         """Record the union of the checked RecordSpecs ``wanted``: one spec per "pool.var", with
-        the smallest ``every`` and the union of the neuron selections (None = all wins). A
-        recording whose neuron selection is unchanged keeps its buffer and its samples."""
+        the smallest ``every``, the union of the neuron selections (None = all wins), the
+        span of the ``between`` windows (None = always wins) and a ``when`` condition only
+        when every spec of that "pool.var" has the same one. A recording whose neuron
+        selection is unchanged keeps its buffer and its samples."""
         merged: dict = {}
         for r in wanted:
             old = merged.get(r.key)
-            if old is None:
-                merged[r.key] = r
-                continue
-            neurons = None if old.neurons is None or r.neurons is None else \
-                tuple(sorted(set(old.neurons) | set(r.neurons)))
-            merged[r.key] = RecordSpec(r.pool, r.var, min(old.every, r.every), neurons)
+            merged[r.key] = r if old is None else _merge(old, r)
         with self._lock:
             rings = {}
             for s in merged.values():
@@ -196,6 +193,17 @@ class Recorder:
             fh.write("record,t_ms,neuron,value\n")
             for key, (data, steps, neurons) in snap["records"].items():
                 _write_csv_rows(fh, key, data, steps * dt, neurons)
+
+
+def _merge(a: RecordSpec, b: RecordSpec) -> RecordSpec:
+    """One spec of a "pool.var" that keeps at least what ``a`` and ``b`` keep (``every`` aside:
+    the smaller one)."""
+    neurons = None if a.neurons is None or b.neurons is None else tuple(sorted(set(a.neurons) | set(b.neurons)))
+    between = None
+    if a.between is not None and b.between is not None:
+        ends = (a.between[1], b.between[1])
+        between = (min(a.between[0], b.between[0]), None if None in ends else max(ends))
+    return RecordSpec(a.pool, a.var, min(a.every, b.every), neurons, between, a.when if a.when == b.when else None)
 
 
 def _write_csv_rows(fh, key: str, data, t_ms, neurons, rows_per_block: int = 100_000) -> None:

@@ -32,6 +32,7 @@ import numpy as np
 
 from ._checks import brief, positive_int
 from ._chunk import compiler_options, make_chunk
+from ._record_policy import POLICY, compile_key, policy_rows
 from .errors import DivergenceError, NetworkError, ParameterError
 from .simulator import RunResult, Simulator
 
@@ -140,6 +141,9 @@ class BatchedSimulator:
         cut into chunks); ``record`` as in ``Simulator.run``."""
         steps = positive_int(steps, "BatchedSimulator.run", "steps")
         specs = self.ref.record_specs(record)
+        if any(s.when is not None for s in specs):
+            raise ParameterError("BatchedSimulator.run", "record", "a 'when' condition is not batched",
+                                 "record with every and between, or run the agents one by one")
         raw, enc_states = self._encode(inputs or {}, steps)
         chunk = min(steps, 10_000) if chunk is None else positive_int(chunk, "BatchedSimulator.run", "chunk")
         t0 = self.t
@@ -149,21 +153,22 @@ class BatchedSimulator:
         while done < steps:
             k = min(chunk, steps - done)
             part = {nm: (a[:, done:done + k] if a.ndim == 3 or nm in self.modulators else a) for nm, a in raw.items()}
-            c, ys = self._call(k, part, specs, tuple(pools))
+            if specs:
+                rows = policy_rows(specs, self.dt, {nm: p.n for nm, p in self.layout.pools.items()})
+                part[POLICY] = np.broadcast_to(rows, (self.B, *rows.shape))
+            c, (ys, _) = self._call(k, part, specs, tuple(pools))
             for p in pools:
                 counts[p] = counts[p] + c[p].astype(np.int64)
-            for i, y in enumerate(ys):
-                recs[i].append(np.asarray(y))
+            for i, (vals, ti, kept) in enumerate(ys):          # thinned on the device: (B, rows, n), (B,)
+                recs[i].append((np.asarray(vals), np.asarray(ti), np.asarray(kept)))
             done += k
-        idx = np.arange(t0, t0 + steps)
         results = []
         for b, s in enumerate(self.sims):
             s.io.commit(enc_states[b])
             records, times = {}, {}
             for spec, parts in zip(specs, recs):
-                keep = idx % spec.every == 0
-                records[spec.key] = np.concatenate([p[b] for p in parts])[keep]
-                times[spec.key] = idx[keep]
+                records[spec.key] = np.concatenate([v[b, :n[b]] for v, _, n in parts])
+                times[spec.key] = np.concatenate([ti[b, :n[b]] for _, ti, n in parts]).astype(np.int64)
             cb = {p: counts[p][b] for p in pools}
             results.append(RunResult(counts=cb, records=records, times=times, t_start=t0, steps=steps, dt=self.dt,
                                      outputs=s.io.decode(cb, steps)))
@@ -247,7 +252,7 @@ class BatchedSimulator:
 
     def _call(self, k, inputs, specs, counted):
         layout = tuple(sorted((nm, a.ndim - 1) for nm, a in inputs.items()))
-        key = (k, tuple((s.pool, s.var, s.neurons) for s in specs), layout, counted)
+        key = (k, tuple(compile_key(s) for s in specs), layout, counted)
         fn = self._compiled.get(key)
         if fn is None:
             chunk = make_chunk(self.layout, k, specs, layout, counted, self.ref.prepared_packer, self._count_trace)

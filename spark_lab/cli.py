@@ -4,7 +4,7 @@
     spark-lab demo [--steps N]     build and run the quickstart's E/I network, print rates
     spark-lab examples             the shipped model files, with their paths
     spark-lab validate FILE        check a model file: a one-line summary, or every problem
-    spark-lab run FILE --steps N [--record POOL.VAR ...] [--out results.npz] [--chunk K]
+    spark-lab run FILE --steps N [--record POOL.VAR ...] [--out results.npz] [--chunk K] [--run-dir DIR]
     spark-lab cartpole [...]       CartPole agents learning with three-factor plasticity (closed_loop/cli.py)
     spark-lab nir import FILE.nir OUT.json | nir export FILE OUT.nir   NIR graphs (nir/_cli.py, docs/nir.md)
 
@@ -96,6 +96,7 @@ def _run(args) -> int:
     from ._outfile import NpzStream, output_path
     from .errors import ParameterError
     from .model import load
+    from .runs import RunWriter
     if args.steps < 1:
         raise ParameterError("spark-lab run", "--steps", f"got {args.steps}", "give a number of steps >= 1")
     if args.chunk is not None and args.chunk < 1:
@@ -109,10 +110,11 @@ def _run(args) -> int:
     sim = net.build()
     chunk = args.chunk or max(1, min(10_000, -(-args.steps // 20)))
     out = None if target is None else NpzStream(target)
+    store = None if args.run_dir is None else RunWriter(args.run_dir, sim)
     progress = [0]
     try:
         print(f"running {args.steps} steps of {sim.dt:g} ms in chunks of {chunk}", file=sys.stderr, flush=True)
-        counts, wall = _run_chunks(sim, net, args.steps, chunk, out, progress)
+        counts, wall = _run_chunks(sim, net, args.steps, chunk, out, progress, store)
     except BaseException as e:
         if out is not None:
             out.discard()
@@ -121,6 +123,9 @@ def _run(args) -> int:
             print(f"\ninterrupted at step {progress[0]} of {args.steps}{kept}", file=sys.stderr, flush=True)
             raise _Interrupted from None
         raise
+    finally:
+        if store is not None:
+            store.close()
     seconds = args.steps * sim.dt * 1e-3
     width = max(map(len, counts))
     print(f"{args.steps} steps ({args.steps * sim.dt:g} ms simulated) in {wall:.2f} s wall")
@@ -139,11 +144,13 @@ def _run(args) -> int:
     return 0
 
 
-def _run_chunks(sim, net, steps: int, chunk: int, out, progress: list):
+def _run_chunks(sim, net, steps: int, chunk: int, out, progress: list, store=None):
     """Run ``steps`` in chunks, streaming each chunk's records and their step indices to the
-    NpzStream ``out`` (None: not kept); ``progress[0]`` follows the steps done. Memory: one
-    chunk's records (chunk x recorded neurons x 4 bytes) and the counts, whatever ``steps``.
-    Returns ({pool: spikes per neuron}, wall seconds)."""
+    NpzStream ``out`` (None: not kept) and to the run store ``store`` (a RunWriter, or None);
+    ``progress[0]`` follows the steps done. Memory: one chunk's records (chunk x recorded
+    neurons x 4 bytes; with a store up to 64 chunks queued for its writer thread) and the
+    counts, whatever ``steps``. Returns ({pool: spikes per neuron}, wall seconds)."""
+    neurons = {r.key: r.neurons for r in net.records}
     bar = _Progress(steps, sys.stderr)
     counts = {p: np.zeros(pool.n, np.int64) for p, pool in net.pools.items()}
     t0 = time.perf_counter()
@@ -152,6 +159,8 @@ def _run_chunks(sim, net, steps: int, chunk: int, out, progress: list):
         res = sim.run(k)
         for p in counts:
             counts[p] += res.counts[p]
+        if store is not None:
+            store.chunk(res.t_start, k, res.counts, res.records, res.times, neurons)
         if out is not None:
             for key in res.records:
                 out.append(f"record.{key}", res.records[key])
@@ -232,6 +241,8 @@ def _main(argv) -> int:
     r.add_argument("--out", help="write counts, records and their step indices to this .npz file (the name must "
                    "end in .npz; records stream to disk chunk by chunk, the file appears when the run is complete)")
     r.add_argument("--chunk", type=int, help="steps per compiled call (default: about a twentieth of --steps)")
+    r.add_argument("--run-dir", metavar="DIR", help="store the run in the new folder DIR while it goes on (model, "
+                   "seed, versions, records, chunk counts; spark_lab.open_run reads it, also after a crash)")
     r.set_defaults(fn=_run)
     from .closed_loop.cli import add_parser as _cartpole_parser
     from .nir._cli import add_parser as _nir_parser

@@ -59,6 +59,7 @@ from ._paramstore import ParamUpdate
 from ._recorder import Recorder
 from .errors import DivergenceError, ParameterError, SessionError, SparkLabError
 from .network import Network, RecordSpec
+from .runs import SaveRun
 
 __all__ = ["Session", "SessionError", "Frame", "Monitor"]
 
@@ -80,7 +81,7 @@ class _Command:
         return f"{self.kind}({'' if self.arg is None else self.arg})"
 
 
-class Session:
+class Session(SaveRun):
     """Runs a :class:`Simulator` in chunks on a background thread (see the module docstring).
 
     sim_or_network: a Simulator, or a Network (built here).
@@ -302,6 +303,8 @@ class Session:
         try:
             self.sim.apply(update)
             self.applied_changes += len(update)
+            for m in self.monitors:         # a run store's lab book (save_run) hears of each change
+                getattr(m, "applied", lambda *a: None)(self.sim.t, update)
         except SparkLabError as e:
             for target, name in update.values():
                 self.rejected.append((target, name, e))

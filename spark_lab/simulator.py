@@ -31,6 +31,7 @@ from ._io import IOState
 from ._layout import Layout, lower
 from ._params import did_you_mean
 from ._paramstore import DeviceArgs, ParamStore, ParamUpdate
+from ._record_policy import compile_key, kept_rows, policy_inputs, split_tags
 from .errors import DivergenceError, NetworkError, ParameterError
 
 if TYPE_CHECKING:
@@ -173,6 +174,8 @@ class Simulator:
         self._state = jax.tree_util.tree_map(jnp.asarray, st)
         self._t_host = 0
         self._io = IOState(self.net, self.dt)      # encoder and decoder states (interfaces)
+        self._windows, self._tags = {}, {}         # recording policies: rate windows, last tag values
+        self._sizes = {nm: p.n for nm, p in self._layout.pools.items()}
 
     def _state_copy(self):
         return jax.tree_util.tree_map(lambda x: np.array(x, copy=True), self._state)
@@ -296,13 +299,16 @@ class Simulator:
             for PoissonSource); a number or shape (n,) holds for every step, shape (steps, n)
             gives one row per step. For an input node (``add_input``), {name: values} in the
             encoder's own domain (see spark_lab/interfaces/nodes.py).
-        record: list of RecordSpec or "pool.var" strings; default: the network's record list.
+            "tag.<name>": an integer (or one per step) that ``when={"tag": ...}`` records read.
+        record: list of RecordSpec, record-entry dicts or "pool.var" strings; default: the
+            network's record list. Their policies (every, between, when) run on the device.
         chunk:  steps per compiled call (default: all ``steps``, at most 10,000 per call).
         check_finite: on NaN/inf raise DivergenceError and keep the state from before the chunk.
         """
         steps = positive_int(steps, "run", "steps")
         specs = self.record_specs(record)
-        inputs, enc_states = self.io.encode(inputs or {}, steps, self.check_inputs)
+        inputs, tags = split_tags(inputs or {}, steps)
+        inputs, enc_states = self.io.encode(inputs, steps, self.check_inputs)
         inputs = self.check_inputs(inputs, steps)
         chunk = min(steps, 10_000) if chunk is None else positive_int(chunk, "run", "chunk")
         t0 = self.t
@@ -314,15 +320,16 @@ class Simulator:
             k = min(chunk, steps - done)
             mods = self.layout.modulators
             inp = {nm: (a[done:done + k] if a.ndim == 2 or nm in mods else a) for nm, a in inputs.items()}
-            c, ys = self._run_chunk(k, inp, specs, check_finite, None)
+            inp.update(policy_inputs(specs, self.dt, self._sizes, tags, self._tags, self._windows, done, k))
+            c, (ys, windows, kept) = self._run_chunk(k, inp, specs, check_finite, None)
+            self._windows.update({nm: np.asarray(w) for nm, w in windows.items()})
             for nm in counts:
                 counts[nm] += np.asarray(c[nm])
-            steps_idx = np.arange(t0 + done, t0 + done + k)
-            for s, y in zip(specs, ys):
-                keep = (steps_idx % s.every) == 0
-                recs[s.key].append(np.asarray(y)[keep])
-                times[s.key].append(steps_idx[keep])
+            for s, (vals, steps_idx, _), n in zip(specs, ys, kept):       # thinned on the device
+                recs[s.key].append(kept_rows(vals, n))
+                times[s.key].append(kept_rows(steps_idx, n).astype(np.int64))
             done += k
+        self._tags.update({nm: int(v[-1]) for nm, v in tags.items()})
         self.io.commit(enc_states)
         return RunResult(counts=counts, records={k: np.concatenate(v) for k, v in recs.items()},
                          times={k: np.concatenate(v) for k, v in times.items()}, t_start=t0, steps=steps, dt=self.dt,
@@ -394,7 +401,7 @@ class Simulator:
 
     def _run_chunk(self, k, inputs, specs, check_finite, readout):
         layout = tuple(sorted((nm, a.ndim) for nm, a in inputs.items()))
-        key = (k, tuple((s.pool, s.var, s.neurons) for s in specs), layout, readout)
+        key = (k, tuple(compile_key(s) for s in specs), layout, readout)
         fn = self._compiled.get(key)
         if fn is None:
             fn = self._compiled[key] = jax.jit(
@@ -411,7 +418,7 @@ class Simulator:
             n = self._layout.pools[nm].n
             counts[nm] = out[o:o + n]
             o += n
-        return counts, ys
+        return counts, (*ys, out[o:])           # records, rate windows, samples kept per record spec
 
     def _count_trace(self):
         self.compile_count += 1

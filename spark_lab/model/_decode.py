@@ -304,11 +304,13 @@ class _Builder(Schema):
         if not ok or pool not in self.net.pools or every is None:
             return
         try:
-            self.net.record(pool, var, every, neurons)
+            self.net.record(pool, var, every, neurons, between=x.get("between"), when=x.get("when"))
         except SparkLabError as e:
             i = self.from_error(e, path, where, F.RECORD_KEYS)
             if i is not None and getattr(e, "field", None) is None:        # NetworkError: the variable
                 i.path, i.field = f"{path}/var", "var"
+            elif i is not None and str(i.field).startswith("when."):
+                i.path = f"{path}/when/{i.field[5:]}"
 
     def layout(self, x):
         if not self.obj(x, "/layout", "layout", "the layout ({name: [x, y]})"):

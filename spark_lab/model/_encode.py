@@ -32,8 +32,7 @@ def to_dict(net) -> dict:
         "projections": enc.projections(net),
         "interfaces": {"inputs": [enc.input(nd) for nd in inputs.values()],
                        "outputs": [enc.output(nd) for nd in outputs.values()]},
-        "record": [{"pool": r.pool, "var": r.var, "every": int(r.every),
-                    "neurons": None if r.neurons is None else [int(i) for i in r.neurons]} for r in net.records],
+        "record": [r.to_dict() for r in net.records],
         "layout": {str(k): [float(x), float(y)] for k, (x, y) in net.layout.items()},
     }
     if problems:

@@ -46,7 +46,8 @@ def to_python(net) -> str:
         lines.append(f"net.add_output({x['name']!r}, {w.component('decoder', x)}, "
                      f"source=[{', '.join(w.source(s) for s in x['source'])}])")
     for r in doc["record"]:
-        lines.append(f"net.record({r['pool']!r}, {r['var']!r}, every={r['every']}, neurons={r['neurons']!r})")
+        policy = "".join(f", {k}={r[k]!r}" for k in ("between", "when") if k in r)
+        lines.append(f"net.record({r['pool']!r}, {r['var']!r}, every={r['every']}, neurons={r['neurons']!r}{policy})")
     for k, (x, y) in doc["layout"].items():
         lines.append(f"net.set_position({k!r}, {x!r}, {y!r})")
     if w.problems:

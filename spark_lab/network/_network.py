@@ -10,6 +10,7 @@ from contextlib import contextmanager
 
 from .. import _checks
 from .._params import did_you_mean
+from .._record_policy import reads_pool
 from ..connectivity import Connectivity, FixedProbability
 from ..errors import NetworkError, ParameterError
 from ..interfaces import editing as _editing
@@ -223,11 +224,13 @@ class Network(NodeEdits):
             rule.check_projection(self, pre_n, post_n, where)
         return Projection(name, pre_n, post_n, synapse, connectivity, weight, delay, rules)
 
-    def record(self, pool, var: str = "spikes", every: int = 1, neurons=None) -> RecordSpec:
-        """Record ``var`` of ``pool`` (see RecordSpec; checked by ``RecordSpec.parse``).
+    def record(self, pool, var: str = "spikes", every: int = 1, neurons=None, between=None,
+               when=None) -> RecordSpec:
+        """Record ``var`` of ``pool`` (see RecordSpec; checked by ``RecordSpec.parse``), with the
+        policies ``every``, ``between`` ([t0, t1] ms) and ``when`` (spark_lab/_record_policy.py).
         Recording never changes the dynamics; a second record of the same "pool.var"
         replaces the first."""
-        spec = RecordSpec.parse(RecordSpec(self.pool_name(pool), var, every, neurons), self)
+        spec = RecordSpec.parse(RecordSpec(self.pool_name(pool), var, every, neurons, between, when), self)
         self._records.pop(spec.key, None)
         self._records[spec.key] = spec
         self._emit("record", name=spec.key)
@@ -240,7 +243,7 @@ class Network(NodeEdits):
         with self.transaction("remove_pool", name=pn):
             for nm in [nm for nm, pr in self._projections.items() if pn in (pr.pre, pr.post)]:
                 self.remove_projection(nm)
-            for r in [r for r in self._records.values() if r.pool == pn]:
+            for r in [r for r in self._records.values() if reads_pool(r, pn)]:
                 self.unrecord(r.key)
             del self._pools[pn]
             self._layout.pop(pn, None)
@@ -283,8 +286,7 @@ class Network(NodeEdits):
                 pr.name, pr.pre, pr.post = renamed.get(nm, nm), pre, post
             projections[pr.name] = pr
         self._projections = projections
-        self._records = {r.key: r for r in (RecordSpec(new, r.var, r.every, r.neurons) if r.pool == on else r
-                                            for r in self._records.values())}
+        self._records = {r.key: r for r in (r.renamed(on, new) for r in self._records.values())}
         if on in self._layout:
             self._layout[new] = self._layout.pop(on)
         self._inputs, self._outputs = _editing.follow_pool_rename(self._inputs, self._outputs, on, new)
@@ -326,7 +328,7 @@ class Network(NodeEdits):
             trial.connect(pr.pre, pr.post, pr.synapse, pr.connectivity, pr.weight, pr.delay, pr.name, pr.plasticity)
         for r in self._records.values():
             trial.record(r.pool, r.var, r.every, r.neurons if r.neurons is None or
-                         max(r.neurons) < trial.pools[r.pool].n else None)
+                         max(r.neurons) < trial.pools[r.pool].n else None, r.between, r.when)
         inputs, outputs = _editing.refit(self, {k: p.n for k, p in trial.pools.items()})
         self._pools[pn] = trial.pools[pn]
         self._records = {r.key: r for r in trial.records}

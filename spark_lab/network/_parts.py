@@ -3,13 +3,14 @@ of the values a network holds outside its components (Dale masks, weights, delay
 plasticity lists), each declared in ``spark_lab/_netparams.py``."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from .. import _checks, _netparams
 from .._params import did_you_mean
+from .._record_policy import When, parse_between, parse_when
 from ..connectivity import Connectivity
 from ..errors import NetworkError, ParameterError
 from ..initializers import Initializer
@@ -56,31 +57,64 @@ class Projection:
 
 @dataclass(frozen=True)
 class RecordSpec:
-    """Record ``var`` ("spikes" or a state variable) of ``pool`` every ``every`` steps,
-    for the neurons ``neurons`` (indices; None = all)."""
+    """Record ``var`` ("spikes" or a state variable) of ``pool`` for the neurons ``neurons``
+    (indices; None = all), keeping the sample of step t when ``t % every == 0``, t * dt is
+    within ``between`` ([t0, t1) in ms; None: always) and the condition ``when`` holds
+    (None: always; a rate or an input-tag condition, see ``spark_lab/_record_policy.py``).
+
+    The policies run on the device, inside the compiled chunk: a chunk of K steps keeps at
+    most ``ceil(K / every)`` samples (fewer inside a short ``between``) in a buffer of that
+    many rows (+1) x recorded neurons; only kept samples leave the device. A rate condition
+    adds a ring of ``round(window / dt)`` int32 counts, kept by the simulator between chunks.
+    """
     pool: str
     var: str = "spikes"
     every: int = 1
     neurons: tuple | None = None
+    between: tuple | None = None
+    when: When | None = None
 
     @property
     def key(self) -> str:
         """``"pool.var"``: the key of this record in ``RunResult.records``."""
         return f"{self.pool}.{self.var}"
 
+    def to_dict(self) -> dict:
+        """The model file's record entry; ``parse`` of it gives an equal spec."""
+        d = {"pool": self.pool, "var": self.var, "every": int(self.every),
+             "neurons": None if self.neurons is None else [int(i) for i in self.neurons]}
+        if self.between is not None:
+            d["between"] = [float(self.between[0]), None if self.between[1] is None else float(self.between[1])]
+        if self.when is not None:
+            d["when"] = self.when.to_dict()
+        return d
+
+    def renamed(self, old: str, new: str) -> RecordSpec:
+        """This spec after pool ``old`` was renamed ``new`` (its condition follows too)."""
+        return replace(self, pool=new if self.pool == old else self.pool,
+                       when=None if self.when is None else self.when.renamed(old, new))
+
     @classmethod
     def parse(cls, spec, net) -> RecordSpec:
         """The one record-spec validator: ``spec`` is a "pool.var" string ("pool" alone
-        records spikes) or a RecordSpec; checks pool, variable, ``every`` (integer >= 1)
-        and ``neurons`` (None or indices within the pool) against ``net``. Returns the
-        checked spec with ``neurons`` as a tuple of ints. Unknown pools and variables
-        raise NetworkError, bad ``every``/``neurons``/spec types ParameterError."""
+        records spikes), a dict with the model file's record keys (pool, var, every,
+        neurons, between, when) or a RecordSpec; checks pool, variable, ``every`` (integer
+        >= 1), ``neurons`` (None or indices within the pool), ``between`` and ``when``
+        against ``net``. Returns the checked spec with ``neurons`` as a tuple of ints.
+        Unknown pools and variables raise NetworkError, bad values or types ParameterError."""
         if isinstance(spec, str):
             pool, _, var = spec.partition(".")
             spec = cls(pool, var or "spikes")
+        if isinstance(spec, dict):
+            extra = [k for k in spec if k not in RECORD_KEYS]
+            if extra or "pool" not in spec:
+                raise ParameterError("record", extra[0] if extra else "pool", "unknown key" if extra else "missing",
+                                     f"a record entry has the keys {', '.join(RECORD_KEYS)} (pool required)")
+            spec = cls(spec["pool"], spec.get("var", "spikes"), spec.get("every", 1), spec.get("neurons"),
+                       spec.get("between"), spec.get("when"))
         if not isinstance(spec, RecordSpec):
             raise ParameterError("record", "spec", f"got {_checks.brief(spec)}",
-                                 'give a "pool.var" string or a RecordSpec')
+                                 'give a "pool.var" string, a record entry dict or a RecordSpec')
         pn = net.pool_name(spec.pool)
         model = net.pools[pn].model
         allowed = ("spikes",) + tuple(model.STATE)
@@ -90,7 +124,12 @@ class RecordSpec:
         where = f"record {pn}.{spec.var}"
         every = _checks.positive_int(spec.every, where, "every")
         neurons = None if spec.neurons is None else _neuron_indices(spec.neurons, net.pools[pn].n, pn, where)
-        return cls(pn, spec.var, every, neurons)
+        return cls(pn, spec.var, every, neurons, parse_between(spec.between, where),
+                   parse_when(spec.when, net, where))
+
+
+#: the keys of a record entry (model file, dict spelling of ``RecordSpec.parse``)
+RECORD_KEYS = ("pool", "var", "every", "neurons", "between", "when")
 
 
 def _neuron_indices(neurons, n: int, pool: str, where: str) -> tuple:
