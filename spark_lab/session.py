@@ -56,6 +56,7 @@ from ._checks import positive_int
 from ._monitor import Frame, Monitor
 from ._pacing import Pacer
 from ._paramstore import ParamUpdate
+from ._recorded import RecordedViews
 from ._recorder import Recorder
 from .errors import DivergenceError, ParameterError, SessionError, SparkLabError
 from .network import Network, RecordSpec
@@ -81,7 +82,7 @@ class _Command:
         return f"{self.kind}({'' if self.arg is None else self.arg})"
 
 
-class Session(SaveRun):
+class Session(SaveRun, RecordedViews):
     """Runs a :class:`Simulator` in chunks on a background thread (see the module docstring).
 
     sim_or_network: a Simulator, or a Network (built here).
@@ -225,28 +226,6 @@ class Session(SaveRun):
             self._setup_records()
         monitor.close()
 
-    def recorded(self, pool: str, var: str = "spikes", neurons=None, last: int | None = None):
-        """(step indices, values) of the newest ``last`` samples kept of ``pool.var``
-        (all kept when None); ``neurons`` selects columns (pool indices)."""
-        return self._recorder.recorded(pool, var, neurons, last)
-
-    def recorded_keys(self) -> list:
-        """The "pool.var" recordings kept in ring buffers."""
-        return self._recorder.keys()
-
-    def recorded_neurons(self, pool: str, var: str = "spikes"):
-        """Neuron indices kept for ``pool.var`` (None: all neurons of the pool)."""
-        return self._recorder.neurons(f"{pool}.{var}")
-
-    def chunk_history(self, last: int | None = None):
-        """(starts, lengths, {pool: spikes per chunk}) for the newest ``last`` chunks kept."""
-        return self._recorder.chunk_history(last)
-
-    @property
-    def buffer_bytes(self) -> int:
-        """Bytes held by the ring buffers (fixed once the records are set up)."""
-        return self._recorder.nbytes
-
     # ------------------------------------------------------------------ parameters
     def set_param(self, target: str, name: str, value) -> None:
         """Change one parameter (see ``set_params``)."""
@@ -387,21 +366,6 @@ class Session(SaveRun):
     def __repr__(self):
         return (f"Session({self.status}, t={self.time_ms:g} ms, chunk={self.chunk}, "
                 f"speed={'max' if self.speed is None else f'{self.speed:g}x'})")
-
-    # ------------------------------------------------------------------ export
-    def export_npz(self, path) -> None:
-        """Write the kept recordings to an .npz file: for each "pool.var" the arrays
-        "<pool.var>" (samples, neurons) and "<pool.var>.t_ms", "<pool.var>.neurons", plus
-        "counts.<pool>" (spikes per neuron since reset), "dt_ms" and "t_ms" (time reached).
-        ``path``: a file name (not a descriptor or open file; else ParameterError). Copied at
-        once, written while the session runs on; the file appears complete or not at all."""
-        self._recorder.export_npz(path, self.sim.dt, self.time_ms)
-
-    def export_csv(self, path) -> None:
-        """Write the kept recordings to a long-format CSV: ``record,t_ms,neuron,value``; spikes
-        are listed one row per spike (value 1), state variables one row per sample and neuron,
-        with digits enough to read back exactly. ``path`` as for ``export_npz``."""
-        self._recorder.export_csv(path, self.sim.dt)
 
     # ------------------------------------------------------------------ the command queue
     def _check_alive(self):
