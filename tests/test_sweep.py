@@ -193,6 +193,9 @@ def test_sweep_panel_runs_the_grid_and_a_click_loads_the_cell_into_the_session()
         assert panel.x.value == "inh.g_inh" and panel.y.value == "ext.rate"
         lo, hi = lab.sliders[("inh", "g_inh")].span
         assert (panel.x_range[0].value, panel.x_range[1].value) == pytest.approx((lo, hi), rel=1e-3)
+        _small_panel(panel, nx=5)                      # more columns than the placeholder map: re-shaped
+        df = panel.run(wait=True)
+        assert panel.error is None and np.asarray(panel.heatmap.color).shape == (2, 5)
         _small_panel(panel)
         panel.x_range[0].value, panel.x_range[1].value = 2.0, 6.0
         panel.y_range[0].value, panel.y_range[1].value = 50.0, 150.0
@@ -230,7 +233,8 @@ def test_sweep_panel_sweeps_the_live_values_and_refuses_bad_choices():
         panel.x_range[0].value, panel.x_range[1].value = 60.0, 90.0
         df = panel.run(wait=True)
         assert list(df.columns[:2]) == ["ext.rate", "seed"] and len(df) == 2
-        assert np.asarray(panel.heatmap.color).size == 2 and list(panel.heatmap.row) == [""]
+        assert np.asarray(panel.heatmap.color).size == 2 and panel.heatmap.row is None
+        assert panel.x_axis.label == "ext.rate: 60 .. 90, 2 values"
         panel.x_range[0].value = -5.0                  # a rate < 0: refused by sweep, shown, nothing loaded
         panel.run(wait=True)
         assert panel.error is not None and "rate" in panel.status.value and len(panel.table) == 2

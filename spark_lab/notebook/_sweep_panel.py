@@ -171,9 +171,9 @@ class SweepPanel:
             self._say(f"{len(self.table)} networks in {a['wall_s']:.1f} s ({a['batches']} batch(es), "
                       f"{a['compilations']} compilations); click a cell to load it")
             self.draw()
-        except SparkLabError as e:
+        except Exception as e:              # shown in the panel, not lost in the thread
             self.error = e
-            self._say(str(e), error=True)
+            self._say(str(e) if isinstance(e, SparkLabError) else f"{type(e).__name__}: {e}", error=True)
         finally:
             self.run_button.disabled = False
 
@@ -186,10 +186,13 @@ class SweepPanel:
         self.xs, self.ys, Z = pivot(self.table, self.colour.value)
         self.heatmap.selected = None
         with self.heatmap.hold_sync():
-            self.heatmap.column = [f"{v:.4g}" for v in self.xs]
-            self.heatmap.row = [f"{v:.4g}" for v in self.ys] if len(params) > 1 else [""]
-            self.heatmap.color = Z            # (1, n) is shown as one row (bqplot squeezes it)
-        self.x_axis.label = params[0]
+            self.heatmap.row = self.heatmap.column = None      # checked against the colour's shape
+            self.heatmap.color = Z
+            if len(params) > 1:                # bqplot squeezes a (1, n) map to one row without labels
+                self.heatmap.row = [f"{v:.4g}" for v in self.ys]
+                self.heatmap.column = [f"{v:.4g}" for v in self.xs]
+        self.x_axis.label = params[0] if len(params) > 1 else (
+            f"{params[0]}: {self.xs[0]:.4g} .. {self.xs[-1]:.4g}, {len(self.xs)} values")
         self.y_axis.label = params[1] if len(params) > 1 else ""
         self.figure.title = self.colour.value
 
