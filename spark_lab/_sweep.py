@@ -17,7 +17,9 @@ one simulator is built per seed; for each grid point its values are applied with
 does; ``device_args()`` and ``get_state_tree()`` of that point are stacked along a leading
 agent axis (ELL rows padded to the seeds' common width) and ``jax.jit(jax.vmap(chunk))``
 of ``make_chunk`` runs ``batch`` points at once. One simulator per seed, not one per point:
-a build costs ~0.15 s (a compilation of its parameter function), more than a batched run.
+a build costs ~0.15 s (it compiles its parameter function) and a new simulator compiles its
+chunk again. Speed (bench/SWEEP.md): on a 2-core CPU a sweep is ~11x faster than building and
+running each point, but slower than a loop reusing one compiled simulator per seed.
 
 Only run-time values (``Network.values()``: model, synapse and rule parameters, ``g_inh``,
 ``weight``) can be swept; a structural field (``n``, ``delay``, ``connectivity``, ...)
