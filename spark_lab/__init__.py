@@ -9,6 +9,7 @@ from . import _runtime
 _runtime.configure()
 from . import analysis, connectivity, initializers, interfaces, model, neurons, nir, plasticity, registry, synapses
 from ._params import Choice, Param
+from ._sweep import sweep, sweep_heatmap
 from .batch import BatchedSimulator
 from .connectivity import AllToAll, Connectivity, FixedInDegree, FixedProbability, FromList, FromMatrix, OneToOne
 from .equations import EquationError, NeuronEquations, SynapseEquations
@@ -49,8 +50,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "analysis", "connectivity", "initializers", "interfaces", "neurons", "plasticity", "synapses",
-    "Network", "Simulator", "BatchedSimulator", "RunResult", "RecordSpec", "Param", "Choice",
-    "Session", "SessionError", "Monitor", "Frame", "open_run", "list_runs",
+    "Network", "Simulator", "BatchedSimulator", "sweep", "sweep_heatmap", "RunResult", "RecordSpec",
+    "Param", "Choice", "Session", "SessionError", "Monitor", "Frame", "open_run", "list_runs",
     "NeuronModel", "SynapseModel", "PlasticityRule", "Connectivity", "Initializer",
     "LIF", "ALIF", "AdEx", "Izhikevich", "EIF", "PoissonSource", "SpikeGenerator", "SpikeInput",
     "Exponential", "Delta", "BiExponential", "Conductance", "NeuronEquations", "SynapseEquations", "EquationError",

@@ -103,8 +103,10 @@ class Lab:
         if params is not None:
             params = [p for p in params if (p[0] if isinstance(p, tuple) else p) in built.pools
                       or (p[0] if isinstance(p, tuple) else p) in built.projections]
-        self.live = LiveLab(sim, params=params, before_run=self._before_run, commit=self._slider_moved,
-                            **self._live_kw)
+        kw = dict(self._live_kw)
+        if kw.get("sweep") is True:            # the sweep panel sweeps the network that owns the values
+            kw["sweep"] = self.network.copy
+        self.live = LiveLab(sim, params=params, before_run=self._before_run, commit=self._slider_moved, **kw)
         for key, slider in self.live.sliders.sliders.items():
             if key in spans:
                 slider.widen(*spans[key])

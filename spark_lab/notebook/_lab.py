@@ -14,6 +14,7 @@ from ._analysis import AnalysisPanel
 from ._controls import RunControls
 from ._monitors import RasterMonitor, RateMonitor, TraceMonitor, WeightMonitor, spiking_pools
 from ._sliders import ParamSliders
+from ._sweep_panel import SweepPanel
 
 
 class LiveLab:
@@ -30,6 +31,8 @@ class LiveLab:
     weights:  projections whose weight histogram is shown (default: the plastic ones, at most 3; [] for none).
     window_ms: length of the rolling window of the raster and traces.
     analysis: add the analysis panel (ISI, CV, F-I curve).
+    sweep:    add the sweep panel (a parameter map by ``sl.sweep``; ``_sweep_panel.py``): True, or
+              ``network() -> Network`` to sweep (``Lab`` gives its own).
     before_run: called when Run is pressed; returning False stops the press there (``Lab`` rebuilds).
     commit:   ``commit(target, name, value)`` applies a slider move (default: ``session.set_param``;
               ``Lab`` changes its Network instead).
@@ -38,7 +41,7 @@ class LiveLab:
 
     def __init__(self, sim_or_network, params=None, raster=None, raster_neurons: int = 1000, traces=None,
                  rates=None, weights=None, window_ms: float = 500.0, analysis: bool = True, max_fps: float = 10.0,
-                 before_run=None, commit=None, **session_kw):
+                 before_run=None, commit=None, sweep=False, **session_kw):
         if isinstance(sim_or_network, Session):
             self.session = sim_or_network
         else:
@@ -63,6 +66,7 @@ class LiveLab:
             weights = list(getattr(sim, "plastic", ()))[:3]
         self.weights = [s.add_monitor(WeightMonitor(sim, p)) for p in weights]
         self.analysis = AnalysisPanel(s) if analysis else None
+        self.sweep_panel = SweepPanel(self, network=sweep if callable(sweep) else None) if sweep else None
         plots = [self.raster.figure] + [W.HBox([t.figure for t in self.traces] + [self.rates.figure],
                                                layout=W.Layout(width="100%"))]
         for t in self.traces:
@@ -80,6 +84,10 @@ class LiveLab:
             acc = W.Accordion(children=[self.analysis.widget])
             acc.set_title(0, "Analysis: rates, ISI, CV, F-I curve")
             acc.observe(self._analysis_opened, "selected_index")
+            parts.append(acc)
+        if self.sweep_panel is not None:
+            acc = W.Accordion(children=[self.sweep_panel.widget])
+            acc.set_title(0, "Sweep: a parameter map, click a cell to load it")
             parts.append(acc)
         self.widget = W.VBox(parts, layout=W.Layout(width="100%"))
         self.widget.add_class("spark-lab-live")
