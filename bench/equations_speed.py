@@ -24,6 +24,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench_common as bc  # noqa: E402
 import numpy as np  # noqa: E402
+import spark_lab_net  # noqa: E402
 
 import spark_lab as sl  # noqa: E402
 
@@ -36,34 +37,12 @@ EXP_EQ = dict(equations="dI/dt = -I / tau : mV", current="I", on_spike="I += w",
 
 
 def build(d, equations: bool, native):
-    """The benchmark network (as bench/spark_lab_net.py builds it), with built-in or
-    equation-defined neuron and synapse models."""
-    net = sl.Network(dt=bc.DT * 1e3, seed=0, spike_batch=128, native=native)
-    exc = np.arange(bc.POOL_SIZE) < bc.N_E_PER_POOL
-    if equations:
-        neuron = sl.NeuronEquations(**LIF_EQ)
-        make_syn = lambda: sl.SynapseEquations(**EXP_EQ)      # noqa: E731
-    else:
-        neuron = sl.LIF(tau_m=bc.TAU_M * 1e3, v_rest=bc.V_REST, v_th=bc.V_TH, v_reset=bc.V_RESET,
-                        t_ref=bc.T_REF * 1e3)
-        make_syn = lambda: sl.Exponential(tau=bc.TAU_S * 1e3)  # noqa: E731
-    for a in range(bc.N_POOLS):
-        net.add_pool(f"p{a}", neuron, bc.POOL_SIZE, excitatory=exc, g_inh=bc.G_INH)
-    net.add_pool("input", sl.PoissonSource(rate=0.0), bc.N_IN)
-    syn = {b: make_syn() for b in range(bc.N_POOLS)}
-    pre, post = d["pre"], d["post"]
-    pa, pb = pre // bc.POOL_SIZE, post // bc.POOL_SIZE
-    for a in range(bc.N_POOLS):
-        for b in range(bc.N_POOLS):
-            m = (pa == a) & (pb == b)
-            net.connect(f"p{a}", f"p{b}", synapse=syn[b],
-                        connectivity=sl.FromList(pre[m] - a * bc.POOL_SIZE, post[m] - b * bc.POOL_SIZE),
-                        weight=bc.J_E)
-    net.connect("input", "p0", synapse=syn[0], connectivity=sl.FromList(d["in_pre"], d["in_post"]), weight=bc.J_IN)
-    sim = net.build()
-    for a in range(bc.N_POOLS):
-        sim.set_state(f"p{a}", "v", d["v0"][a * bc.POOL_SIZE:(a + 1) * bc.POOL_SIZE])
-    return sim
+    """The benchmark network (bench/spark_lab_net.py) with built-in or equation-defined
+    neuron and synapse models."""
+    if not equations:
+        return spark_lab_net.build(d, native=native)
+    return spark_lab_net.build(d, native=native, neuron=sl.NeuronEquations(**LIF_EQ),
+                               make_synapse=lambda: sl.SynapseEquations(**EXP_EQ))
 
 
 def timed(sim, K, rates, n_chunks, start):
