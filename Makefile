@@ -54,12 +54,13 @@ $(CHROMIUM):
 # xdist worker would start its own JupyterLab and chromium) and every notebook under
 # nbval (the cells of a notebook share one kernel, so they must not be split across workers).
 JOBS ?= 2
+# The docs build runs first so that pytest's summary is the last thing `make test` prints.
 test: install test-deps
 	$(VENV)/bin/ruff check .
+	$(MAKE) docs
 	$(VPY) -m pytest -q -n $(JOBS) -m "not browser" tests
 	$(VPY) -m pytest -q -m browser tests
 	$(VPY) -m pytest -q notebooks --nbval-lax
-	$(MAKE) docs
 
 # The site (Sphinx + MyST + myst-nb, docs/conf.py): user guide, API reference, gallery figures
 # simulated at build time, notebooks from their stored outputs. -W: a warning (a broken
