@@ -2,7 +2,7 @@
 #   make install      create .venv, editable install, JupyterLab overrides
 #   make lab          open the quickstart in JupyterLab (ARGS=--no-browser for headless)
 #   make test-deps    test extras + Debian chromium for the browser tests
-#   make test         ruff, unit tests (JOBS=2 workers), browser tests, every notebook under nbval, make docs
+#   make test         ruff, make docs, unit tests (JOBS=2 workers), browser tests, every notebook under nbval
 #   make docs         the documentation site -> build/docs/index.html (warnings are errors)
 #   make bench        benchmarks (QUICK=1 for the short run)
 #   make clean        build/test leftovers (distclean also removes .venv)
