@@ -1,4 +1,5 @@
-"""Small networks that use every feature of the model file (shared by the model-file tests)."""
+"""Small networks shared by the tests: one that uses every feature of the model file, and a
+Poisson -> Dale LIF pool with recurrence for the kernel and checkpoint tests."""
 from __future__ import annotations
 
 import numpy as np
@@ -37,3 +38,20 @@ def rich_network(n: int = 20) -> sl.Network:
     net.set_position("exc", 10.5, -3.0)
     net.set_position("drive", 0.0, 0.0)
     return net
+
+
+def make_net(seed=0, n_in=40, n=60, rate=200.0):
+    """Poisson input -> Dale LIF pool with recurrence: scalar + per-synapse weights, a delay."""
+    net = sl.Network(dt=0.1, seed=seed)
+    net.add_pool("inp", sl.PoissonSource(rate=rate), n_in)
+    net.add_pool("exc", sl.LIF(tau_m=sl.Uniform(15.0, 25.0), v_init_low=-65.0, v_init_high=-55.0), n,
+                 excitatory=0.8, g_inh=3.0)
+    syn = sl.Exponential(tau=5.0)
+    net.connect("inp", "exc", synapse=syn, connectivity=sl.FixedProbability(p=0.3), weight=4.0, name="ff")
+    net.connect("exc", "exc", synapse=syn, connectivity=sl.FixedProbability(p=0.2), weight=sl.Uniform(0.5, 1.5),
+                delay=0.5, name="rec")
+    return net
+
+
+def spikes_of(res, pool="exc"):
+    return np.asarray(res.records[f"{pool}.spikes"])

@@ -21,33 +21,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import spark_lab as sl
-from spark_lab import Exponential, FixedProbability, Network, NetworkError, PoissonSource, Uniform
+from spark_lab import Network, NetworkError, Uniform
 from spark_lab.errors import CheckpointError, SparkLabError
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _model_nets import rich_network  # noqa: E402
+from _model_nets import make_net, rich_network, spikes_of  # noqa: E402
 
 SETTINGS = settings(max_examples=60, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 RECORD = ["exc.spikes", "exc.v", "mix.spikes", "mix.v"]
 DRIVE = {"exc": 25.0, "mix": 25.0}          # mV: both pools spike, the STDP weights move
-
-
-def make_net(seed=0, n_in=40, n=60, rate=200.0):
-    """Poisson input -> Dale LIF pool with recurrence: scalar + per-synapse weights, a delay."""
-    net = Network(dt=0.1, seed=seed)
-    net.add_pool("inp", PoissonSource(rate=rate), n_in)
-    net.add_pool("exc", sl.LIF(tau_m=Uniform(15.0, 25.0), v_init_low=-65.0, v_init_high=-55.0), n,
-                 excitatory=0.8, g_inh=3.0)
-    syn = Exponential(tau=5.0)
-    net.connect("inp", "exc", synapse=syn, connectivity=FixedProbability(p=0.3), weight=4.0, name="ff")
-    net.connect("exc", "exc", synapse=syn, connectivity=FixedProbability(p=0.2), weight=Uniform(0.5, 1.5),
-                delay=0.5, name="rec")
-    return net
-
-
-def spikes_of(res, pool="exc"):
-    return np.asarray(res.records[f"{pool}.spikes"])
 
 
 # ---------------------------------------------------------------- round trip (from test_kernel)

@@ -3,6 +3,8 @@ recording invariance (checkpoints: test_checkpoint.py), dtype, record sampling, 
 from __future__ import annotations
 
 import logging
+import os
+import sys
 
 import jax
 import numpy as np
@@ -14,7 +16,6 @@ from spark_lab import (
     AllToAll,
     DivergenceError,
     Exponential,
-    FixedProbability,
     Network,
     OneToOne,
     PoissonSource,
@@ -22,22 +23,8 @@ from spark_lab import (
 )
 from spark_lab.synapses.delta import Delta
 
-
-def make_net(seed=0, n_in=40, n=60, rate=200.0):
-    """Poisson input -> Dale LIF pool with recurrence: scalar + per-synapse weights, a delay."""
-    net = Network(dt=0.1, seed=seed)
-    net.add_pool("inp", PoissonSource(rate=rate), n_in)
-    net.add_pool("exc", LIF(tau_m=Uniform(15.0, 25.0), v_init_low=-65.0, v_init_high=-55.0), n,
-                 excitatory=0.8, g_inh=3.0)
-    syn = Exponential(tau=5.0)
-    net.connect("inp", "exc", synapse=syn, connectivity=FixedProbability(p=0.3), weight=4.0, name="ff")
-    net.connect("exc", "exc", synapse=syn, connectivity=FixedProbability(p=0.2), weight=Uniform(0.5, 1.5),
-                delay=0.5, name="rec")
-    return net
-
-
-def spikes_of(res, pool="exc"):
-    return np.asarray(res.records[f"{pool}.spikes"])
+sys.path.insert(0, os.path.dirname(__file__))
+from _model_nets import make_net, spikes_of  # noqa: E402
 
 
 # ---------------------------------------------------------------- compilation
