@@ -355,6 +355,26 @@ def run_all(page, notebook_name: str, server: LabServer | None = None,
     return state
 
 
+def kernel_print(server: LabServer, notebook_name: str, code: str) -> str:
+    """Run ``print(code)`` in the kernel of the open notebook ``notebook_name`` (a second
+    client on the same kernel, as a user's console would be) and return what it printed."""
+    from jupyter_client import BlockingKernelClient
+    sess = next(s for s in server.api("api/sessions") if s["path"].endswith(notebook_name))
+    conn = server.root_dir.parent / "runtime" / f"kernel-{sess['kernel']['id']}.json"
+    kc = BlockingKernelClient(connection_file=str(conn))
+    kc.load_connection_file()
+    kc.start_channels()
+    texts = []
+    try:
+        reply = kc.execute_interactive(f"print({code})", timeout=60, store_history=False,
+                                       output_hook=lambda msg: texts.append(msg["content"].get("text", ""))
+                                       if msg["msg_type"] == "stream" else None)
+    finally:
+        kc.stop_channels()
+    assert reply["content"]["status"] == "ok", reply["content"]
+    return "".join(texts).strip()
+
+
 def error_outputs_text(page) -> str:
     """Text of every stderr/error output on the page (tracebacks included)."""
     sel = ('.jp-RenderedText[data-mime-type="application/vnd.jupyter.stderr"], '

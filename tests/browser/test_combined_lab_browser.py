@@ -11,7 +11,7 @@ import json
 import re
 
 import pytest
-from harness import assert_no_news_toast, assert_no_tracebacks, assert_no_widget_errors, run_all
+from harness import assert_no_news_toast, assert_no_tracebacks, assert_no_widget_errors, kernel_print, run_all
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(420)]
 
@@ -20,21 +20,7 @@ NOTEBOOK = "04_live_lab.ipynb"
 
 def _kernel_eval(server, expr: str):
     """``json.dumps(expr)`` evaluated in the notebook's kernel (a second client), decoded."""
-    from jupyter_client import BlockingKernelClient
-    sess = next(s for s in server.api("api/sessions") if s["path"].endswith(NOTEBOOK))
-    conn = server.root_dir.parent / "runtime" / f"kernel-{sess['kernel']['id']}.json"
-    kc = BlockingKernelClient(connection_file=str(conn))
-    kc.load_connection_file()
-    kc.start_channels()
-    texts = []
-    try:
-        reply = kc.execute_interactive(f"print(__import__('json').dumps({expr}))", timeout=60, store_history=False,
-                                       output_hook=lambda msg: texts.append(msg["content"].get("text", ""))
-                                       if msg["msg_type"] == "stream" else None)
-    finally:
-        kc.stop_channels()
-    assert reply["content"]["status"] == "ok", reply["content"]
-    return json.loads("".join(texts).strip())
+    return json.loads(kernel_print(server, NOTEBOOK, f"__import__('json').dumps({expr})"))
 
 
 def _readout(slider) -> float:

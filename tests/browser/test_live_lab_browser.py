@@ -14,6 +14,7 @@ from harness import (
     assert_no_news_toast,
     assert_no_tracebacks,
     assert_no_widget_errors,
+    kernel_print,
     run_all,
 )
 
@@ -53,21 +54,7 @@ def _pixels(png: bytes) -> np.ndarray:
 
 def _kernel_eval(server, expr: str) -> str:
     """Print ``expr`` in the notebook's kernel (a second client on the same kernel) and return the text."""
-    from jupyter_client import BlockingKernelClient
-    sess = next(s for s in server.api("api/sessions") if s["path"].endswith(NOTEBOOK))
-    conn = server.root_dir.parent / "runtime" / f"kernel-{sess['kernel']['id']}.json"
-    kc = BlockingKernelClient(connection_file=str(conn))
-    kc.load_connection_file()
-    kc.start_channels()
-    texts = []
-    try:
-        reply = kc.execute_interactive(f"print({expr})", timeout=60, store_history=False,
-                                       output_hook=lambda msg: texts.append(msg["content"].get("text", ""))
-                                       if msg["msg_type"] == "stream" else None)
-    finally:
-        kc.stop_channels()
-    assert reply["content"]["status"] == "ok", reply["content"]
-    return "".join(texts).strip()
+    return kernel_print(server, NOTEBOOK, expr)
 
 
 def test_live_lab_in_the_browser(lab_server, lab_page, shot):
