@@ -55,3 +55,19 @@ def make_net(seed=0, n_in=40, n=60, rate=200.0):
 
 def spikes_of(res, pool="exc"):
     return np.asarray(res.records[f"{pool}.spikes"])
+
+
+def small_ei(seed=3, native=None, dt=0.1) -> sl.Network:
+    """30 excitatory + 10 inhibitory LIF (Dale) driven by 40 Poisson inputs, fixed in-degrees:
+    spikes from the first steps (the recording-policy and run-store tests)."""
+    n = sl.Network(dt=dt, seed=seed, native=native)
+    lif = sl.LIF(tau_m=10.0, v_rest=-65.0, v_th=-50.0, v_reset=-65.0, t_ref=2.0, v_init_low=-65.0, v_init_high=-50.0)
+    n.add_pool("exc", lif, 30, excitatory=True)
+    n.add_pool("inh", lif, 10, excitatory=False, g_inh=3.0)
+    n.add_pool("ext", sl.PoissonSource(rate=80.0), 40)
+    for pre in ("exc", "inh"):
+        for post in ("exc", "inh"):
+            n.connect(pre, post, connectivity=sl.FixedInDegree(k=4), weight=1.0, delay=0.5)
+    n.connect("ext", "exc", connectivity=sl.FixedInDegree(k=8), weight=9.0)
+    n.connect("ext", "inh", connectivity=sl.FixedInDegree(k=8), weight=9.0)
+    return n

@@ -3,6 +3,9 @@ a pool's rate is above x over a window, while an input tag holds; each checked a
 full recording of the same run thinned by hand (numpy), on the device inside the chunk."""
 from __future__ import annotations
 
+import os
+import sys
+
 import jax
 import numpy as np
 import pytest
@@ -14,22 +17,15 @@ from spark_lab.batch import BatchedSimulator
 from spark_lab.errors import ModelError, NetworkError, ParameterError
 from spark_lab.session import Session
 
+sys.path.insert(0, os.path.dirname(__file__))
+from _model_nets import small_ei  # noqa: E402
+
 pytestmark = pytest.mark.timeout(300)
 DT = 0.1
 
 
 def net(seed=3, native=True):
-    n = sl.Network(dt=DT, seed=seed, native=native)
-    lif = sl.LIF(tau_m=10.0, v_rest=-65.0, v_th=-50.0, v_reset=-65.0, t_ref=2.0, v_init_low=-65.0, v_init_high=-50.0)
-    n.add_pool("exc", lif, 30, excitatory=True)
-    n.add_pool("inh", lif, 10, excitatory=False, g_inh=3.0)
-    n.add_pool("ext", sl.PoissonSource(rate=80.0), 40)
-    for pre in ("exc", "inh"):
-        for post in ("exc", "inh"):
-            n.connect(pre, post, connectivity=sl.FixedInDegree(k=4), weight=1.0, delay=0.5)
-    n.connect("ext", "exc", connectivity=sl.FixedInDegree(k=8), weight=9.0)
-    n.connect("ext", "inh", connectivity=sl.FixedInDegree(k=8), weight=9.0)
-    return n
+    return small_ei(seed, native, DT)
 
 
 STEPS = 900

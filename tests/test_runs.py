@@ -18,20 +18,14 @@ from spark_lab import model
 from spark_lab.errors import ParameterError
 from spark_lab.session import Monitor, Session
 
+sys.path.insert(0, os.path.dirname(__file__))
+from _model_nets import small_ei  # noqa: E402
+
 pytestmark = pytest.mark.timeout(300)
 
 
 def small_net(seed=2):
-    net = sl.Network(dt=0.1, seed=seed)
-    lif = sl.LIF(tau_m=10.0, v_rest=-65.0, v_th=-50.0, v_reset=-65.0, t_ref=2.0, v_init_low=-65.0, v_init_high=-50.0)
-    net.add_pool("exc", lif, 30, excitatory=True)
-    net.add_pool("inh", lif, 10, excitatory=False, g_inh=3.0)
-    net.add_pool("ext", sl.PoissonSource(rate=80.0), 40)
-    for pre in ("exc", "inh"):
-        for post in ("exc", "inh"):
-            net.connect(pre, post, connectivity=sl.FixedInDegree(k=4), weight=1.0, delay=0.5)
-    net.connect("ext", "exc", connectivity=sl.FixedInDegree(k=8), weight=9.0)
-    net.connect("ext", "inh", connectivity=sl.FixedInDegree(k=8), weight=9.0)
+    net = small_ei(seed)
     net.record("exc")
     net.record("inh", "v", neurons=[1, 4])
     return net
