@@ -40,7 +40,7 @@ lab: install
 test-deps: $(TEST_STAMP) $(CHROMIUM)
 
 $(TEST_STAMP): $(STAMP)
-	$(VPY) -m pip install -e '.[notebooks,test]'
+	$(VPY) -m pip install -e '.[notebooks,formats,test]'
 	touch $@
 
 $(CHROMIUM):
