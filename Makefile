@@ -1,6 +1,7 @@
 # spark_lab developer entry points.
 #   make install      create .venv, editable install, JupyterLab overrides
-#   make lab          open the quickstart in JupyterLab (ARGS=--no-browser for headless)
+#   make lab          JupyterLab on the repository, opened on the quickstart (ARGS=--no-browser for headless)
+#   make app          the combined lab of a model as a page with no code (MODEL=balanced_ei; Voila)
 #   make test-deps    test extras + Debian chromium for the browser tests
 #   make test         ruff, make docs, unit tests (JOBS=2 workers), browser tests, every notebook under nbval
 #   make docs         the documentation site -> build/docs/index.html (warnings are errors)
@@ -16,10 +17,7 @@ DOCS_STAMP = $(VENV)/.docs-deps
 OVERRIDES = $(VENV)/share/jupyter/lab/settings/overrides.json
 CHROMIUM = /usr/bin/chromium
 
-# JupyterLab refuses to start as root without --allow-root.
-ROOT_FLAG = $(if $(filter 0,$(shell id -u)),--allow-root,)
-
-.PHONY: install lab test-deps test docs bench clean distclean
+.PHONY: install lab app test-deps test docs bench clean distclean
 
 install: $(STAMP)
 
@@ -34,8 +32,15 @@ $(STAMP): pyproject.toml widgets/jupyterlab-overrides.json spark_lab/_native/spi
 	cp widgets/jupyterlab-overrides.json $(OVERRIDES)
 	touch $@
 
+# spark-lab lab: the server's root is this folder (README, docs, notebooks in the file browser)
+# and notebooks/00_quickstart.ipynb is what opens; it adds --allow-root when run as root.
 lab: install
-	$(VENV)/bin/jupyter lab $(ROOT_FLAG) notebooks/00_quickstart.ipynb $(ARGS)
+	$(VENV)/bin/spark-lab lab $(ARGS)
+
+# App mode (spark_lab/_serve.py): MODEL is a model file or a shipped example's name.
+MODEL ?= balanced_ei
+app: install
+	$(VENV)/bin/spark-lab app $(MODEL) $(ARGS)
 
 test-deps: $(TEST_STAMP) $(CHROMIUM)
 

@@ -7,6 +7,8 @@
     spark-lab run FILE --steps N [--record POOL.VAR ...] [--out results.npz] [--chunk K] [--run-dir DIR]
     spark-lab cartpole [...]       CartPole agents learning with three-factor plasticity (closed_loop/cli.py)
     spark-lab nir import FILE.nir OUT.json | nir export FILE OUT.nir   NIR graphs (nir/_cli.py, docs/nir.md)
+    spark-lab app MODEL [--port P]  the combined lab of a model as a page with no code (Voilà; _serve.py)
+    spark-lab lab [NOTEBOOK]       JupyterLab on the current folder, opened on the quickstart
 
 FILE is a path or the name of a shipped example. Errors go to stderr as plain
 lines (no traceback) with exit status 1; Ctrl-C ends with exit status 130.
@@ -244,10 +246,12 @@ def _main(argv) -> int:
     r.add_argument("--run-dir", metavar="DIR", help="store the run in the new folder DIR while it goes on (model, "
                    "seed, versions, records, chunk counts; spark_lab.open_run reads it, also after a crash)")
     r.set_defaults(fn=_run)
+    from ._serve import add_parser as _serve_parser
     from .closed_loop.cli import add_parser as _cartpole_parser
     from .nir._cli import add_parser as _nir_parser
     _cartpole_parser(sub)
     _nir_parser(sub)
+    _serve_parser(sub)
     args = ap.parse_args(argv)
     from .errors import ModelError, SparkLabError
     try:

@@ -99,6 +99,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that is free now (for servers a test starts itself)."""
+    return _free_port()
+
+
 def write_user_settings(settings_dir: Path, overrides: dict) -> None:
     """Write {"pkg:plugin": {...}} overrides as JupyterLab user settings files."""
     for plugin_id, values in overrides.items():
