@@ -413,6 +413,35 @@ def assert_no_widget_errors(page, loading_timeout_ms: int = 30_000) -> None:
         raise AssertionError("widget errors on the page:\n" + "\n".join(found))
 
 
+# Warnings that come from spark_lab's widgets being drawn or closed badly (the lab UX issue):
+# a figure laid out at zero size, a comm used after it closed, cytoscape's custom wheel
+# sensitivity. Warnings from JupyterLab's own plumbing (shared-module versions) are not ours.
+WIDGET_WARNING_PATTERNS = (
+    re.compile(r"attribute (width|height): A negative value"),
+    re.compile(r"no comm channel", re.I),
+    re.compile(r"wheel sensitivity", re.I),
+)
+
+
+class ConsoleLog:
+    """Every console message and page error of a page, from ``ConsoleLog(page)`` on.
+
+    ``problems()``: the errors, and the warnings that match WIDGET_WARNING_PATTERNS.
+    ``count(text)``: how many messages contain ``text`` (e.g. a debug ``console.log``)."""
+
+    def __init__(self, page):
+        self.messages: list[tuple[str, str]] = []
+        page.on("console", lambda m: self.messages.append((m.type, m.text)))
+        page.on("pageerror", lambda e: self.messages.append(("error", str(e))))
+
+    def problems(self) -> list[str]:
+        return [f"{kind}: {text[:300]}" for kind, text in self.messages
+                if kind == "error" or any(p.search(text) for p in WIDGET_WARNING_PATTERNS)]
+
+    def count(self, text: str) -> int:
+        return sum(text in t for _, t in self.messages)
+
+
 def assert_no_news_toast(page) -> None:
     """Fail if JupyterLab's 'official Jupyter news' toast is showing."""
     n = page.get_by_text(NEWS_TOAST_TEXT, exact=False).count()

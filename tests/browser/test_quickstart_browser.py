@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from harness import (
+    ConsoleLog,
     assert_no_news_toast,
     assert_no_tracebacks,
     assert_no_widget_errors,
@@ -19,6 +20,7 @@ def test_quickstart_run_all(lab_server, lab_page, shot):
     page = lab_page
     assert (lab_server.root_dir / NOTEBOOK).is_file(), f"notebooks/{NOTEBOOK} is missing"
 
+    log = ConsoleLog(page)
     state = run_all(page, NOTEBOOK)
     assert state["done"] > 0
 
@@ -34,3 +36,4 @@ def test_quickstart_run_all(lab_server, lab_page, shot):
     assert width > 0, "raster image output did not load"
     path = shot(img, "raster")
     assert path.stat().st_size > 1000
+    assert not log.problems(), "console problems:\n" + "\n".join(log.problems())
