@@ -113,3 +113,15 @@ def free_spot(layout: dict, min_dist: float = 100.0, near=None) -> tuple[float, 
         if all((x - px) ** 2 + (y - py) ** 2 >= min_dist ** 2 for px, py in taken):
             return (x, y)
         k += 1
+
+
+def needs_pool(entry) -> bool:
+    """Decoders and current encoders are added by picking a pool after the palette click."""
+    return entry.kind == "decoder" or (entry.kind == "encoder" and entry.cls.OUTPUT == "current")
+
+
+def default_size(encoder) -> int | None:
+    """A new encoder's pool size: 100 copies' worth when it takes copies, else its own size."""
+    if encoder.COPIES and DEFAULT_N % encoder.size() == 0:
+        return DEFAULT_N
+    return None
