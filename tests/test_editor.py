@@ -948,3 +948,10 @@ def test_export_pane_follows_every_edit_and_has_copy_and_insert():
     ed.code_pane.hide_button.click()
     ed.palette_buttons["LIF"].click()
     assert not ed.code_pane.visible and "lif_3" not in ed.code.value
+
+
+def test_a_free_spot_keeps_a_gap_to_nodes_placed_off_the_grid():
+    from spark_lab.notebook.editor import _palette
+    layout = {"exc": (260.0, 110.0), "inh": (260.0, 310.0), "ext": (80.0, 210.0), "stim": (80.0, 60.0)}
+    x, y = _palette.free_spot(layout)
+    assert all(abs(x - px) >= 150 or abs(y - py) >= 95 for px, py in layout.values()), (x, y)
