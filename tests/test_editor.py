@@ -955,3 +955,15 @@ def test_a_free_spot_keeps_a_gap_to_nodes_placed_off_the_grid():
     layout = {"exc": (260.0, 110.0), "inh": (260.0, 310.0), "ext": (80.0, 210.0), "stim": (80.0, 60.0)}
     x, y = _palette.free_spot(layout)
     assert all(abs(x - px) >= 150 or abs(y - py) >= 95 for px, py in layout.values()), (x, y)
+
+
+def test_a_node_moved_from_code_refits_the_view_a_drag_does_not():
+    ed, a, b = two_pools()
+    sent = []
+    ed.canvas.widget.send = lambda content, buffers=None: sent.append(content)
+    ed.on_node_moved(a, 412.34, 250.0)                    # a drag in the browser
+    assert ed.network.layout[a] == (412.3, 250.0) and sent == []
+    ed.move(b, 900.0, 40.0)                               # from code: the node may be out of view
+    assert sent == [{"name": "layout"}]
+    ed.undo()                                             # moves b back: fits again
+    assert len(sent) == 2

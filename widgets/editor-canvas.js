@@ -13,6 +13,7 @@
 (function (out) {
   "use strict";
   const ZOOM_STEP = 1.25;
+  const FIT_PADDING = 30;                                 // as _canvas.FIT_PADDING
 
   function cyOf(box) {
     return box && box._cyreg ? box._cyreg.cy : null;
@@ -85,6 +86,22 @@
       box.style.boxShadow = on ? "0 0 0 2px #f2a900" : "";
       box.setAttribute("data-sl-keys", on ? "on" : "off");
     };
+    // fit once the canvas has its size (the layout's own fit can run before it has one), and
+    // again whenever its size changes (cytoscape keeps the size it measured last: resize())
+    let size = [0, 0];
+    const fitIfResized = function () {
+      const cy = cyOf(box);
+      if (!cy || box.clientWidth === 0 || box.clientHeight === 0) return;
+      if (box.clientWidth === size[0] && box.clientHeight === size[1]) return;
+      size = [box.clientWidth, box.clientHeight];
+      cy.resize();
+      cy.fit(undefined, FIT_PADDING);
+      box.setAttribute("data-sl-fits", String(Number(box.getAttribute("data-sl-fits") || 0) + 1));
+    };
+    const sizeTimer = setInterval(function () {
+      if (!document.body.contains(box)) { clearInterval(sizeTimer); return; }
+      fitIfResized();
+    }, 400);
     box.addEventListener("wheel", function (e) {
       if (!(e.ctrlKey || e.metaKey)) return;            // the page scrolls
       e.preventDefault();

@@ -202,7 +202,8 @@ _JS_CANVAS = """() => {
     s = s.parentElement;
   }
   const r = el.getBoundingClientRect();
-  return {zoom: cy.zoom(), ready: el.getAttribute('data-sl-canvas'), keys: el.getAttribute('data-sl-keys'),
+  return {bb: [bb.x1, bb.y1, bb.x2, bb.y2], ex: [ex.x1, ex.y1, ex.x2, ex.y2], w: el.clientWidth, h: el.clientHeight, fits: el.getAttribute('data-sl-fits'),
+          zoom: cy.zoom(), ready: el.getAttribute('data-sl-canvas'), keys: el.getAttribute('data-sl-keys'),
           inside: bb.x1 >= ex.x1 - 1 && bb.x2 <= ex.x2 + 1 && bb.y1 >= ex.y1 - 1 && bb.y2 <= ex.y2 + 1,
           scrollTop: s ? s.scrollTop : null, room: s ? s.scrollHeight - s.clientHeight - s.scrollTop : 0,
           cx: r.left + r.width / 2, cy: r.top + r.height / 2};
@@ -242,7 +243,10 @@ def test_editor_canvas_wheel_fit_keys_and_export(lab_server, lab_page, shot):
     wait_for(lambda: (_canvas(page) or {}).get("ready") == "ready", "widgets/editor-canvas.js running in the page")
     lists0 = int(kernel_print(lab_server, "print(editor.canvas.list_changes)"))
     logs0 = sum(RELAYOUT_LOG in t for _k, t in console)
-    assert _canvas(page)["inside"], "the whole graph is in view after Run All (fitted)"
+    deadline = time.monotonic() + 10.0
+    while not _canvas(page)["inside"] and time.monotonic() < deadline:
+        time.sleep(0.25)
+    assert _canvas(page)["inside"], f"the whole graph in view after Run All (fitted): {_canvas(page)}"
 
     # --- the wheel over the canvas scrolls the notebook; the zoom stays
     _center_canvas(page)

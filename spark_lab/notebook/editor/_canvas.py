@@ -96,6 +96,8 @@ class Canvas:
         self._specs: dict[str, dict] = {}
         self._retired: list = []                            # removed widgets, closed at the next removal
         self._synced = False
+        self._dragged: dict[str, dict] = {}               # positions the browser reported (drags)
+        self.fits = 0                                       # fits asked for besides the layout's own
         self._lock = threading.RLock()                      # activity comes from the session's thread
         _monitor("dragfree")
         self.widget.on("node", "tap", lambda ev: on_node_tap(ev["data"]["id"]))
@@ -109,7 +111,13 @@ class Canvas:
 
     def fit(self) -> None:
         """Fit the view to the whole graph (the browser runs the preset layout: no node moves)."""
+        self.fits += 1
         self.widget.relayout()
+
+    def dragged(self, nid: str, x: float, y: float) -> None:
+        """The browser moved node ``nid`` to (x, y): showing that position needs no new fit
+        (a node moved from code does: the view fits again, as when elements come or go)."""
+        self._dragged[nid] = {"x": float(x), "y": float(y)}
 
     def show_activity(self, rates) -> None:
         """Show ``{node id: rate in Hz}`` on those nodes (label line and colour); None or {}
@@ -153,10 +161,14 @@ class Canvas:
                 self.fresh = added
             elif added or before - set(edges):
                 self.fresh = set()
-            self._sync(nodes, edges, layout)
+            lists = self.list_changes
+            if self._sync(nodes, edges, layout) and self.list_changes == lists:
+                self.fit()
 
-    def _sync(self, nodes: dict, edges: dict, layout: dict) -> None:
+    def _sync(self, nodes: dict, edges: dict, layout: dict) -> bool:
+        """Update the widgets; True if a node was moved other than by a drag."""
         graph = self.widget.graph
+        moved = False
         with graph.hold_sync():
             new_nodes = []
             for nid, spec in nodes.items():
@@ -172,6 +184,8 @@ class Canvas:
                     self._update(node, "n:" + nid, spec)
                     if dict(node.position) != pos:
                         node.position = pos
+                        moved |= self._dragged.get(nid) != pos
+                self._dragged.pop(nid, None)
                 self._specs["n:" + nid] = spec
             if new_nodes:
                 graph.add_nodes(new_nodes)
@@ -189,6 +203,7 @@ class Canvas:
             if new_edges:
                 graph.add_edges(new_edges, directed=True, multiple_edges=True)
                 self.list_changes += 0 if new_nodes else 1          # one message with the nodes
+        return moved
 
     def _drop(self, nodes: dict, edges: dict) -> None:
         """Remove the elements that are gone, in a message of its own, with every element

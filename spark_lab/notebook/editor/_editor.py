@@ -493,6 +493,7 @@ class GraphEditor:
     def on_node_moved(self, node_id: str, x: float, y: float) -> None:
         """A node was dragged to (x, y) (model coordinates)."""
         if _elements.node_kind(self.network, node_id) is not None:
+            self.canvas.dragged(node_id, round(float(x), 1), round(float(y), 1))
             self._ui(lambda: self.move(node_id, x, y))
 
     # ================================================================== files and code

@@ -224,6 +224,7 @@ class History:
         self.limit = limit
         self._undo: list[tuple[Snapshot, str]] = []
         self._redo: list[tuple[Snapshot, str]] = []
+        self.last_label = ""            # the edit the last undo or redo took back or made again
 
     def push(self, before: Snapshot, label: str = "an edit") -> None:
         """Record the state before an edit described by ``label``; a new edit clears the redo stack."""
@@ -248,8 +249,6 @@ class History:
         after, self.last_label = self._redo.pop()
         self._undo.append((current, self.last_label))
         return after
-
-    last_label: str = ""
 
     @property
     def labels(self) -> list[str]:
