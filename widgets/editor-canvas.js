@@ -8,7 +8,8 @@
 //    editor's Delete, Undo and Redo buttons (so the kernel does the edit, as for a click);
 //    Escape or a click elsewhere ends that;
 //  - Copy (.sl-ed-copy) puts the exported Python on the clipboard; Insert (.sl-ed-insert) puts it
-//    in a new notebook cell below the editor's cell (JupyterLab's "insert cell below" button).
+//    in a new notebook cell below the editor's cell (JupyterLab's "insert cell below" button,
+//    then the new cell's CodeMirror view: .cm-content's cmView.view, a CodeMirror 6 internal).
 // The cytoscape instance is read at each event (ipycytoscape can replace it): el._cyreg.cy.
 (function (out) {
   "use strict";
@@ -60,7 +61,14 @@
     const own = root.closest(".jp-Cell");
     const button = panel && panel.querySelector('.jp-Toolbar [data-command="notebook:insert-cell-below"]');
     if (!button || !own) return false;
-    button.click();
+    // JupyterLab's toolbar buttons act on mousedown (a click() does nothing); the new cell goes
+    // below the active cell, which the click on Insert made the editor's own
+    const down = function (el) {
+      el.dispatchEvent(new MouseEvent("mousedown", { bubbles: true, cancelable: true, button: 0 }));
+    };
+    const prompt = own.querySelector(".jp-InputPrompt");
+    if (!own.classList.contains("jp-mod-active") && prompt) down(prompt);
+    down(button);
     let tries = 0;
     const fill = function () {
       const active = panel.querySelector(".jp-Notebook .jp-Cell.jp-mod-active");
