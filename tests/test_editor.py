@@ -762,7 +762,7 @@ def test_canvas_wheel_scrolls_the_page_and_fits_its_view():
     ed = GraphEditor()
     cy = ed.canvas.widget
     assert cy.user_zooming_enabled is False                 # the wheel is not cytoscape's
-    assert cy.wheel_sensitivity == 1                        # a custom one makes cytoscape warn
+    assert "wheel_sensitivity" not in cy.keys               # any value given makes cytoscape warn
     assert cy.cytoscape_layout["name"] == "preset" and cy.cytoscape_layout["fit"] is True
     sent = []
     cy.send = lambda content, buffers=None: sent.append(content)

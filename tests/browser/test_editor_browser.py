@@ -306,8 +306,7 @@ def test_editor_canvas_wheel_fit_keys_and_export(lab_server, lab_page, shot):
     wait_for(lambda: kernel_print(lab_server, "print('lif' in net.pools)") == "False", "Ctrl+Y deleted it again")
     page.keyboard.press("Control+z")
     wait_for(lambda: kernel_print(lab_server, "print('lif' in net.pools)") == "True", "and Ctrl+Z again")
-    status = _status(editor)
-    assert "undid" in status and "lif" in status, status
+    wait_for(lambda: "undid deleted pool 'lif'" in _status(editor), "the status names the step undone")
 
     # --- Export Python: the pane, Copy, Insert as cell
     editor.get_by_role("button", name="Export Python").click()

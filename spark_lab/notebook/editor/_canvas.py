@@ -19,8 +19,10 @@ ipywidgets 8.1.9 in Chromium, and read in its source):
   is ``preset`` with ``fit``, so that run keeps every position and fits the view (an
   opened example or a new node is in view, self-loops included);
 - the wheel over cytoscape zooms unless ``user_zooming_enabled`` is False; with it off
-  the wheel scrolls the notebook. A custom ``wheel_sensitivity`` makes cytoscape warn in
-  the console, so it stays at its default;
+  the wheel scrolls the notebook. Cytoscape warns in the console ("You have set a custom
+  wheel sensitivity") whenever it is given one, and ipycytoscape always gives it its
+  ``wheel_sensitivity`` trait (default 1 included), so the canvas's widget class does not
+  send that trait (``_CanvasWidget``): the browser then gives none;
 - the zoom trait is not sent to the browser, and there are no key events: zoom buttons,
   Ctrl/Cmd+wheel and the Delete / Ctrl+Z / Ctrl+Y keys are done by a small script
   (widgets/editor-canvas.js) that a hidden Output widget of the editor runs in the page;
@@ -36,6 +38,7 @@ from pathlib import Path
 
 import ipycytoscape
 import ipywidgets as W
+import traitlets
 from ipycytoscape import cytoscape as _cy
 
 STYLE_FILE = Path(__file__).with_name("editor-style.json")   # a link to widgets/editor-style.json
@@ -68,6 +71,11 @@ def _monitor(event: str) -> None:
         _cy.MONITORED_USER_INTERACTIONS = tuple(_cy.MONITORED_USER_INTERACTIONS) + (event,)
 
 
+class _CanvasWidget(ipycytoscape.CytoscapeWidget):
+    """ipycytoscape's widget without syncing ``wheel_sensitivity`` (see the module docstring)."""
+    wheel_sensitivity = traitlets.CFloat(1.0)
+
+
 class Canvas:
     """A CytoscapeWidget plus the map from element ids to its Node/Edge widgets.
 
@@ -80,7 +88,7 @@ class Canvas:
     def __init__(self, on_node_tap, on_edge_tap, on_node_moved, height: str = "460px"):
         # in the editor's row the canvas takes the width that palette and inspector leave;
         # min_width 0 lets it shrink below the size of cytoscape's own canvases
-        self.widget = ipycytoscape.CytoscapeWidget(layout={"height": height, "width": "auto", "min_width": "0",
+        self.widget = _CanvasWidget(layout={"height": height, "width": "auto", "min_width": "0",
                                                            "flex": "1 1 0%", "border": "1px solid #d0d7de"})
         self.widget.cytoscape_layout = {"name": "preset", "fit": True, "padding": FIT_PADDING, "animate": False}
         self.widget.set_style(load_style())
