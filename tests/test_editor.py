@@ -888,6 +888,10 @@ def test_show_activity_labels_and_colours_nodes_and_clears():
     ed.show_activity(None)
     assert "rate" not in node.data and "active" not in node.classes.split()
     assert node.data["label"] == f"{a}\nLIF × 100"
+    ed.open_example("balanced_ei")
+    ed.show_activity({"exc": 9.0})
+    ed.open_example("balanced_ei")                        # another network: its rates are not known
+    assert "active" not in ed.canvas.nodes["exc"].classes.split() and ed.canvas.activity == {}
 
 
 def test_activity_monitor_rates_are_spikes_per_neuron_per_second_and_throttled():

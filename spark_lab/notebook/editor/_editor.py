@@ -519,6 +519,7 @@ class GraphEditor:
 
     def _replace_with(self, other: Network, what: str) -> None:
         self.selected = self.connect_source = self.pending = None
+        self.canvas.show_activity(None)            # the rates were those of the network replaced
         self._edit(what, lambda: self.network.replace_with(other), validate="full")
 
     def export_python(self) -> str:
