@@ -202,7 +202,8 @@ _JS_CANVAS = """() => {
     s = s.parentElement;
   }
   const r = el.getBoundingClientRect();
-  return {bb: [bb.x1, bb.y1, bb.x2, bb.y2], ex: [ex.x1, ex.y1, ex.x2, ex.y2], w: el.clientWidth, h: el.clientHeight, fits: el.getAttribute('data-sl-fits'),
+  return {bb: [bb.x1, bb.y1, bb.x2, bb.y2], ex: [ex.x1, ex.y1, ex.x2, ex.y2],
+          w: el.clientWidth, h: el.clientHeight, fits: el.getAttribute('data-sl-fits'),
           zoom: cy.zoom(), ready: el.getAttribute('data-sl-canvas'), keys: el.getAttribute('data-sl-keys'),
           inside: bb.x1 >= ex.x1 - 1 && bb.x2 <= ex.x2 + 1 && bb.y1 >= ex.y1 - 1 && bb.y2 <= ex.y2 + 1,
           scrollTop: s ? s.scrollTop : null, room: s ? s.scrollHeight - s.clientHeight - s.scrollTop : 0,
