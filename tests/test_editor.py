@@ -748,3 +748,226 @@ def test_load_undo_and_redo_emit_change_events(tmp_path):
     assert len(events) > n and list(other.network.pools) == [a, b]
     other.network.update_pool(a, g_inh=2.0)                          # code edits: one undo step
     assert other.undo() and other.network.pools[a].g_inh == 1.0
+
+
+# ----------------------------------------------------------------------------- canvas behaviour
+def _classes(widget):
+    out = set(getattr(widget, "_dom_classes", ()))
+    for child in getattr(widget, "children", ()):
+        out |= _classes(child)
+    return out
+
+
+def test_canvas_wheel_scrolls_the_page_and_fits_its_view():
+    ed = GraphEditor()
+    cy = ed.canvas.widget
+    assert cy.user_zooming_enabled is False                 # the wheel is not cytoscape's
+    assert "wheel_sensitivity" not in cy.keys               # any value given makes cytoscape warn
+    assert cy.cytoscape_layout["name"] == "preset" and cy.cytoscape_layout["fit"] is True
+    sent = []
+    cy.send = lambda content, buffers=None: sent.append(content)
+    ed.buttons["fit"].click()
+    assert sent == [{"name": "layout"}]                     # the browser runs the (fitting) preset layout
+
+
+def test_the_browser_script_is_loaded_and_finds_every_button_it_presses():
+    import re
+
+    from spark_lab.notebook.editor import _canvas
+    ed = GraphEditor()
+    outputs = [w for w in ed.widget.children if isinstance(w, type(_canvas.script_output()))]
+    assert len(outputs) == 1 and outputs[0].layout.display == "none"
+    data = outputs[0].outputs[0]["data"]
+    assert data["application/javascript"] == _canvas.load_script()
+    script = _canvas.load_script()
+    pressed = set(re.findall(r"sl-ed-[a-z-]+", script))
+    assert {"sl-ed-delete", "sl-ed-undo", "sl-ed-redo", "sl-ed-zoom-in", "sl-ed-zoom-out", "sl-ed-copy",
+            "sl-ed-insert", "sl-ed-code"} <= pressed
+    assert pressed <= _classes(ed.widget)
+    assert "console.log" not in script
+
+
+def test_code_built_network_is_laid_out_in_columns_by_signal_flow():
+    from spark_lab.interfaces import PoissonEncoder, RateDecoder
+    net = sl.Network()
+    net.add_pool("ext", sl.PoissonSource(), 50)
+    net.add_input("stim", PoissonEncoder(), n=20)
+    for name in ("exc", "inh", "out"):
+        net.add_pool(name, sl.LIF(), 30)
+    net.connect("ext", "exc")
+    net.connect("stim", "exc")
+    net.connect("exc", "exc")
+    net.connect("exc", "inh")
+    net.connect("inh", "exc")
+    net.connect("exc", "out")
+    net.add_output("rate", RateDecoder(), source="out")
+    GraphEditor(net)
+    pos = net.layout
+    assert pos["ext"][0] == pos["stim"][0] < pos["exc"][0] < pos["inh"][0] == pos["out"][0] < pos["rate"][0]
+    assert len({y for _x, y in pos.values()}) > 1 and len({x for x, _y in pos.values()}) == 4
+    pts = list(pos.values())
+    assert min((a[0] - b[0]) ** 2 + (a[1] - b[1]) ** 2 for i, a in enumerate(pts) for b in pts[i + 1:]) >= 110 ** 2
+
+
+def test_new_edges_are_highlighted_until_the_next_structural_edit_and_the_selection_too():
+    ed, a, b = two_pools()
+    ed.connect(a, b)
+    assert "fresh" in ed.canvas.edges[f"{a}->{b}"].classes.split()
+    assert "focus" in ed.canvas.edges[f"{a}->{b}"].classes.split()          # selected after connect
+    ed.select(a)
+    assert "fresh" in ed.canvas.edges[f"{a}->{b}"].classes.split()
+    assert "focus" not in ed.canvas.edges[f"{a}->{b}"].classes.split()
+    ed.connect(b, a)
+    assert "fresh" not in ed.canvas.edges[f"{a}->{b}"].classes.split()
+    assert "fresh" in ed.canvas.edges[f"{b}->{a}"].classes.split()
+    ed.open_example("balanced_ei")
+    assert not any("fresh" in e.classes.split() for e in ed.canvas.edges.values())   # a whole new graph
+
+
+def test_undo_and_redo_say_what_each_step_was():
+    ed, a, b = two_pools()
+    ed.update_pool(a, model=ed.network.pools[a].model.replace(tau_m=12.0))
+    assert ed.status == f"{a}.tau_m 20 -> 12"
+    ed.update_pool(a, model=ed.network.pools[a].model.replace(tau_m=10.0))
+    assert ed.history.labels[-2:] == [f"{a}.tau_m 20 -> 12", f"{a}.tau_m 12 -> 10"]
+    assert ed.buttons["undo"].tooltip == f"undo {a}.tau_m 12 -> 10"
+    ed.undo()
+    assert ed.status == f"undid {a}.tau_m 12 -> 10"
+    assert ed.network.pools[a].model.values["tau_m"] == 12.0
+    assert ed.buttons["redo"].tooltip == f"redo {a}.tau_m 12 -> 10"
+    ed.redo()
+    assert ed.status == f"redid {a}.tau_m 12 -> 10"
+    ed.connect(a, b)
+    ed.undo()
+    assert ed.status == f"undid connected {a} -> {b}"
+    ed.network.update_pool(b, g_inh=3.0)
+    assert ed.status == f"network changed from code ({b}.g_inh 1 -> 3)"
+    ed.undo()
+    assert ed.status == f"undid {b}.g_inh 1 -> 3" and ed.network.pools[b].g_inh == 1.0
+
+
+def test_only_elements_that_come_or_go_change_the_graph_lists():
+    ed, a, b = two_pools()
+    ed.connect(a, b)
+    n = ed.canvas.list_changes
+    ed.select(a)
+    ed.move(a, 300, 300)
+    ed.update_pool(a, model=ed.network.pools[a].model.replace(tau_m=15.0))
+    ed.show_activity({a: 5.0})
+    assert ed.canvas.list_changes == n                   # no relayout in the browser for these
+    ed.palette_buttons["LIF"].click()
+    assert ed.canvas.list_changes == n + 1               # nodes and edges in one message
+    ed.open_example("balanced_ei")
+    assert ed.canvas.list_changes <= n + 3               # the old graph goes, the new one comes
+
+
+def test_removed_elements_are_closed_one_removal_later_not_at_once():
+    ed, a, b = two_pools()
+    ed.connect(a, b)
+    edge = ed.canvas.edges[f"{a}->{b}"]
+    ed.delete(f"{a}->{b}")
+    assert edge.comm is not None                          # the browser still reports its removal
+    ed.delete(b)
+    assert edge.comm is None                              # closed at the next removal
+    node = ed.canvas.widget.graph.nodes[0]
+    ed.close()
+    assert node.comm is None and ed.canvas.widget.comm is None
+
+
+def test_show_activity_labels_and_colours_nodes_and_clears():
+    import threading
+    ed, a, b = two_pools()
+    t = threading.Thread(target=ed.show_activity, args=({a: 12.34, "nope": 3.0},))
+    t.start()
+    t.join()
+    node = ed.canvas.nodes[a]
+    assert node.data["rate"] == 12.3 and node.data["label"].endswith("\n12.3 Hz")
+    assert "active" in node.classes.split() and "active" not in ed.canvas.nodes[b].classes.split()
+    ed.update_pool(a, model=ed.network.pools[a].model.replace(tau_m=15.0))
+    assert ed.canvas.nodes[a].data["rate"] == 12.3        # a refresh keeps what is shown
+    ed.show_activity(None)
+    assert "rate" not in node.data and "active" not in node.classes.split()
+    assert node.data["label"] == f"{a}\nLIF × 100"
+    ed.open_example("balanced_ei")
+    ed.show_activity({"exc": 9.0})
+    ed.open_example("balanced_ei")                        # another network: its rates are not known
+    assert "active" not in ed.canvas.nodes["exc"].classes.split() and ed.canvas.activity == {}
+
+
+def test_activity_monitor_rates_are_spikes_per_neuron_per_second_and_throttled():
+    from spark_lab._monitor import Frame
+    from spark_lab.notebook.editor._activity import ActivityMonitor
+    shown = []
+    mon = ActivityMonitor(shown.append, window_ms=20.0, max_fps=4.0)
+
+    def frame(t, spikes_a):
+        counts = {"a": np.r_[np.full(spikes_a, 1), np.zeros(10 - spikes_a, int)], "b": np.zeros(5, int)}
+        return Frame(t, 100, 0.1, counts, {}, {}, {}, 0.0)
+    for k in range(20):                                   # 20 chunks of 10 ms, at once
+        mon.step(frame(100 * k, 4))
+    assert len(shown) == 1                                # the throttle held the rest back
+    mon.flush()
+    assert len(shown) == 2
+    # the last 20 ms: 2 chunks, 4 spikes each, 10 neurons -> 8 / 10 / 0.02 s = 40 Hz
+    assert shown[-1] == pytest.approx({"a": 40.0, "b": 0.0})
+    mon.close()
+    assert shown[-1] is None
+
+
+def test_lab_shows_the_running_network_rates_on_the_editor():
+    from spark_lab.notebook import Lab
+    from spark_lab.notebook.editor._activity import ActivityMonitor
+    net = sl.Network(dt=0.5, seed=1)
+    net.add_pool("ext", sl.PoissonSource(rate=50.0), 200)
+    net.add_pool("exc", sl.LIF(), 20)
+    net.connect("ext", "exc")
+    lab = Lab(net, chunk=20, analysis=False)
+    try:
+        assert any(isinstance(m, ActivityMonitor) for m in lab.session.monitors)
+        lab.session.step(400)
+        node = lab.editor.canvas.nodes["ext"]
+        assert "active" in node.classes.split()
+        assert 30.0 < node.data["rate"] < 70.0                 # a 50 Hz Poisson source, 200 neurons, 100 ms
+    finally:
+        lab.close()
+    assert "active" not in lab.editor.canvas.nodes["ext"].classes.split()
+
+
+def test_export_pane_follows_every_edit_and_has_copy_and_insert():
+    from spark_lab import model
+    ed, a, b = two_pools()
+    assert not ed.code_pane.visible
+    code = ed.export_python()
+    assert ed.code_pane.visible and ed.code.value == code
+    ed.connect(a, b)
+    assert ed.code.value == model.to_python(ed.network) and f"net.connect('{a}', '{b}'" in ed.code.value
+    ed.network.update_pool(a, g_inh=2.0)                  # a change from code
+    assert "g_inh=2.0" in ed.code.value
+    ed.undo()
+    assert ed.code.value == model.to_python(ed.network)
+    ed.code_pane.copy_button.click()
+    assert ed.code_pane.copies == 1 and "copied" in ed.status
+    ed.code_pane.insert_button.click()
+    assert ed.code_pane.inserts == 1 and "new cell" in ed.status
+    ed.code_pane.hide_button.click()
+    ed.palette_buttons["LIF"].click()
+    assert not ed.code_pane.visible and "lif_3" not in ed.code.value
+
+
+def test_a_free_spot_keeps_a_gap_to_nodes_placed_off_the_grid():
+    from spark_lab.notebook.editor import _palette
+    layout = {"exc": (260.0, 110.0), "inh": (260.0, 310.0), "ext": (80.0, 210.0), "stim": (80.0, 60.0)}
+    x, y = _palette.free_spot(layout)
+    assert all(abs(x - px) >= 150 or abs(y - py) >= 95 for px, py in layout.values()), (x, y)
+
+
+def test_a_node_moved_from_code_refits_the_view_a_drag_does_not():
+    ed, a, b = two_pools()
+    sent = []
+    ed.canvas.widget.send = lambda content, buffers=None: sent.append(content)
+    ed.on_node_moved(a, 412.34, 250.0)                    # a drag in the browser
+    assert ed.network.layout[a] == (412.3, 250.0) and sent == []
+    ed.move(b, 900.0, 40.0)                               # from code: the node may be out of view
+    assert sent == [{"name": "layout"}]
+    ed.undo()                                             # moves b back: fits again
+    assert len(sent) == 2

@@ -107,6 +107,7 @@ class Lab:
         if kw.get("sweep") is True:            # the sweep panel sweeps the network that owns the values
             kw["sweep"] = self.network.copy
         self.live = LiveLab(sim, params=params, before_run=self._before_run, commit=self._slider_moved, **kw)
+        self.live.session.add_monitor(self.editor.activity_monitor())     # rates on the editor's nodes
         for key, slider in self.live.sliders.sliders.items():
             if key in spans:
                 slider.widen(*spans[key])

@@ -190,3 +190,159 @@ def test_editor_in_jupyterlab(lab_server, lab_page, shot):
     wait_for(lambda: kernel_print(lab_server, "print(net.layout['lif_2'])") == before, "undo of the drag")
     assert_no_widget_errors(page)
     shot(editor, "final")
+
+
+# ----------------------------------------------------------------------------- the canvas as a user meets it
+_JS_CANVAS = """() => {
+  const el = document.querySelector('.spark-lab-graph-editor .custom-widget');
+  if (!el || !el._cyreg) return null;
+  const cy = el._cyreg.cy, bb = cy.elements().boundingBox(), ex = cy.extent();
+  let s = el.parentElement;
+  while (s && !(s.scrollHeight > s.clientHeight + 10 && /(auto|scroll)/.test(getComputedStyle(s).overflowY))) {
+    s = s.parentElement;
+  }
+  const r = el.getBoundingClientRect();
+  return {bb: [bb.x1, bb.y1, bb.x2, bb.y2], ex: [ex.x1, ex.y1, ex.x2, ex.y2],
+          w: el.clientWidth, h: el.clientHeight, fits: el.getAttribute('data-sl-fits'),
+          zoom: cy.zoom(), ready: el.getAttribute('data-sl-canvas'), keys: el.getAttribute('data-sl-keys'),
+          inside: bb.x1 >= ex.x1 - 1 && bb.x2 <= ex.x2 + 1 && bb.y1 >= ex.y1 - 1 && bb.y2 <= ex.y2 + 1,
+          scrollTop: s ? s.scrollTop : null, room: s ? s.scrollHeight - s.clientHeight - s.scrollTop : 0,
+          cx: r.left + r.width / 2, cy: r.top + r.height / 2};
+}"""
+_JS_EDGE_CLASSES = """(id) => {
+  const el = document.querySelector('.spark-lab-graph-editor .custom-widget');
+  const e = el && el._cyreg ? el._cyreg.cy.getElementById(id) : null;
+  return e && e.nonempty() ? e.classes() : null;
+}"""
+RELAYOUT_LOG = "whole cytoscape relayout"
+
+
+def _canvas(page):
+    return page.evaluate(_JS_CANVAS)
+
+
+def _status(editor) -> str:
+    return " ".join(editor.locator(".widget-html").all_inner_texts())
+
+
+def _center_canvas(page):
+    page.evaluate("() => document.querySelector('.spark-lab-graph-editor .custom-widget')"
+                  ".scrollIntoView({block: 'center'})")
+    time.sleep(0.6)
+
+
+def test_editor_canvas_wheel_fit_keys_and_export(lab_server, lab_page, shot):
+    page = lab_page
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=lab_server.url.rstrip("/"))
+    console = []
+    page.on("console", lambda m: console.append((m.type, m.text)))
+    run_all(page, NOTEBOOK)
+    assert_no_tracebacks(page)
+    editor = page.locator(EDITOR).first
+    for node in ("exc", "stim", "exc_rate"):
+        wait_for(lambda node=node: page.evaluate(_JS_NODE, node), f"node {node!r} on the canvas")
+    wait_for(lambda: (_canvas(page) or {}).get("ready") == "ready", "widgets/editor-canvas.js running in the page")
+    lists0 = int(kernel_print(lab_server, "print(editor.canvas.list_changes)"))
+    logs0 = sum(RELAYOUT_LOG in t for _k, t in console)
+    deadline = time.monotonic() + 10.0
+    while not _canvas(page)["inside"] and time.monotonic() < deadline:
+        time.sleep(0.25)
+    assert _canvas(page)["inside"], f"the whole graph in view after Run All (fitted): {_canvas(page)}"
+
+    # --- the wheel over the canvas scrolls the notebook; the zoom stays
+    _center_canvas(page)
+    c0 = _canvas(page)
+    page.mouse.move(c0["cx"], c0["cy"])
+    page.mouse.wheel(0, 240 if c0["room"] > 300 else -240)
+    time.sleep(0.8)
+    c1 = _canvas(page)
+    assert c1["scrollTop"] != c0["scrollTop"], (c0, c1)
+    assert c1["zoom"] == c0["zoom"], (c0, c1)
+
+    # --- Ctrl + wheel zooms the canvas, the notebook stays
+    _center_canvas(page)
+    c0 = _canvas(page)
+    page.mouse.move(c0["cx"], c0["cy"])
+    page.keyboard.down("Control")
+    page.mouse.wheel(0, -240)
+    page.keyboard.up("Control")
+    time.sleep(0.8)
+    c1 = _canvas(page)
+    assert c1["zoom"] > c0["zoom"] * 1.2 and c1["scrollTop"] == c0["scrollTop"], (c0, c1)
+
+    # --- zoom buttons, then Fit brings the whole graph back in view
+    editor.locator("button.sl-ed-zoom-in").click()
+    editor.locator("button.sl-ed-zoom-in").click()
+    wait_for(lambda: not _canvas(page)["inside"], "zoomed in past the graph's edges")
+    shot(editor, "zoomed-in")
+    editor.locator("button.sl-ed-fit").click()
+    wait_for(lambda: _canvas(page)["inside"], "Fit: the whole graph in view")
+
+    # --- a new edge is highlighted
+    editor.get_by_role("button", name="LIF", exact=True).click()
+    wait_for(lambda: page.evaluate(_JS_NODE, "lif"), "node 'lif'")
+    wait_for(lambda: _canvas(page)["inside"], "the view fitted after the add")
+    editor.get_by_role("button", name="Connect").click()
+    time.sleep(0.4)
+    click_node(page, "lif")
+    wait_for(lambda: "source" in (page.evaluate(_JS_NODE, "lif") or {}).get("classes", []), "lif marked as source")
+    click_node(page, "exc")
+    wait_for(lambda: "fresh" in (page.evaluate(_JS_EDGE_CLASSES, "lif->exc") or []), "the new edge highlighted")
+    shot(editor, "new-edge")
+    editor.get_by_role("button", name="Connect").click()
+    time.sleep(0.4)
+
+    # --- Delete and Ctrl+Z / Ctrl+Y on the canvas
+    click_node(page, "lif")
+    wait_for(lambda: "focus" in (page.evaluate(_JS_NODE, "lif") or {}).get("classes", []), "lif selected")
+    assert _canvas(page)["keys"] == "on"
+    page.keyboard.press("Delete")
+    wait_for(lambda: kernel_print(lab_server, "print('lif' in net.pools)") == "False", "Delete removed lif")
+    wait_for(lambda: page.evaluate(_JS_NODE, "lif") is None, "lif gone from the canvas")
+    page.keyboard.press("Control+z")
+    wait_for(lambda: kernel_print(lab_server, "print('lif' in net.pools, 'lif->exc' in net.projections)")
+             == "True True", "Ctrl+Z brought lif and its projection back")
+    wait_for(lambda: "undid" in _status(editor), "the status names the undone step")
+    page.keyboard.press("Control+y")
+    wait_for(lambda: kernel_print(lab_server, "print('lif' in net.pools)") == "False", "Ctrl+Y deleted it again")
+    page.keyboard.press("Control+z")
+    wait_for(lambda: kernel_print(lab_server, "print('lif' in net.pools)") == "True", "and Ctrl+Z again")
+    wait_for(lambda: "undid deleted pool 'lif'" in _status(editor), "the status names the step undone")
+
+    # --- Export Python: the pane, Copy, Insert as cell
+    editor.get_by_role("button", name="Export Python").click()
+    area = editor.locator(".sl-ed-code textarea")
+    wait_for(lambda: "def build_network" in area.input_value(), "the exported script in the pane")
+    click_node(page, "lif")
+    wait_for(lambda: "focus" in (page.evaluate(_JS_NODE, "lif") or {}).get("classes", []), "lif selected")
+    editor.get_by_role("button", name="Delete").click()           # an edit: the pane follows
+    wait_for(lambda: "'lif'" not in area.input_value(), "the pane follows the edit")
+    editor.locator("button.sl-ed-copy").click()
+    wait_for(lambda: "def build_network" in page.evaluate("() => navigator.clipboard.readText()"),
+             "the script on the clipboard")
+    cells = page.locator(".jp-Notebook .jp-Cell").count()
+    editor.locator("button.sl-ed-insert").click()
+    wait_for(lambda: page.locator(".jp-Notebook .jp-Cell").count() == cells + 1, "a new cell")
+    wait_for(lambda: "def build_network" in page.locator(".jp-Notebook .jp-Cell.jp-mod-active .cm-content")
+             .inner_text(), "the script in the new cell")
+    shot(page.locator(".jp-Notebook .jp-Cell.jp-mod-active"), "inserted-cell")
+
+    # --- Open example and Undo: no comm errors
+    editor.locator(".widget-dropdown select").first.select_option("balanced_ei")
+    editor.get_by_role("button", name="Open example").click()
+    wait_for(lambda: page.evaluate(_JS_NODE, "ext") and not page.evaluate(_JS_NODE, "stim"), "the example shown")
+    wait_for(lambda: _canvas(page)["inside"], "the example fitted in view")
+    shot(editor, "example")
+    editor.get_by_role("button", name="Undo").click()
+    wait_for(lambda: page.evaluate(_JS_NODE, "stim"), "Undo brought the notebook's network back")
+    time.sleep(1.5)
+    assert_no_widget_errors(page)
+    shot(editor, "canvas-final")
+
+    lists = int(kernel_print(lab_server, "print(editor.canvas.list_changes)"))
+    logs = sum(RELAYOUT_LOG in t for _k, t in console)
+    print(f"relayout logs: {logs - logs0} for {lists - lists0} list changes")
+    assert logs - logs0 == lists - lists0, (logs - logs0, lists - lists0)
+    errors = [t for k, t in console if k == "error"]
+    assert not errors, errors
+    assert not [t for _k, t in console if "wheel sensitivity" in t]

@@ -17,6 +17,13 @@ encoders and decoders. A palette click on a decoder or a CurrentEncoder starts a
 *pick*: the next pool clicked on the canvas is the pool the decoder reads or the
 encoder injects into (clicking the palette button again cancels it).
 
+The canvas fits its view to the graph when elements come or go and on Fit; the wheel
+scrolls the notebook, Ctrl/Cmd+wheel and the zoom buttons zoom; after a click on the
+canvas, Delete, Ctrl+Z and Ctrl+Y (Ctrl+Shift+Z) delete, undo and redo. Undo and Redo say
+which edit they take back (``"undid inh.tau_m 12 -> 10"``; ``history.labels``). Nodes
+without a position (a network built in code) are placed in columns by signal flow
+(``_autolayout``). ``show_activity({pool: rate_hz})`` shows live rates on the nodes.
+
 The methods below are what the buttons and canvas events call; use them from code
 too. ``on_node_tap``, ``on_edge_tap`` and ``on_node_moved`` are the canvas event
 handlers (the browser calls them with the tapped id and the dragged position).
@@ -31,10 +38,11 @@ import ipywidgets as W
 
 from ...errors import SparkLabError
 from ...network import Network
-from . import _backend, _elements, _io_edits, _palette
+from . import _autolayout, _backend, _elements, _io_edits, _palette
 from ._backend import EditorError
-from ._canvas import Canvas
-from ._history import History, restore, snapshot
+from ._canvas import Canvas, script_output
+from ._code_pane import CodePane
+from ._history import History, describe, restore, snapshot
 from ._inspector import Inspector
 
 UNDO_LEVELS = 100
@@ -102,9 +110,13 @@ class GraphEditor:
             "export": W.Button(description="Export Python", icon="code", tooltip="show the model as Python code"),
             "check": W.Button(description="Check", icon="check",
                               tooltip="check the whole model (also against the model-file rules)"),
+            "fit": W.Button(description="Fit", icon="expand", tooltip="fit the view to the whole graph"),
+            "zoom_in": W.Button(icon="search-plus", tooltip="zoom in (or Ctrl/Cmd + wheel over the canvas)"),
+            "zoom_out": W.Button(icon="search-minus", tooltip="zoom out (or Ctrl/Cmd + wheel over the canvas)"),
         }
-        for b in self.buttons.values():
+        for key, b in self.buttons.items():
             b.layout = W.Layout(width="auto")
+            b.add_class("sl-ed-" + key.replace("_", "-"))       # what widgets/editor-canvas.js presses
         self.buttons["delete"].on_click(lambda _b: self._ui(lambda: self.delete(self.selected)))
         self.buttons["undo"].on_click(lambda _b: self._ui(self.undo))
         self.buttons["redo"].on_click(lambda _b: self._ui(self.redo))
@@ -118,20 +130,20 @@ class GraphEditor:
         self.buttons["open"].on_click(lambda _b: self._ui(lambda: self.open_example(self.example_box.value)))
         self.buttons["export"].on_click(lambda _b: self._ui(self.export_python))
         self.buttons["check"].on_click(lambda _b: self._ui(self.validate))
-        self.toolbar = W.HBox([self.connect_toggle, self.buttons["delete"], self.buttons["undo"],
-                               self.buttons["redo"], self.path_box, self.buttons["save"], self.buttons["load"],
-                               self.example_box, self.buttons["open"], self.buttons["export"],
-                               self.buttons["check"]],
+        self.buttons["fit"].on_click(lambda _b: self.fit())
+        self.toolbar = W.HBox([self.connect_toggle] + [self.buttons[k] for k in ("delete", "undo", "redo")]
+                              + [self.path_box, self.buttons["save"], self.buttons["load"], self.example_box]
+                              + [self.buttons[k] for k in ("open", "export", "check", "fit", "zoom_in", "zoom_out")],
                               layout=W.Layout(flex_flow="row wrap"))
         # status, issues, code
         self.status_line = W.HTML(layout=W.Layout(min_height="22px"))
         self.issues_box = W.HTML()
-        self.code = W.Textarea(layout=W.Layout(width="100%", height="220px", display="none"),
-                               placeholder="Export Python shows the model as code here")
+        self.code_pane = CodePane(self._say)
+        self.code = self.code_pane.text
         body = W.HBox([self.palette, self.canvas.widget, self.inspector.widget],
                       layout=W.Layout(width="100%", align_items="flex-start"))
-        self.widget = W.VBox([self.toolbar, body, self.status_line, self.issues_box, self.code],
-                             layout=W.Layout(width="100%"))
+        self.widget = W.VBox([self.toolbar, body, self.status_line, self.issues_box, self.code_pane.widget,
+                              script_output()], layout=W.Layout(width="100%"))
         self.widget.add_class("spark-lab-graph-editor")
 
     def _repr_mimebundle_(self, **kwargs):
@@ -172,41 +184,26 @@ class GraphEditor:
         finally:
             self._applying = False
         if self._events:
-            self.history.push(before)
+            label = describe(before, snapshot(self.network)) or what
+            self.history.push(before, label)
             self._refresh(inspector=inspector, validate=validate)
-            self._say(what + self._issue_suffix())
+            self._say(label + self._issue_suffix())
         self.last_edit_ms = (time.perf_counter() - t0) * 1e3
         return result
 
     def _on_network_event(self, event: dict) -> None:
         for attr in ("selected", "connect_source"):          # follow renames
-            new = self._renamed(event, getattr(self, attr))
+            new = _elements.renamed(event, getattr(self, attr))
             if new is not None:
                 setattr(self, attr, new)
         if self._applying:
             self._events += 1
             return
         # a change made by code on the same Network: one undo step per event
-        self.history.push(self._last)
+        change = describe(self._last, snapshot(self.network))
+        self.history.push(self._last, change or f"{event['op']} (from code)")
         self._refresh(inspector=True, validate=event.get("op") != "layout")
-        self._say(f"network changed from code ({event['op']})" + self._issue_suffix())
-
-    @classmethod
-    def _renamed(cls, event, name):
-        """The new name of ``name`` if ``event`` (or one of its parts) renamed it, else None."""
-        if name is None:
-            return None
-        if event.get("op", "").startswith("rename_") and event.get("old") == name:
-            return event["new"]
-        ends = _elements.io_edge_ends(name)
-        if ends is not None:                      # an interface edge follows its ends
-            a, b = (cls._renamed(event, x) or x for x in ends)
-            return _elements.io_edge_id(a, b) if (a, b) != ends else None
-        for part in event.get("parts", ()):
-            new = cls._renamed(part, name)
-            if new is not None:
-                return new
-        return event.get("projections", {}).get(name)
+        self._say(f"network changed from code ({change or event['op']})" + self._issue_suffix())
 
     def _exists(self, name) -> bool:
         """``name`` is a node, a projection or an interface edge of the network."""
@@ -236,9 +233,11 @@ class GraphEditor:
             nodes[self.connect_source]["classes"] += " source"
         missing = [n for n in _elements.node_ids(net) if n not in net.layout]
         applying, self._applying = self._applying, True     # placing them is no edit of its own
-        try:
-            for n in missing:                   # nodes made by code without a position
-                net.set_position(n, *_palette.free_spot(net.layout))
+        try:                                    # nodes made by code without a position
+            spots = _autolayout.place(net, missing) if len(missing) > 1 else {
+                n: _palette.free_spot(net.layout) for n in missing}
+            for n, (x, y) in spots.items():
+                net.set_position(n, x, y)
         finally:
             self._applying = applying
         if missing:
@@ -250,7 +249,12 @@ class GraphEditor:
             self.buttons["undo"].disabled = not self.history.can_undo
             self.buttons["redo"].disabled = not self.history.can_redo
             self.buttons["delete"].disabled = self.selected is None
+            self.buttons["undo"].tooltip = f"undo {self.history.labels[-1]}" if self.history.can_undo else "undo"
+            self.buttons["redo"].tooltip = (f"redo {self.history.redo_labels[-1]}" if self.history.can_redo
+                                            else "redo")
             self.issues_box.value = self._issues_html()
+            if self.code_pane.visible:
+                self.code_pane.update(self._python_or_reason())
 
     def _issue_suffix(self) -> str:
         n = len(self.issues)
@@ -301,7 +305,7 @@ class GraphEditor:
                 if comp.OUTPUT == "current" and target is None:
                     raise EditorError(f"a {type(comp).__name__} injects into a pool: click it in the palette, then "
                                       f"click the pool (from code: add(..., target='pool'))")
-                size = n if n is not None or comp.OUTPUT == "current" else _default_size(comp)
+                size = n if n is not None or comp.OUTPUT == "current" else _palette.default_size(comp)
                 net.add_input(name, comp, size, target)
             else:
                 net.add_output(name, comp, source)
@@ -314,7 +318,7 @@ class GraphEditor:
         """What a palette button does: add the component, or (decoders, CurrentEncoder)
         start a pick of the pool it reads or injects into; the same button again cancels."""
         entry = _palette.find(label)
-        if not _needs_pool(entry):
+        if not _palette.needs_pool(entry):
             self.pending = None
             self.add(label)
             return
@@ -406,12 +410,12 @@ class GraphEditor:
         self._refresh(inspector=True, validate=False)
 
     def undo(self) -> bool:
-        """Undo the last edit; False if there is none."""
-        return self._travel(self.history.undo, "undid the last edit", "nothing to undo")
+        """Undo the last edit (the status says which: "undid inh.tau_m 12 -> 10"); False if there is none."""
+        return self._travel(self.history.undo, "undid", "nothing to undo")
 
     def redo(self) -> bool:
         """Apply again the last edit undone; False (and a status message) when there is none."""
-        return self._travel(self.history.redo, "redid the edit", "nothing to redo")
+        return self._travel(self.history.redo, "redid", "nothing to redo")
 
     def _travel(self, step, done: str, none: str) -> bool:
         target = step(snapshot(self.network))
@@ -424,7 +428,7 @@ class GraphEditor:
         finally:
             self._applying = False
         self._refresh(inspector=True)
-        self._say(done + self._issue_suffix())
+        self._say(f"{done} {self.history.last_label}" + self._issue_suffix())
         return True
 
     # ------------------------------------------------------------------ connect mode
@@ -489,6 +493,7 @@ class GraphEditor:
     def on_node_moved(self, node_id: str, x: float, y: float) -> None:
         """A node was dragged to (x, y) (model coordinates)."""
         if _elements.node_kind(self.network, node_id) is not None:
+            self.canvas.dragged(node_id, round(float(x), 1), round(float(y), 1))
             self._ui(lambda: self.move(node_id, x, y))
 
     # ================================================================== files and code
@@ -514,15 +519,40 @@ class GraphEditor:
 
     def _replace_with(self, other: Network, what: str) -> None:
         self.selected = self.connect_source = self.pending = None
+        self.canvas.show_activity(None)            # the rates were those of the network replaced
         self._edit(what, lambda: self.network.replace_with(other), validate="full")
 
     def export_python(self) -> str:
-        """The model as Python code; also shown in the editor's code box."""
+        """The model as Python code; also shown in the editor's code pane, which from then
+        on follows every change of the network (Copy, "Insert as cell", Hide)."""
         code = _backend.to_python(self.network)
-        self.code.value = code
-        self.code.layout.display = None
-        self._say("Python code below (select and copy)")
+        self.code_pane.show(code)
+        self._say("Python code below: it follows every edit (Copy, Insert as cell)")
         return code
+
+    def _python_or_reason(self) -> str:
+        try:
+            return _backend.to_python(self.network)
+        except SparkLabError as e:
+            return f"# this network cannot be written as a script: {e}"
+
+    # ================================================================== view
+    def fit(self) -> None:
+        """Fit the canvas's view to the whole graph (what the Fit button does)."""
+        self.canvas.fit()
+
+    def show_activity(self, rates) -> None:
+        """Show each pool's current rate, ``{pool: rate_hz}``, on its node (a line of the
+        label and a colour from white, 0 Hz, to orange, 50 Hz and more); None or {}
+        clears it. Safe from another thread (the live lab's session calls it); the caller
+        throttles (``_activity.ActivityMonitor``: a few times a second)."""
+        self.canvas.show_activity(rates)
+
+    def activity_monitor(self, window_ms: float = 200.0, max_fps: float = 4.0):
+        """A session monitor that shows the session's pool rates on this editor's nodes
+        (``session.add_monitor(editor.activity_monitor())``; see ``_activity``)."""
+        from ._activity import ActivityMonitor
+        return ActivityMonitor(self.show_activity, window_ms, max_fps)
 
     def validate(self) -> list:
         """Check the network now, including ``spark_lab.model.validate`` of its document
@@ -540,21 +570,8 @@ class GraphEditor:
         """Stop following the network and close the widgets."""
         from ._forms import close_tree
         self.network.unobserve(self._on_network_event)
-        for node in list(self.canvas.nodes.values()) + list(self.canvas.edges.values()):
-            node.close()
+        self.canvas.close()
         close_tree(self.widget)
 
     def __repr__(self):
         return f"GraphEditor({self.network!r})"
-
-
-def _needs_pool(entry) -> bool:
-    """Decoders and current encoders are added by picking a pool after the palette click."""
-    return entry.kind == "decoder" or (entry.kind == "encoder" and entry.cls.OUTPUT == "current")
-
-
-def _default_size(encoder) -> int | None:
-    """A new encoder's pool size: 100 copies' worth when it takes copies, else its own size."""
-    if encoder.COPIES and _palette.DEFAULT_N % encoder.size() == 0:
-        return _palette.DEFAULT_N
-    return None

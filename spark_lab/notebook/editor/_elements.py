@@ -41,6 +41,23 @@ def io_edge_ends(edge_id) -> tuple[str, str] | None:
     return a, b
 
 
+def renamed(event, name):
+    """The new name of ``name`` if ``event`` (or one of its parts) renamed it, else None."""
+    if name is None:
+        return None
+    if event.get("op", "").startswith("rename_") and event.get("old") == name:
+        return event["new"]
+    ends = io_edge_ends(name)
+    if ends is not None:                      # an interface edge follows its ends
+        a, b = (renamed(event, x) or x for x in ends)
+        return io_edge_id(a, b) if (a, b) != ends else None
+    for part in event.get("parts", ()):
+        new = renamed(part, name)
+        if new is not None:
+            return new
+    return event.get("projections", {}).get(name)
+
+
 def node_kind(net, name) -> str | None:
     """"pool", "source" (a spike source pool such as PoissonSource), "encoder" (an input
     with its own pool), "current" (a current encoder's input node), "decoder", or None."""

@@ -163,32 +163,102 @@ def restore(net, snap: Snapshot) -> None:
             net.set_position(name, x, y)
 
 
+def _brief(v) -> str:
+    """A value as the history writes it: ``12``, ``0.1``, ``Uniform(...)``, ``[40 values]``."""
+    if isinstance(v, Initializer):
+        return type(v).__name__
+    a = np.asarray(v)
+    if a.ndim == 0:
+        x = a.item()
+        return f"{x:g}" if isinstance(x, float) else str(x)
+    return f"[{a.size} values]"
+
+
+def _param_changes(prefix: str, a, b) -> list[str]:
+    """``["inh.tau_m 12 -> 10", ...]`` for the parameters of component ``b`` that differ from
+    ``a`` (components of one class); [] when they differ in class (a new model)."""
+    if type(a) is not type(b):
+        return []
+    out = []
+    for k in getattr(b, "values", {}):
+        x, y = a.values.get(k), b.values[k]
+        if not _same_value(x, y):
+            out.append(f"{prefix}.{k} {_brief(x)} -> {_brief(y)}")
+    for k in getattr(b, "options", {}):
+        if a.options.get(k) != b.options[k]:
+            out.append(f"{prefix}.{k} {a.options.get(k)!r} -> {b.options[k]!r}")
+    return out
+
+
+def describe(before: Snapshot, after: Snapshot) -> str:
+    """What changed from ``before`` to ``after`` in the words of the values a user edits
+    (``"inh.tau_m 12 -> 10"``, ``"exc->inh.weight 1 -> 2"``), "" when it is not such a change
+    (added, removed, renamed or re-typed elements: the edit's own description says it)."""
+    pools_a = {p.name: p for p in before.pools}
+    proj_a = {p.name: p for p in before.projections}
+    if set(pools_a) != {p.name for p in after.pools} or set(proj_a) != {p.name for p in after.projections}:
+        return ""
+    out = []
+    for p in after.pools:
+        a = pools_a[p.name]
+        out += _param_changes(p.name, a.model, p.model)
+        for field in ("n", "g_inh"):
+            if getattr(a, field) != getattr(p, field):
+                out.append(f"{p.name}.{field} {_brief(getattr(a, field))} -> {_brief(getattr(p, field))}")
+    for p in after.projections:
+        a = proj_a[p.name]
+        out += _param_changes(p.name, a.synapse, p.synapse) + _param_changes(p.name, a.connectivity, p.connectivity)
+        for field in ("weight", "delay"):
+            if not _same_value(getattr(a, field), getattr(p, field)):
+                out.append(f"{p.name}.{field} {_brief(getattr(a, field))} -> {_brief(getattr(p, field))}")
+        for i, (x, y) in enumerate(zip(a.plasticity, p.plasticity)):
+            out += _param_changes(f"{p.name}.{type(y).__name__.lower()}" if i == 0 else f"{p.name}.rule{i}", x, y)
+    return ", ".join(out[:3]) + (f" (+{len(out) - 3} more)" if len(out) > 3 else "")
+
+
 class History:
-    """Bounded undo and redo stacks of snapshots (``limit`` levels, default 100)."""
+    """Bounded undo and redo stacks of snapshots (``limit`` levels, default 100), each with
+    the words of the edit it undoes (``labels``: oldest first)."""
 
     def __init__(self, limit: int = 100):
         self.limit = limit
-        self._undo: list[Snapshot] = []
-        self._redo: list[Snapshot] = []
+        self._undo: list[tuple[Snapshot, str]] = []
+        self._redo: list[tuple[Snapshot, str]] = []
+        self.last_label = ""            # the edit the last undo or redo took back or made again
 
-    def push(self, before: Snapshot) -> None:
-        """Record the state before an edit; a new edit clears the redo stack."""
-        self._undo.append(before)
+    def push(self, before: Snapshot, label: str = "an edit") -> None:
+        """Record the state before an edit described by ``label``; a new edit clears the redo stack."""
+        self._undo.append((before, label))
         del self._undo[:-self.limit]
         self._redo.clear()
 
     def undo(self, current: Snapshot) -> Snapshot | None:
-        """The state to go back to (``current`` goes onto the redo stack), or None."""
+        """The state to go back to (``current`` goes onto the redo stack), or None;
+        ``last_label`` then says which edit was undone."""
         if not self._undo:
             return None
-        self._redo.append(current)
-        return self._undo.pop()
+        before, self.last_label = self._undo.pop()
+        self._redo.append((current, self.last_label))
+        return before
 
     def redo(self, current: Snapshot) -> Snapshot | None:
+        """The state an undone edit made (``current`` goes back onto the undo stack), or None;
+        ``last_label`` then says which edit was redone."""
         if not self._redo:
             return None
-        self._undo.append(current)
-        return self._redo.pop()
+        after, self.last_label = self._redo.pop()
+        self._undo.append((current, self.last_label))
+        return after
+
+    @property
+    def labels(self) -> list[str]:
+        """The edits that Undo would take back, oldest first."""
+        return [label for _, label in self._undo]
+
+    @property
+    def redo_labels(self) -> list[str]:
+        """The edits that Redo would make again, the next one last."""
+        return [label for _, label in self._redo]
 
     @property
     def can_undo(self) -> bool:

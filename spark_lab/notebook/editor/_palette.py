@@ -33,6 +33,7 @@ DEFAULT_N = 100
 _GRID = (150.0, 110.0)        # spacing of the free spots, canvas pixels
 _ORIGIN = (70.0, 60.0)
 _COLUMNS = 3
+_CLEAR = (150.0, 95.0)        # centre distance in x or in y that leaves a gap between two nodes
 
 
 @dataclass(frozen=True)
@@ -99,17 +100,34 @@ def unique_name(base: str, taken) -> str:
 
 
 def free_spot(layout: dict, min_dist: float = 100.0, near=None) -> tuple[float, float]:
-    """The first point of a grid (row by row) at least ``min_dist`` pixels from every
-    placed node; placed nodes are the values of ``layout``. With ``near`` (x, y): that
-    point if it is free and not right of the grid (a narrow canvas would hide it)."""
+    """The first point of a grid (row by row) whose node would keep clear of every placed
+    node (the values of ``layout``): at least ``min_dist`` pixels between centres, and
+    boxes apart by a visible gap (``_CLEAR``: a node is about 120 x 54 pixels, so an edge
+    between neighbours stays visible). With ``near`` (x, y): that point if it is free and
+    not right of the grid (a narrow canvas would hide it)."""
     taken = list(layout.values())
-    if near is not None and near[0] <= _ORIGIN[0] + (_COLUMNS - 1) * _GRID[0] and all(
-            (near[0] - px) ** 2 + (near[1] - py) ** 2 >= min_dist ** 2 for px, py in taken):
+
+    def free(x, y):
+        return all(((x - px) ** 2 + (y - py) ** 2 >= min_dist ** 2)
+                   and (abs(x - px) >= _CLEAR[0] or abs(y - py) >= _CLEAR[1]) for px, py in taken)
+    if near is not None and near[0] <= _ORIGIN[0] + (_COLUMNS - 1) * _GRID[0] and free(*near):
         return (float(near[0]), float(near[1]))
     k = 0
     while True:
         x = _ORIGIN[0] + (k % _COLUMNS) * _GRID[0]
         y = _ORIGIN[1] + (k // _COLUMNS) * _GRID[1]
-        if all((x - px) ** 2 + (y - py) ** 2 >= min_dist ** 2 for px, py in taken):
+        if free(x, y):
             return (x, y)
         k += 1
+
+
+def needs_pool(entry) -> bool:
+    """Decoders and current encoders are added by picking a pool after the palette click."""
+    return entry.kind == "decoder" or (entry.kind == "encoder" and entry.cls.OUTPUT == "current")
+
+
+def default_size(encoder) -> int | None:
+    """A new encoder's pool size: 100 copies' worth when it takes copies, else its own size."""
+    if encoder.COPIES and DEFAULT_N % encoder.size() == 0:
+        return DEFAULT_N
+    return None

@@ -1,0 +1,1 @@
+../../../widgets/editor-canvas.js
