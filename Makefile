@@ -2,7 +2,8 @@
 #   make install      create .venv, editable install, JupyterLab overrides
 #   make lab          open the quickstart in JupyterLab (ARGS=--no-browser for headless)
 #   make test-deps    test extras + Debian chromium for the browser tests
-#   make test         ruff, make docs, unit tests (JOBS=2 workers), browser tests, every notebook under nbval
+#   make test         ruff, make docs, unit tests (JOBS=2 workers), browser tests, notebooks + course under nbval
+#   make course       the course's student edition -> build/course/student/ (tools/make_course.py)
 #   make docs         the documentation site -> build/docs/index.html (warnings are errors)
 #   make bench        benchmarks (QUICK=1 for the short run)
 #   make clean        build/test leftovers (distclean also removes .venv)
@@ -19,7 +20,7 @@ CHROMIUM = /usr/bin/chromium
 # JupyterLab refuses to start as root without --allow-root.
 ROOT_FLAG = $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: install lab test-deps test docs bench clean distclean
+.PHONY: install lab test-deps test course docs bench clean distclean
 
 install: $(STAMP)
 
@@ -52,7 +53,8 @@ $(CHROMIUM):
 # Lint first (a ruff finding fails the target), then the unit tests on JOBS workers
 # (pytest-xdist; they are independent), then without workers the browser tests (each
 # xdist worker would start its own JupyterLab and chromium) and every notebook under
-# nbval (the cells of a notebook share one kernel, so they must not be split across workers).
+# nbval (the cells of a notebook share one kernel, so they must not be split across workers),
+# and last the student edition of the course (notebooks/course/ is the instructor edition).
 JOBS ?= 2
 # The docs build runs first so that pytest's summary is the last thing `make test` prints.
 test: install test-deps
@@ -61,6 +63,13 @@ test: install test-deps
 	$(VPY) -m pytest -q -n $(JOBS) -m "not browser" tests
 	$(VPY) -m pytest -q -m browser tests
 	$(VPY) -m pytest -q notebooks --nbval-lax
+	$(MAKE) course
+	$(VPY) -m pytest -q build/course/student --nbval-lax
+
+# The course (notebooks/course/, instructor edition with solutions) -> its student edition:
+# solution cells stubbed, exercise and check cells tagged raises-exception, outputs cleared.
+course:
+	$(PY) tools/make_course.py notebooks/course build/course/student
 
 # The site (Sphinx + MyST + myst-nb, docs/conf.py): user guide, API reference, gallery figures
 # simulated at build time, notebooks from their stored outputs. -W: a warning (a broken
