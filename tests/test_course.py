@@ -256,7 +256,7 @@ def test_lesson3_psp_against_the_analytic_kernel():
 
 def test_lesson3_checks_accept_the_solutions_and_reject_mistakes(capsys):
     name = "03_synapses.ipynb"
-    assert sy.check_peak_time(_run_solution(name, 0)["t_peak"])
+    assert sy.check_peak_time(_run_solution(name, 0, tau_s=5.0, tau_m=20.0)["t_peak"])
     baselines, amplitudes = sy.reversal_experiment(E_rev=-75.0)
     assert sy.check_reversal(_run_solution(name, 1, baselines=baselines, amplitudes=amplitudes)["E_rev_estimate"],
                              baselines, amplitudes)
@@ -281,7 +281,7 @@ def _toy_sweep():
 
 def test_lesson4_checks_accept_the_solutions_and_reject_mistakes(capsys):
     name = "04_balanced_networks.ipynb"
-    assert bal.check_nu_thr(_run_solution(name, 0)["nu_thr"])
+    assert bal.check_nu_thr(_run_solution(name, 0, J=0.5, C_E=200, tau_m=20.0, theta=20.0)["nu_thr"])
     assert bal.check_cv(_run_solution(name, 1)["cv_of"])
     df = _toy_sweep()
     assert bal.check_boundary(_run_solution(name, 2, df=df)["g_boundary"], df)
