@@ -3,7 +3,8 @@
 #   make lab          JupyterLab on the repository, opened on the quickstart (ARGS=--no-browser for headless)
 #   make app          the combined lab of a model as a page with no code (MODEL=balanced_ei; Voila)
 #   make test-deps    test extras + Debian chromium for the browser tests
-#   make test         ruff, make docs, unit tests (JOBS=2 workers), browser tests, every notebook under nbval
+#   make test         ruff, make docs, unit tests (JOBS=2 workers), browser tests, notebooks + course under nbval
+#   make course       the course's student edition -> build/course/student/ (tools/make_course.py)
 #   make docs         the documentation site -> build/docs/index.html (warnings are errors)
 #   make bench        benchmarks (QUICK=1 for the short run)
 #   make clean        build/test leftovers (distclean also removes .venv)
@@ -17,7 +18,7 @@ DOCS_STAMP = $(VENV)/.docs-deps
 OVERRIDES = $(VENV)/share/jupyter/lab/settings/overrides.json
 CHROMIUM = /usr/bin/chromium
 
-.PHONY: install lab app test-deps test docs bench clean distclean
+.PHONY: install lab app test-deps test course docs bench clean distclean
 
 install: $(STAMP)
 
@@ -56,8 +57,9 @@ $(CHROMIUM):
 
 # Lint first (a ruff finding fails the target), then the unit tests on JOBS workers
 # (pytest-xdist; they are independent), then without workers the browser tests (each
-# xdist worker would start its own JupyterLab and chromium) and every notebook under
-# nbval (the cells of a notebook share one kernel, so they must not be split across workers).
+# xdist worker would start its own JupyterLab and chromium), and last every notebook under
+# nbval with the student edition of the course (notebooks/course/ is the instructor edition),
+# a notebook per worker (--dist loadfile: the cells of a notebook share one kernel).
 JOBS ?= 2
 # The docs build runs first so that pytest's summary is the last thing `make test` prints.
 test: install test-deps
@@ -65,7 +67,13 @@ test: install test-deps
 	$(MAKE) docs
 	$(VPY) -m pytest -q -n $(JOBS) -m "not browser" tests
 	$(VPY) -m pytest -q -m browser tests
-	$(VPY) -m pytest -q notebooks --nbval-lax
+	$(MAKE) course
+	$(VPY) -m pytest -q -n $(JOBS) --dist loadfile notebooks build/course/student --nbval-lax
+
+# The course (notebooks/course/, instructor edition with solutions) -> its student edition:
+# solution cells stubbed, exercise and check cells tagged raises-exception, outputs cleared.
+course:
+	$(VPY) tools/make_course.py notebooks/course build/course/student
 
 # The site (Sphinx + MyST + myst-nb, docs/conf.py): user guide, API reference, gallery figures
 # simulated at build time, notebooks from their stored outputs. -W: a warning (a broken
