@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 
@@ -39,6 +40,33 @@ def test_sharded_equals_single_device(devices):
     assert not failed, failed
 
 
+@pytest.mark.slow
+def test_two_processes_over_gloo():
+    """jax.distributed on localhost: 2 processes x 2 forced CPU devices, gloo collectives; every
+    process checks the same spikes as its own single-device simulator."""
+    with socket.socket() as s:
+        s.bind(("localhost", 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=2", PYTHONPATH=ROOT,
+               JAX_PLATFORMS="cpu")
+    procs = [subprocess.Popen([sys.executable, CHECK, "--quick", "--processes", "2", "--process-id", str(i),
+                               "--port", str(port)], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for i in range(2)]
+    try:
+        outs = [p.communicate(timeout=300) for p in procs]
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+    for p, (so, se) in zip(procs, outs):
+        assert p.returncode == 0, se[-3000:]
+        out = json.loads(so.strip().splitlines()[-1])
+        assert out.pop("processes") == 2 and out.pop("devices") == 4
+        out.pop("seconds")
+        failed = {k: v for k, v in out.items() if v is not True}
+        assert not failed, failed
+
+
 def test_one_device_mesh_runs_the_same_spikes():
     """In this process (one CPU device): a list of one device and a Mesh of it."""
     sys.path.insert(0, os.path.join(ROOT, "tests"))
@@ -52,7 +80,55 @@ def test_one_device_mesh_runs_the_same_spikes():
         b = sh.run(80, record=RECORD)
         for k in a.records:
             np.testing.assert_array_equal(a.records[k], b.records[k])
+    single = net.build()
+    single.run(80, record=RECORD)
+    ca, cb = single.run_chunk(20, readout=("exc", "inh")), sh.run_chunk(20, readout=("exc", "inh"))
+    assert set(ca) == set(cb) == {"exc", "inh"}
+    for p in ca:
+        np.testing.assert_array_equal(ca[p], cb[p])
 
+
+@pytest.mark.parametrize("D", [2, 3, 5], ids=["D2", "D3", "D5"])
+def test_plan_splits_and_joins_every_array(D):
+    """The plan alone (no devices needed): split then join gives every family, slot and pool
+    array back; the devices' ELL tables hold exactly the global table's synapses, each once,
+    on the device of its target, in the global column order."""
+    sys.path.insert(0, os.path.join(ROOT, "tests"))
+    from _sharded_check import ei_net
+
+    from spark_lab.sharding import ShardPlan
+    lay = ei_net().build().layout
+    plan = ShardPlan(lay, D)
+    rng = np.random.default_rng(D)
+    for fi, f in enumerate(lay.families):
+        x = rng.normal(size=f.n)
+        np.testing.assert_array_equal(plan.join_family(fi, plan.split_family(fi, x)), x)
+    buf = rng.normal(size=(3, lay.n_slots))
+    np.testing.assert_array_equal(plan.join_slots(plan.split_slots(buf, 1), 1), buf)
+    for nm, p in lay.pools.items():
+        x = rng.normal(size=(4, p.n))
+        np.testing.assert_array_equal(plan.join_pool(nm, plan.split_pool(nm, x)), x)
+    loc = plan.local
+    for g in lay.groups:
+        T = (g.targets.view(np.uint16) if g.packed else g.targets).astype(np.int64).reshape(lay.rows, g.width)
+        real = T < g.n_classes * lay.n_slots
+        lg = loc.group(g.gid)
+        tables = plan.targets(g.gid)
+        placed = plan.syn_weights(g.gid, np.arange(T.size).reshape(T.shape))   # which global entry went where
+        seen = []
+        for d in range(D):
+            Td = (tables[d].view(np.uint16) if lg.packed else tables[d]).astype(np.int64).reshape(lay.rows, lg.width)
+            r, c = np.nonzero(Td < lg.n_classes * loc.n_slots)
+            gr, gc = np.divmod(placed[d, r, c], g.width)
+            assert np.array_equal(gr, r) and real[gr, gc].all()
+            klass, slot = np.divmod(T[gr, gc], lay.n_slots)
+            assert np.all(plan.slot_device[slot] == d)
+            np.testing.assert_array_equal(Td[r, c], klass * loc.n_slots + plan.slot_local[slot])
+            same_row = r[1:] == r[:-1]                   # row-major: within a row, the global column order
+            assert np.all(gc[1:][same_row] > gc[:-1][same_row])
+            seen.append(placed[d, r, c])
+        seen = np.concatenate(seen)
+        assert seen.size == real.sum() and np.array_equal(np.sort(seen), np.flatnonzero(real.ravel()))
 
 def test_refusals_name_the_field():
     net = sl.Network(seed=1)
