@@ -31,10 +31,14 @@ from ._record_policy import POLICY, TAG_PREFIX, policy_rows
 from .neurons._base import SynInput
 
 
-def make_chunk(layout, K: int, specs, input_layout, readout, qpack, on_trace):
+def make_chunk(layout, K: int, specs, input_layout, readout, qpack, on_trace, shard=None):
     """The chunk function of ``layout`` for K steps, recording ``specs`` (RecordSpec), with
     inputs of ``input_layout`` ((name, ndim) pairs; ndim 2 for pool inputs per step), counting
-    the ``readout`` pools (None: every pool). ``qpack`` unpacks ``DeviceArgs.prepared``."""
+    the ``readout`` pools (None: every pool). ``qpack`` unpacks ``DeviceArgs.prepared``.
+    ``shard`` (a sharded runner's hook, ``spark_lab/sharding``): ``shard.exchange(spikes)``
+    turns this device's spike vector into the whole network's (the ELL rows' order) once per
+    step, ``shard.first(family)`` is the global index of the family's first local neuron
+    (its noise counters)."""
     lay, fdtype, K = layout, layout.fdtype, int(K)
     fams, pools = lay.families, lay.pools
     per_step = {nm for nm, nd in input_layout if nd == 2 or nm.startswith(TAG_PREFIX)} | set(lay.modulators)
@@ -45,7 +49,7 @@ def make_chunk(layout, K: int, specs, input_layout, readout, qpack, on_trace):
     acc = {nm: f"#{pools[nm].family}" if n_counted[pools[nm].family] > 1 else nm for nm in counted}
     rec_groups, rec_parts = _record_plan(lay, specs)
     conds = [_condition(lay, s) for s in specs]
-    step = _step_fn(lay, rec_groups, conds)
+    step = _step_fn(lay, rec_groups, conds, None if shard is None else shard.exchange)
 
     def chunk(state, args, inputs):
         on_trace()                          # runs only while tracing
@@ -54,7 +58,8 @@ def make_chunk(layout, K: int, specs, input_layout, readout, qpack, on_trace):
         noise = {}                          # for the whole chunk at once, outside the time loop
         for f in fams:
             for name in f.model.NOISE:       # stream: (pool name, noise name)
-                u = _random.uniform(args.struct["seed"], lay.noise_streams[(f.pools[0], name)], steps, f.n)
+                u = _random.uniform(args.struct["seed"], lay.noise_streams[(f.pools[0], name)], steps, f.n,
+                                    0 if shard is None else shard.first(f))
                 noise.setdefault(str(f.index), {})[name] = u.astype(fdtype)
         inputs = dict(inputs)
         policy = inputs.pop(POLICY, None)
@@ -217,7 +222,7 @@ def _plastic(lay, pst, pq, pstruct, sp, row_w, mods):
     return out, arrive
 
 
-def _step_fn(lay, rec_groups, conds):
+def _step_fn(lay, rec_groups, conds, exchange=None):
     """The loop body: one step of neurons, propagation (delays through ring buffers),
     receptors, spike counts and records."""
     fams, pools, fdtype, n_slots = lay.families, lay.pools, lay.fdtype, lay.n_slots
@@ -235,6 +240,8 @@ def _step_fn(lay, rec_groups, conds):
         new_fam, spikes = _neurons(lay, st, q, struct, xs, fam_const)
         pad = [jnp.zeros((lay.n_pad - lay.n_total,), bool)] if lay.n_pad > lay.n_total else []
         sp = jnp.concatenate(spikes + pad)
+        if exchange is not None:        # sharded: every device's spikes, in the global row order
+            sp = exchange(sp)
         nat = None if not lay.native else (struct["native"], {
             g.gid: syn_w[g.gid + ":csr"] if g.per_synapse else derived["proj_w"][g.gid] for g in groups})
         accs = _sparse.propagate(sp, groups, struct["targets"], derived["row_w"], derived["class_w"], syn_w,

@@ -36,14 +36,15 @@ def threefry2x32(k0, k1, x0, x1):
     return x0, x1
 
 
-def uniform(seed, stream, steps, n):
-    """Uniform [0, 1) float32 numbers of shape (len(steps), n) for ``stream`` at the given steps.
+def uniform(seed, stream, steps, n, first=0):
+    """Uniform [0, 1) float32 numbers of shape (len(steps), n) for ``stream`` at the given steps,
+    for the indices ``first .. first + n`` (a sharded runner's device draws its own slice).
 
-    seed, stream: integers < 2**32 (traced or not); steps: int32 array of step indices.
+    seed, stream, first: integers < 2**32 (traced or not); steps: int32 array of step indices.
     """
     k0 = jnp.asarray(seed, jnp.uint32)
     k1 = jnp.asarray(stream, jnp.uint32)
     t = jnp.asarray(steps).astype(jnp.uint32)[:, None]
-    i = jnp.arange(n, dtype=jnp.uint32)[None, :]
+    i = (jnp.asarray(first, jnp.uint32) + jnp.arange(n, dtype=jnp.uint32))[None, :]
     bits, _ = threefry2x32(k0, k1, jnp.broadcast_to(t, (t.shape[0], n)), jnp.broadcast_to(i, (t.shape[0], n)))
     return jnp.asarray((bits >> np.uint32(9)) | np.uint32(0x3F800000)).view(jnp.float32) - 1.0

@@ -435,17 +435,24 @@ class Network(NodeEdits):
         new.replace_with(self)
         return new
 
-    def build(self, memory_limit=None):
+    def build(self, memory_limit=None, devices=None):
         """Draw connectivity and initial values and return a Simulator.
 
         First the memory it needs is estimated (``spark_lab._memory``): over ``memory_limit``
         bytes (default: SPARK_LAB_MEMORY_LIMIT, else the memory available now; ``math.inf``:
         no check) it raises ParameterError naming the pool or projection and the field
-        (``n``, ``connectivity``, ``delay``) before anything is allocated."""
+        (``n``, ``connectivity``, ``delay``) before anything is allocated.
+
+        ``devices``: a list of JAX devices or a ``jax.sharding.Mesh``: the neurons of every
+        pool are split across them and a ``spark_lab.sharding.ShardedSimulator`` is returned
+        (pure-JAX propagation; docs/guide/scale-out.md)."""
         from .. import _memory
         from ..simulator import Simulator
         _memory.check(self, memory_limit)
-        return Simulator(self)
+        if devices is None:
+            return Simulator(self)
+        from ..sharding import ShardedSimulator
+        return ShardedSimulator(Simulator(self), devices)
 
     # descriptions
     def structure_signature(self, seed: bool = True) -> tuple:
