@@ -57,6 +57,66 @@ def _kernel_eval(server, expr: str) -> str:
     return kernel_print(server, NOTEBOOK, expr)
 
 
+# Counts, in the page, how often the raster's <image> gets a new picture (bqplot sets a new
+# blob: href per frame) and the first trace's path changes, and how many animation frames the
+# page painted; read back with _REDRAWS_READ.
+_REDRAWS_START = """(sel) => {
+  const lab = document.querySelector(sel);
+  const figs = lab.querySelectorAll('.bqplot');
+  const img = figs[0].querySelector('image');
+  const path = figs.length > 1 ? figs[1].querySelector('path.line') : null;
+  const w = window.__redraws = {raster: [], trace: [], frames: 0, t0: performance.now(), on: true};
+  const obs = new MutationObserver(ms => {
+    for (const m of ms) {
+      if (m.target === img && m.attributeName === 'href') w.raster.push(performance.now());
+      else if (path && m.target === path) w.trace.push(performance.now());
+    }
+  });
+  obs.observe(img, {attributes: true, attributeFilter: ['href']});
+  if (path) obs.observe(path, {attributes: true, attributeFilter: ['d']});
+  w.obs = obs;
+  const tick = () => { if (w.on) { w.frames++; requestAnimationFrame(tick); } };
+  requestAnimationFrame(tick);
+}"""
+_REDRAWS_READ = """() => { const w = window.__redraws; w.on = false; w.obs.disconnect();
+  return {raster: w.raster, trace: w.trace, frames: w.frames, t0: w.t0, t1: performance.now()}; }"""
+
+
+def _cpu_seconds(pids) -> float:
+    import psutil
+    total = 0.0
+    for pid in pids:
+        try:
+            c = psutil.Process(pid).cpu_times()
+            total += c.user + c.system
+        except psutil.Error:
+            pass
+    return total
+
+
+def _browser_pids() -> list:
+    """The chromium processes this test process started (through playwright's driver)."""
+    import psutil
+    return [p.pid for p in psutil.Process().children(recursive=True) if "chrom" in p.name().lower()]
+
+
+def measure_redraws(page, server, selector: str, seconds: float = 6.0) -> dict:
+    """Raster and trace redraws per second seen in the page while the lab runs, painted
+    frames per second, and the CPU (percent of one core) of the browser and of the kernel."""
+    import os
+    kernel_pid = int(kernel_print(server, NOTEBOOK, "__import__('os').getpid()"))
+    browser = _browser_pids()
+    page.evaluate(_REDRAWS_START, selector)
+    c0, k0, w0 = _cpu_seconds(browser), _cpu_seconds([kernel_pid]), time.monotonic()
+    page.wait_for_timeout(int(seconds * 1000))
+    c1, k1, w1 = _cpu_seconds(browser), _cpu_seconds([kernel_pid]), time.monotonic()
+    r = page.evaluate(_REDRAWS_READ)
+    span = (r["t1"] - r["t0"]) / 1000
+    return {"raster_per_s": len(r["raster"]) / span, "trace_per_s": len(r["trace"]) / span,
+            "frames_per_s": r["frames"] / span, "browser_cpu_pct": 100 * (c1 - c0) / (w1 - w0),
+            "kernel_cpu_pct": 100 * (k1 - k0) / (w1 - w0), "load_avg_1min": os.getloadavg()[0]}
+
+
 def test_live_lab_in_the_browser(lab_server, lab_page, shot):
     page = lab_page
     assert (lab_server.root_dir / NOTEBOOK).is_file(), f"notebooks/{NOTEBOOK} is missing"
@@ -86,6 +146,11 @@ def test_live_lab_in_the_browser(lab_server, lab_page, shot):
     assert pa.shape == pb.shape
     changed = np.mean(np.any(np.abs(pa - pb) > 30, axis=2))
     assert changed > 0.01, f"the raster did not change while running ({changed:.4f} of the pixels)"
+
+    # --- how fast the raster redraws in the page while the kernel runs (bench/LIVE_LAB.md)
+    rates = measure_redraws(page, lab_server, ".spark-lab-live")
+    print("live lab redraws:", json.dumps({k: round(v, 2) for k, v in rates.items()}))
+    assert rates["raster_per_s"] > 0.5, rates
 
     # --- move the g_inh slider to about 3 by dragging its handle: synchronous firing
     slider = lab.locator(".widget-slider", has_text="inh.g_inh").first
