@@ -77,7 +77,8 @@ class LiveLab:
                                    tooltip="while paused: move the raster, traces and rates back in time "
                                            "(ms before now, as far as the ring buffers reach)",
                                    style={"description_width": "70px"}, layout=W.Layout(width="420px"))
-        self.scrub.observe(lambda ch: self.look_back(-ch["new"]), "value")
+        self._scrubbing = False
+        self.scrub.observe(lambda ch: None if self._scrubbing else self.look_back(-ch["new"]), "value")
         s.on_status(lambda _: self._status_changed())
         self._status_changed()
         self.export_panel = ExportPanel(self, directory=export_dir)
@@ -121,9 +122,16 @@ class LiveLab:
         buffers hold (``Session.buffer_steps`` steps), less one window."""
         s = self.session
         steps = int(round(max(0.0, float(ms)) / s.sim.dt))
-        steps = min(steps, self.max_look_back_steps())
+        reach = self.max_look_back_steps()
+        steps = min(steps, reach)
         for m in (self.raster, *self.traces, self.rates):
             m.look_back(steps)
+        self._scrubbing = True                         # the slider shows it without applying it again
+        try:
+            self.scrub.min = -reach * s.sim.dt if reach > 0 else -1.0
+            self.scrub.value = -steps * s.sim.dt
+        finally:
+            self._scrubbing = False
 
     def max_look_back_steps(self) -> int:
         """How far back (steps) the ring buffers let the window go now."""
@@ -136,8 +144,8 @@ class LiveLab:
         s = self.session
         paused = not s.running and s.status != "stopped"
         reach = self.max_look_back_steps() * s.sim.dt
-        if not paused and self.scrub.value != 0.0:
-            self.scrub.value = 0.0
+        if not paused and self.raster.back_steps:
+            self.look_back(0.0)
         self.scrub.min = -reach if reach > 0 else -1.0
         self.scrub.disabled = not paused or reach <= 0
 
