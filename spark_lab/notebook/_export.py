@@ -62,8 +62,9 @@ class ExportPanel:
             out[f"weights {w.projection}"] = w
         return out
 
-    def _path(self, what: str, ext: str) -> str:
-        folder = os.getcwd() if self.directory is None else os.fspath(self.directory)
+    def _path(self, what: str, ext: str, directory=None) -> str:
+        directory = self.directory if directory is None else directory
+        folder = os.getcwd() if directory is None else os.fspath(directory)
         stem = f"{self.prefix}-{what.replace(' ', '-')}-t{self.lab.session.time_ms:.0f}ms"
         path, k = os.path.join(folder, f"{stem}.{ext}"), 1
         while os.path.exists(path):
@@ -71,8 +72,9 @@ class ExportPanel:
             path = os.path.join(folder, f"{stem}-{k}.{ext}")
         return path
 
-    def save_figure(self, name: str, fmt: str = "png") -> str:
-        """Write figure ``name`` (see ``figures``) as ``fmt`` ("png" or "svg"); returns the path."""
+    def save_figure(self, name: str, fmt: str = "png", directory=None) -> str:
+        """Write figure ``name`` (see ``figures``) as ``fmt`` ("png" or "svg") into ``directory``
+        (None: the panel's); returns the path."""
         figs = self.figures()
         if name not in figs:
             raise ParameterError("ExportPanel", "figure", f"unknown figure {name!r}", f"figures: {', '.join(figs)}")
@@ -82,15 +84,16 @@ class ExportPanel:
 
         fig = Figure(figsize=(8, 3.2), layout="constrained")
         figs[name].plot(fig.add_subplot())
-        path = self._path(name, fmt)
+        path = self._path(name, fmt, directory)
         fig.savefig(path, format=fmt, dpi=120)
         return self._done(path)
 
-    def save_recordings(self, fmt: str = "npz") -> str:
-        """Write the session's kept recordings as ``fmt`` ("npz" or "csv"); returns the path."""
+    def save_recordings(self, fmt: str = "npz", directory=None) -> str:
+        """Write the session's kept recordings as ``fmt`` ("npz" or "csv") into ``directory``
+        (None: the panel's); returns the path."""
         if fmt not in ("npz", "csv"):
             raise ParameterError("ExportPanel", "format", f"got {fmt!r}", "give 'npz' or 'csv'")
-        path = self._path("recordings", fmt)
+        path = self._path("recordings", fmt, directory)
         s = self.lab.session
         (s.export_npz if fmt == "npz" else s.export_csv)(path)
         return self._done(path)

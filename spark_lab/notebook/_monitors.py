@@ -252,7 +252,7 @@ class TraceMonitor(_FigureMonitor):
     """Rolling traces of a state variable (default: the membrane potential) of chosen neurons."""
 
     def __init__(self, sim, pool: str, neurons=(0, 1, 2), var: str | None = None, window_ms: float = 500.0,
-                 max_points: int = 1000, max_fps: float = 10.0):
+                 max_points: int = 500, max_fps: float = 10.0):
         if pool not in sim.net.pools:
             raise ParameterError("TraceMonitor", "pool", f"unknown pool {pool!r}", f"pools: {', '.join(sim.net.pools)}")
         model = sim.net.pools[pool].model

@@ -11,6 +11,9 @@ import time
 import numpy as np
 import pytest
 from harness import (
+    SCREENSHOT_DIR as SHOTS,
+)
+from harness import (
     assert_no_news_toast,
     assert_no_tracebacks,
     assert_no_widget_errors,
@@ -119,6 +122,9 @@ def measure_redraws(page, server, selector: str, seconds: float = 6.0) -> dict:
 
 def test_live_lab_in_the_browser(lab_server, lab_page, shot):
     page = lab_page
+    console = []
+    page.on("console", lambda m: console.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
     assert (lab_server.root_dir / NOTEBOOK).is_file(), f"notebooks/{NOTEBOOK} is missing"
     run_all(page, NOTEBOOK)
     assert_no_tracebacks(page)
@@ -150,6 +156,8 @@ def test_live_lab_in_the_browser(lab_server, lab_page, shot):
     # --- how fast the raster redraws in the page while the kernel runs (bench/LIVE_LAB.md)
     rates = measure_redraws(page, lab_server, ".spark-lab-live")
     print("live lab redraws:", json.dumps({k: round(v, 2) for k, v in rates.items()}))
+    out = lab_server.root_dir.parent / "live_lab_redraws.json"
+    out.write_text(json.dumps(rates))
     assert rates["raster_per_s"] > 0.5, rates
 
     # --- move the g_inh slider to about 3 by dragging its handle: synchronous firing
@@ -183,10 +191,62 @@ def test_live_lab_in_the_browser(lab_server, lab_page, shot):
     _button(lab, "Step").click()
     assert _wait_t(page, lab, t1 + 10.0) == pytest.approx(t1 + 10.0, abs=1e-6)
     _button(lab, "Step 1").click()                    # compiles a 1-step chunk the first time
+    seen = ""
+    for _ in range(100):                              # the status says so while it compiles
+        seen = _status(lab)
+        if "compiling" in seen or "10.1" in seen.split("t = ")[-1][:12]:
+            break
+        page.wait_for_timeout(100)
+    assert "compiling" in seen, seen
+    box = lab.locator(".spark-lab-status").first.bounding_box()
+    if box:                                           # the line is replaced as it counts: clip the page
+        page.screenshot(path=str(SHOTS / "test_live_lab_in_the_browser-status-compiling.png"),
+                        clip={"x": box["x"], "y": box["y"], "width": max(box["width"], 400), "height": 40})
     assert _wait_t(page, lab, t1 + 10.1) == pytest.approx(t1 + 10.1, abs=1e-6)
+    assert "paused at t =" in _status(lab)
     state = json.loads(_kernel_eval(lab_server,
                                     "__import__('json').dumps([lab.session.status, lab.session.sim.compile_count])"))
     assert state[0] == "paused"
     shot(lab, "lab-paused-after-step")
+
+    # --- export buttons: the raster as PNG and SVG, the recordings as NPZ, next to the notebook
+    export = lab.locator(".spark-lab-export").first
+    export.scroll_into_view_if_needed()
+    for label in ("PNG", "SVG", "NPZ"):
+        before = _export_message(export)
+        _button(export, label).click()
+        name = _wait_export(page, export, before)
+        assert name.endswith("." + label.lower()), name
+        path = lab_server.root_dir / name
+        assert path.is_file() and path.stat().st_size > 100, path
+    shot(export, "export-row")
+
+    # --- look back while paused: the raster shows an earlier window
+    scrub = lab.locator(".widget-slider", has_text="look back").first
+    before = raster.screenshot()
+    scrub.locator(".noUi-target").first.click(position={"x": 5, "y": 5})
+    page.wait_for_timeout(1500)
+    back = float(_kernel_eval(lab_server, "lab.raster.back_steps"))
+    assert back > 0, back
+    changed = np.mean(np.any(np.abs(_pixels(before) - _pixels(raster.screenshot())) > 30, axis=2))
+    assert changed > 0.005, changed
+    shot(lab, "lab-looking-back")
     assert_no_widget_errors(page)
     assert_no_tracebacks(page)
+    bad = [c for c in console if "negative value" in c or "spark" in c.lower() or c.startswith("pageerror")]
+    assert not bad, bad
+
+
+def _export_message(export) -> str:
+    loc = export.locator(".spark-lab-export-file")
+    return loc.first.inner_text() if loc.count() else ""
+
+
+def _wait_export(page, export, before: str, timeout_ms: int = 30_000) -> str:
+    """The file name the export row shows once it changed from ``before``."""
+    waited = 0
+    while (text := _export_message(export)) == before:
+        assert waited < timeout_ms, "the export row did not name a file"
+        page.wait_for_timeout(200)
+        waited += 200
+    return text.removeprefix("wrote").strip()
