@@ -82,8 +82,7 @@ class LiveLab:
         s.on_status(lambda _: self._status_changed())
         self._status_changed()
         self.export_panel = ExportPanel(self, directory=export_dir)
-        self._small = W.HBox([t.figure for t in self.traces] + [self.rates.figure],
-                             layout=W.Layout(width="100%", flex_flow="row wrap"))
+        self._small = W.HBox([t.figure for t in self.traces] + [self.rates.figure], layout=W.Layout(width="100%"))
         plots = [self.raster.figure, self._small]
         self.arrange(narrow=False)
         parts = [self.controls.widget]
@@ -112,6 +111,7 @@ class LiveLab:
         """Lay the small figures (traces, rates) out in one row (``narrow=False``) or one below
         the other (``narrow``: the lab shares the screen with the editor)."""
         k = len(self.traces) + 1
+        self._small.layout.flex_flow = "column" if narrow else "row"
         for f in [t.figure for t in self.traces] + [self.rates.figure]:
             f.layout.width = "100%" if narrow else f"{100 // k}%"
         self.raster.figure.layout.height = "280px" if narrow else "320px"
