@@ -165,11 +165,20 @@ def test_live_lab_in_the_browser(lab_server, lab_page, shot):
     handle = slider.locator(".noUi-handle").first
     track = slider.locator(".noUi-target").first
     hb, tb = handle.bounding_box(), track.bounding_box()
+    page.evaluate(_REDRAWS_START, ".spark-lab-live")
+    page.evaluate("() => document.addEventListener('pointerup', () => { window.__up = performance.now(); },"
+                  " {capture: true, once: true})")
     page.mouse.move(hb["x"] + hb["width"] / 2, hb["y"] + hb["height"] / 2)
     page.mouse.down()
     page.mouse.move(tb["x"] + 0.25 * tb["width"], hb["y"] + hb["height"] / 2, steps=8)
     page.mouse.up()
     page.wait_for_timeout(1500)
+    up, r = page.evaluate("() => window.__up"), page.evaluate(_REDRAWS_READ)
+    after = [t - up for t in r["raster"] if t > up]
+    # the first repaint after mouse-up may show a frame computed before the kernel applied the
+    # value (it is applied at the next chunk boundary); the second cannot: an upper bound
+    print("slider to raster repaint (ms):", json.dumps({"first": round(after[0]) if after else None,
+                                                         "second": round(after[1]) if len(after) > 1 else None}))
     readout = float(slider.locator(".widget-readout").first.inner_text())
     assert 2.0 < readout < 4.0, readout
     g_kernel = float(_kernel_eval(lab_server, "float(lab.session.get_param('inh', 'g_inh'))"))
