@@ -203,7 +203,7 @@ def test_combined_lab_puts_editor_and_monitors_side_by_side():
     try:
         assert lab._repr_mimebundle_()["text/plain"] == "spark_lab Lab (run the cell to show it)"
         body = lab.widget.children[1]
-        assert body.layout.flex_flow == "row" and list(body.children[0].children) == [lab.editor.widget]
+        assert body.layout.flex_flow == "row wrap" and list(body.children[0].children) == [lab.editor.widget]
         assert lab.live.widget in body.children[1].children
         assert lab.live.rates.figure.layout.width == "100%"          # stacked in the narrow column
         lab.view.value = "stacked"

@@ -93,11 +93,14 @@ class Lab:
         "stacked" (editor above) or "lab" (editor hidden)."""
         mode = self.view.value
         side = mode == "side"
-        self._body.layout = W.Layout(width="100%", display="flex", flex_flow="row" if side else "column",
+        # side by side needs ~1,110 px (the editor's palette, canvas and inspector in 730, the lab in
+        # 380): a 1366 px laptop screen with JupyterLab's side bar closed; narrower, the lab wraps below
+        self._body.layout = W.Layout(width="100%", display="flex", flex_flow="row wrap" if side else "column",
                                      align_items="flex-start")
-        self._editor_box.layout = W.Layout(flex="1 1 58%" if side else "0 0 auto", width="58%" if side else "100%",
-                                           min_width="0", display="none" if mode == "lab" else "flex")
-        self._live_box.layout = W.Layout(flex="1 1 42%" if side else "0 0 auto", width="42%" if side else "100%",
+        self._editor_box.layout = W.Layout(flex="1 1 730px" if side else "0 0 auto",
+                                           min_width="730px" if side else "0", width="auto" if side else "100%",
+                                           display="none" if mode == "lab" else "flex")
+        self._live_box.layout = W.Layout(flex="1 1 480px" if side else "0 0 auto", width="auto" if side else "100%",
                                          min_width="380px" if side else "0", padding="0 0 0 8px" if side else "0")
         if self.live is not None:
             self.live.arrange(narrow=side)

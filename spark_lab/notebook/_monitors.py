@@ -74,7 +74,7 @@ class _FigureMonitor(Monitor):
         come from the ring buffers: at most ``Session.buffer_steps`` steps back are held."""
         self.back_steps = max(0, int(steps))
         self.xaxis.label = ("time relative to now (ms)" if not self.back_steps else
-                            f"time relative to t = {self.end_step() * self.session.sim.dt:,.1f} ms (ms)")
+                            f"time (ms) relative to t = {self.end_step() * self.session.sim.dt:,.1f} ms")
         self.draw_now()
 
     def window_steps(self) -> int:

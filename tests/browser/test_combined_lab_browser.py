@@ -93,6 +93,9 @@ def test_one_value_across_slider_inspector_session_and_rebuild(lab_server, lab_p
 
     # --- one screen: on a 1366 x 768 laptop screen the inspector and the raster are in view together
     page.set_viewport_size({"width": 1366, "height": 768})
+    side_tab = page.locator(".jp-SideBar.jp-mod-left .lm-TabBar-tab.lm-mod-current")
+    if side_tab.count():                          # close the file browser, as on a laptop screen
+        side_tab.first.click()
     page.wait_for_timeout(1500)
     raster = live.locator(".bqplot").first
     g_box.first.scroll_into_view_if_needed()
