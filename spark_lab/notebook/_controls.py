@@ -115,8 +115,10 @@ class RunControls:
         self.monitor = session.add_monitor(StatusMonitor(self.status))
         self._ticker = None
         session.on_status(lambda s: self._sync())
+        # wraps rather than squeezes the labels when the lab shares the screen with the editor
         self.widget = W.VBox([W.HBox([self.run_button, self.pause_button, self.step_button, self.step1_button,
-                                      self.reset_button, self.speed]), self.status])
+                                      self.reset_button, self.speed], layout=W.Layout(flex_flow="row wrap")),
+                              self.status])
         self._sync()
 
     def _run(self):

@@ -97,10 +97,10 @@ class Lab:
         # 380): a 1366 px laptop screen with JupyterLab's side bar closed; narrower, the lab wraps below
         self._body.layout = W.Layout(width="100%", display="flex", flex_flow="row wrap" if side else "column",
                                      align_items="flex-start")
-        self._editor_box.layout = W.Layout(flex="1 1 730px" if side else "0 0 auto",
+        self._editor_box.layout = W.Layout(flex="0 1 730px" if side else "0 0 auto",
                                            min_width="730px" if side else "0", width="auto" if side else "100%",
                                            display="none" if mode == "lab" else "flex")
-        self._live_box.layout = W.Layout(flex="1 1 480px" if side else "0 0 auto", width="auto" if side else "100%",
+        self._live_box.layout = W.Layout(flex="1 1 380px" if side else "0 0 auto", width="auto" if side else "100%",
                                          min_width="380px" if side else "0", padding="0 0 0 8px" if side else "0")
         if self.live is not None:
             self.live.arrange(narrow=side)
