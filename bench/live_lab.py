@@ -128,6 +128,41 @@ def bench_latency(K, moves=30):
                 recompilations=recompiles, chunk_wall_ms_estimate=chunk_ms)
 
 
+def bench_frame(K, frames=50):
+    """Where the kernel's time of one live frame goes: the raster's pixels (binning the ring
+    buffer), its PNG encoding, handing the Image bytes and the mark change to the comm
+    (serialisation), and the trace and rate frames; thread CPU time and wall time per frame."""
+    from spark_lab.notebook._png import encode_indexed
+    d = bc.build_network()
+    sim = spark_lab_net.build(d)
+    lab = LiveLab(sim, chunk=K, inputs={"input": bc.rate_schedule(1)[0].astype(np.float32)},
+                  params=[("p0", "g_inh")], raster="p0", raster_neurons=1000, traces={"p0": (0, 1, 2)},
+                  window_ms=200.0, analysis=False)
+    s = lab.session
+    s.step(3000)
+    r = lab.raster
+
+    def per_frame(f):
+        w0, c0 = time.perf_counter(), time.thread_time()
+        for _ in range(frames):
+            f()
+        return dict(wall_ms=round((time.perf_counter() - w0) / frames * 1e3, 3),
+                    cpu_ms=round((time.thread_time() - c0) / frames * 1e3, 3))
+    px = r.image()[0]
+    png = encode_indexed(px, r.palette, alpha=(0,))
+    out = dict(raster_pixels=list(px.shape), png_bytes=len(png), pixels=per_frame(r.image),
+               png_encode=per_frame(lambda: encode_indexed(px, r.palette, alpha=(0,))),
+               raster_frame=per_frame(r.draw_now), trace_frame=per_frame(lab.traces[0].draw_now),
+               rates_frame=per_frame(lab.rates.draw_now), status_line=per_frame(lab.controls.monitor.update))
+    s.step()                                   # compiles the K-step chunk
+    t0 = time.perf_counter()
+    for _ in range(20):
+        s.step()
+    out["chunk_ms"] = round((time.perf_counter() - t0) / 20 * 1e3, 2)
+    lab.close()
+    return out
+
+
 def small_net():
     net = sl.Network(dt=0.1, seed=3)
     lif = sl.LIF(tau_m=20.0, v_rest=-65.0, v_th=-50.0, v_reset=-65.0, t_ref=2.0, v_init_low=-65.0, v_init_high=-50.0)
@@ -185,7 +220,7 @@ def main():
     ap.add_argument("--seconds", type=float, default=20.0, help="simulated seconds per throughput round")
     ap.add_argument("--long-steps", type=int, default=1_000_000)
     ap.add_argument("--long-max-s", type=float, default=120.0)
-    ap.add_argument("--only", choices=["throughput", "latency", "memory"], default=None)
+    ap.add_argument("--only", choices=["throughput", "latency", "memory", "frame"], default=None)
     a = ap.parse_args()
     res = dict(bench="live_lab", load_before=os.getloadavg())
     if a.only in (None, "throughput"):
@@ -193,6 +228,8 @@ def main():
         res["throughput"] = bench_throughput(a.K, a.rounds, a.seconds, ["p0"])
         # for comparison: 1000 raster neurons taken from all 7 pools (7 recordings per step)
         res["throughput_raster_7_pools"] = bench_throughput(a.K, a.rounds, a.seconds, None)
+    if a.only in (None, "frame"):
+        res["frame"] = bench_frame(a.K)
     if a.only in (None, "latency"):
         res["latency"] = bench_latency(a.K)
     if a.only in (None, "memory"):

@@ -125,6 +125,8 @@ class Session(SaveRun, RecordedViews):
         self.monitors: list[Monitor] = []
         self._rate = 0.0                                # steps/s, smoothed
         self._last_end = None                           # perf_counter() at the end of the last chunk
+        self._shapes = set()                            # chunk shapes called so far: a new one compiles
+        self._compile_t0 = None                         # perf_counter() when the compiling call began
         self._recorder = Recorder({p: pool.n for p, pool in self.sim.net.pools.items()}, self.sim.fdtype,
                                   self.buffer_steps, self.buffer_chunks)
         self._setup_records()
@@ -192,6 +194,13 @@ class Session(SaveRun, RecordedViews):
     def rates(self) -> dict:
         """{pool: mean rate in Hz since the last reset}."""
         return self._recorder.rates(self.sim.dt)
+
+    @property
+    def compiling(self) -> float | None:
+        """Seconds the chunk call in flight has been running if it is the first of its shape
+        (steps, records, input layout: the simulator compiles it, typically 1-10 s), else None."""
+        t0 = self._compile_t0
+        return None if t0 is None else time.perf_counter() - t0
 
     def on_status(self, callback) -> None:
         """Call ``callback(session)`` whenever the status changes (on the thread that changed it)."""
@@ -537,11 +546,19 @@ class Session(SaveRun, RecordedViews):
             inputs = source(t_start, steps) if callable(source) else source     # user code: no lock held
             with self._sim_lock:
                 specs = self._recorder.specs
+            shape = (steps, repr(specs), tuple(sorted((k, np.ndim(v)) for k, v in (inputs or {}).items())))
+            if shape not in self._shapes:              # status callbacks show "compiling" while it lasts
+                self._compile_t0 = time.perf_counter()
+                self._notify()
+            with self._sim_lock:
                 res = self.sim.run(steps, inputs=inputs, record=specs, chunk=steps)
+            self._shapes.add(shape)
         except DivergenceError as e:
             failure = (DIVERGED, e, f"paused: {e}")
         except Exception as e:  # noqa: BLE001 - the session survives, and says why it stopped
             failure = (ERROR, e, f"paused by an error: {type(e).__name__}: {e}")
+        finally:
+            self._compile_t0 = None
         if failure is not None:
             self._fail(*failure)
             return False

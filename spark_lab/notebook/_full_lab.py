@@ -30,9 +30,12 @@ import html
 import ipywidgets as W
 import numpy as np
 
-from ..errors import SparkLabError
-from ._lab import LiveLab
+from ..errors import ParameterError, SparkLabError
+from ._controls import busy
+from ._lab import PLACEHOLDER, LiveLab
 from ._values import set_network_value
+
+VIEWS = (("side by side", "side"), ("editor above", "stacked"), ("lab only", "lab"))
 
 
 class Lab:
@@ -41,12 +44,16 @@ class Lab:
     model:  a Network (edited in place), a model-file path, an example name, or None.
     params: slider addresses for the live part (see ``LiveLab``); addresses of pools or
             projections that no longer exist after an edit are dropped.
+    view:   "side" (editor and live lab side by side), "stacked" (editor above) or "lab"
+            (editor hidden); the toggle above the lab changes it.
     Other keywords go to ``LiveLab`` (chunk, raster, traces, speed, ...).
     """
 
-    def __init__(self, model=None, params=None, **live_kw):
+    def __init__(self, model=None, params=None, view: str = "side", **live_kw):
         from .editor import GraphEditor
 
+        if view not in dict(VIEWS).values():
+            raise ParameterError("Lab", "view", f"got {view!r}", "give 'side', 'stacked' or 'lab'")
         self.editor = GraphEditor(model)
         self.network = self.editor.network
         self._params = params
@@ -60,9 +67,19 @@ class Lab:
         self.rebuild_button = W.Button(description="Rebuild", icon="refresh", layout=W.Layout(width="auto"),
                                        tooltip="build the edited network and continue with its current values")
         self.rebuild_button.on_click(lambda _: self.rebuild())
+        self.progress = W.HTML()               # "rebuilding... N s" while a rebuild takes over a second
+        self.view = W.ToggleButtons(options=VIEWS, value=view, tooltips=["editor and live lab next to each other",
+                                                                         "the editor above the live lab",
+                                                                         "hide the editor"],
+                                    style={"button_width": "110px"}, layout=W.Layout(width="auto"))
+        self._editor_box = W.VBox([self.editor.widget])
         self._live_box = W.VBox(layout=W.Layout(width="100%"))
+        self._body = W.Box([self._editor_box, self._live_box])
+        self.view.observe(lambda ch: self._lay_out(), "value")
+        self._lay_out()
         self.network.observe(self._on_change)
-        self.widget = W.VBox([self.editor.widget, W.HBox([self.rebuild_button, self.status]), self._live_box],
+        self.widget = W.VBox([W.HBox([self.rebuild_button, self.view, self.status, self.progress],
+                                     layout=W.Layout(align_items="center", flex_flow="row wrap")), self._body],
                              layout=W.Layout(width="100%"))
         self.widget.add_class("spark-lab-lab")
         if self.network.pools:
@@ -70,8 +87,29 @@ class Lab:
         else:
             self._say("add pools in the editor, then press Rebuild or Run")
 
+    def _lay_out(self) -> None:
+        """Arrange editor and live lab as ``view.value`` says: "side" (next to each other, so an
+        inspector edit and the raster it changes are in view together on a 1366 x 768 screen),
+        "stacked" (editor above) or "lab" (editor hidden)."""
+        mode = self.view.value
+        side = mode == "side"
+        # side by side needs ~1,110 px (the editor's palette, canvas and inspector in 730, the lab in
+        # 380): a 1366 px laptop screen with JupyterLab's side bar closed; narrower, the lab wraps below
+        self._body.layout = W.Layout(width="100%", display="flex", flex_flow="row wrap" if side else "column",
+                                     align_items="flex-start")
+        self._editor_box.layout = W.Layout(flex="0 1 730px" if side else "0 0 auto",
+                                           min_width="730px" if side else "0", width="auto" if side else "100%",
+                                           display="none" if mode == "lab" else "flex")
+        self._live_box.layout = W.Layout(flex="1 1 380px" if side else "0 0 auto", width="auto" if side else "100%",
+                                         min_width="380px" if side else "0", padding="0 0 0 8px" if side else "0")
+        if self.live is not None:
+            self.live.arrange(narrow=side)
+
     def _repr_mimebundle_(self, **kw):
-        return self.widget._repr_mimebundle_(**kw)
+        bundle = self.widget._repr_mimebundle_(**kw)
+        if isinstance(bundle, dict):      # a saved notebook shows this until the cell runs again
+            bundle["text/plain"] = PLACEHOLDER.format(name="Lab")
+        return bundle
 
     @property
     def session(self):
@@ -86,6 +124,12 @@ class Lab:
         The new session takes every value from the network (which holds the live ones), the
         time and the state of the pools whose model kind and size did not change from the old
         session, and runs if the old one was running; sliders keep their range and position."""
+        if self.live is not None:
+            self._say("rebuilding the edited network")
+        with busy(self.progress, "rebuilding" if self.live is not None else "building"):
+            return self._rebuild()
+
+    def _rebuild(self) -> bool:
         try:
             built = self.network.copy()
             sim = built.build()
@@ -113,6 +157,7 @@ class Lab:
                 slider.widen(*spans[key])
         self._applied = (built.structure_signature(), built.values())
         self.needs_rebuild = False
+        self.live.arrange(narrow=self.view.value == "side")
         self._live_box.children = (self.live.widget,)
         self._say(f"running network: {len(built.pools)} pools, {len(built.projections)} projections")
         if was_running:

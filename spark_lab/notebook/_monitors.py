@@ -55,11 +55,27 @@ class _FigureMonitor(Monitor):
         self.xaxis = bq.Axis(scale=self.xscale, label="time relative to now (ms)", num_ticks=6)
         self.title = title
         self._height = height
+        self.back_steps = 0              # how far back from now the window ends (time scrubbing, paused)
 
     def _figure(self, marks, axes, **kw):
+        # a minimum size: a figure laid out at zero width (not yet in the page) draws negative
+        # <rect> widths, which the browser reports as errors
         self.figure = bq.Figure(marks=marks, axes=axes, title=self.title, animation_duration=0,
                                 fig_margin=dict(top=40, bottom=40, left=60, right=20),
-                                layout=W.Layout(width="100%", height=self._height), **kw)
+                                layout=W.Layout(width="100%", height=self._height, min_width="240px",
+                                                min_height="160px"), **kw)
+
+    def end_step(self) -> int:
+        """The step the window ends at: now, or ``back_steps`` before it while scrubbing."""
+        return max(0, self.session.t - self.back_steps)
+
+    def look_back(self, steps: int) -> None:
+        """End the window ``steps`` steps before now (0: follow the run) and redraw. The data
+        come from the ring buffers: at most ``Session.buffer_steps`` steps back are held."""
+        self.back_steps = max(0, int(steps))
+        self.xaxis.label = ("time relative to now (ms)" if not self.back_steps else
+                            f"time (ms) relative to t = {self.end_step() * self.session.sim.dt:,.1f} ms")
+        self.draw_now()
 
     def window_steps(self) -> int:
         s = self.session
@@ -82,10 +98,10 @@ class _FigureMonitor(Monitor):
 
     def draw_now(self):
         with self._lock:
-            t0 = time.perf_counter()
+            t0, cpu0 = time.perf_counter(), time.thread_time()
             self._draw()
             self._dirty = False
-            self.throttle.record(t0)
+            self.throttle.record(t0, cpu0)
 
     def close(self):
         self.session = None
@@ -140,6 +156,7 @@ class RasterMonitor(_FigureMonitor):
         self._figure([self.mark], [self.xaxis, yaxis])
         self._cols = {}
         self._png = blank
+        self._x = (-self.window_ms, 0.0)
 
     def _columns(self, pool, sel):
         have = self.session.recorded_neurons(pool, "spikes")
@@ -156,12 +173,16 @@ class RasterMonitor(_FigureMonitor):
         bt = max(1, -(-w_steps // self.width))               # steps per pixel column
         bn = max(1, -(-self.n_rows // self.height))          # neurons per pixel row
         ncol, nrow = -(-w_steps // bt), -(-self.n_rows // bn)
-        end_bin = -(-s.t // bt)
+        end = self.end_step()
+        end_bin = -(-end // bt)
         first_bin = end_bin - ncol
         px = np.zeros((nrow, ncol), np.uint8)
         up = px[::-1]                                        # row 0 at the bottom
         for code, ((pool, sel), off) in enumerate(zip(self.pools, self._offsets), 1):
-            ts, sp = s.recorded(pool, "spikes", last=w_steps)
+            ts, sp = s.recorded(pool, "spikes", last=w_steps + s.t - end)
+            if end < s.t:
+                keep = ts < end
+                ts, sp = ts[keep], sp[keep]
             if ts.size == 0:
                 continue
             cols = self._columns(pool, sel)
@@ -194,7 +215,10 @@ class RasterMonitor(_FigureMonitor):
         nxt = self._images[1] if self.mark.image is self._images[0] else self._images[0]
         nxt.value = self._png
         with self.mark.hold_sync():
-            self.mark.image, self.mark.x = nxt, [t0 - t1, 0.0]
+            self.mark.image = nxt
+            if self._x != (t0 - t1, 0.0):            # the same span every frame once running: not resent
+                self._x = (t0 - t1, 0.0)
+                self.mark.x = list(self._x)
 
     @property
     def images(self) -> tuple:
@@ -205,6 +229,13 @@ class RasterMonitor(_FigureMonitor):
     def image_widget(self) -> W.Image:
         """The ipywidgets Image the raster mark shows now."""
         return self.mark.image
+
+    def plot(self, ax) -> None:
+        """Draw the current raster on a matplotlib Axes, with axes in ms and neuron rows."""
+        px, t0, t1 = self.image()
+        rgb = np.asarray(self.palette, np.uint8)[px]
+        ax.imshow(rgb, aspect="auto", interpolation="nearest", extent=(t0, t1, 0, self.n_rows))
+        ax.set(xlabel="time (ms)", ylabel="neuron", title=self.title)
 
     def png(self) -> bytes:
         """The raster image last drawn, as PNG bytes (kernel side; no axes)."""
@@ -221,7 +252,7 @@ class TraceMonitor(_FigureMonitor):
     """Rolling traces of a state variable (default: the membrane potential) of chosen neurons."""
 
     def __init__(self, sim, pool: str, neurons=(0, 1, 2), var: str | None = None, window_ms: float = 500.0,
-                 max_points: int = 1000, max_fps: float = 10.0):
+                 max_points: int = 500, max_fps: float = 10.0):
         if pool not in sim.net.pools:
             raise ParameterError("TraceMonitor", "pool", f"unknown pool {pool!r}", f"pools: {', '.join(sim.net.pools)}")
         model = sim.net.pools[pool].model
@@ -246,13 +277,25 @@ class TraceMonitor(_FigureMonitor):
     def data(self):
         """(times in ms (T,), values (neurons, T)) of the current window, thinned to max_points."""
         s = self.session
-        ts, vals = s.recorded(self.pool, self.var, neurons=self.neurons, last=self.window_steps())
+        end = self.end_step()
+        ts, vals = s.recorded(self.pool, self.var, neurons=self.neurons, last=self.window_steps() + s.t - end)
+        if end < s.t:
+            keep = ts < end
+            ts, vals = ts[keep], vals[keep]
         stride = max(1, -(-ts.size // self.max_points))
         return ts[::stride] * s.sim.dt, vals[::stride].T
 
     def _draw(self):
         x, y = self.data()
-        _set_lines(self.mark, x - self.session.time_ms, y)
+        _set_lines(self.mark, x - self.end_step() * self.session.sim.dt, y)
+
+    def plot(self, ax) -> None:
+        """Draw the current window on a matplotlib Axes (for export files)."""
+        x, y = self.data()
+        for k, (i, row) in enumerate(zip(self.neurons, y)):
+            ax.plot(x, row, color=COLOURS[k % len(COLOURS)], lw=0.8, label=f"{self.pool}[{i}]")
+        ax.set(xlabel="time (ms)", ylabel=self.var, title=self.title)
+        ax.legend(loc="upper right", fontsize="small")
 
 
 class RateMonitor(_FigureMonitor):
@@ -285,7 +328,8 @@ class RateMonitor(_FigureMonitor):
         starts, lengths, counts = s.chunk_history()
         if starts.size == 0:
             return np.zeros(0), np.zeros((len(self.pools), 0))
-        keep = starts + lengths > s.t - self.window_steps()
+        end = self.end_step()
+        keep = (starts + lengths > end - self.window_steps()) & (starts + lengths <= end)
         starts, lengths = starts[keep], lengths[keep]
         c = np.stack([counts[p][keep] for p in self.pools]).astype(np.float64)
         bin_steps = max(1, int(round(self.bin_ms / dt)))
@@ -303,7 +347,15 @@ class RateMonitor(_FigureMonitor):
 
     def _draw(self):
         x, y = self.data()
-        _set_lines(self.mark, x - self.session.time_ms, y)
+        _set_lines(self.mark, x - self.end_step() * self.session.sim.dt, y)
+
+    def plot(self, ax) -> None:
+        """Draw the current window on a matplotlib Axes (for export files)."""
+        x, y = self.data()
+        for k, (p, row) in enumerate(zip(self.pools, y)):
+            ax.plot(x, row, color=COLOURS[k % len(COLOURS)], lw=1.0, label=p)
+        ax.set(xlabel="time (ms)", ylabel="rate (Hz)", title="population rate")
+        ax.legend(loc="upper right", fontsize="small")
 
 
 def _set_lines(mark, x, y):
@@ -374,6 +426,12 @@ class WeightMonitor(_FigureMonitor):
         lo, hi = self._bounds(w)
         counts, edges = np.histogram(w, bins=self.bins, range=(lo, hi))
         return (edges[:-1] + edges[1:]) / 2, counts, float(np.mean(w)) if w.size else float("nan")
+
+    def plot(self, ax) -> None:
+        """Draw the current histogram on a matplotlib Axes."""
+        x, c, mean = self.data()
+        ax.bar(x, c, width=(x[1] - x[0]) if x.size > 1 else 1.0, color="#2ca02c")
+        ax.set(xlabel="weight", ylabel="synapses", title=f"weights of {self.projection}: mean {mean:.4g}")
 
     def _draw(self):
         x, c, mean = self.data()

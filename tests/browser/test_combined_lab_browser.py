@@ -91,6 +91,21 @@ def test_one_value_across_slider_inspector_session_and_rebuild(lab_server, lab_p
     assert float(g_box.first.input_value()) == pytest.approx(moved, abs=0.01)
     shot(full, "combined-after-slider")
 
+    # --- one screen: on a 1366 x 768 laptop screen the inspector and the raster are in view together
+    page.set_viewport_size({"width": 1366, "height": 768})
+    side_tab = page.locator(".jp-SideBar.jp-mod-left .lm-TabBar-tab.lm-mod-current")
+    if side_tab.count():                          # close the file browser, as on a laptop screen
+        side_tab.first.click()
+    page.wait_for_timeout(1500)
+    raster = live.locator(".bqplot").first
+    g_box.first.scroll_into_view_if_needed()
+    gb, rb = g_box.first.bounding_box(), raster.bounding_box()
+    assert gb and rb, (gb, rb)
+    assert 0 <= gb["y"] <= 768 - gb["height"], gb
+    assert rb["y"] < 768 - 100 and rb["y"] + rb["height"] > 100, rb      # most of the raster is on screen
+    assert rb["x"] > gb["x"], (gb, rb)                                   # side by side
+    page.screenshot(path=str(shot(full, "combined-1366x768-element")).replace("element", "screen"))
+
     # --- type 3 into the inspector: the slider and the session follow
     g_box.first.fill("3")
     g_box.first.press("Enter")
@@ -102,6 +117,14 @@ def test_one_value_across_slider_inspector_session_and_rebuild(lab_server, lab_p
     t_before = _kernel_eval(lab_server, "full.network.add_pool('extra', sl.LIF(), 5) and full.session.t")
     _wait_text(page, full, "structure changed")
     full.locator("button", has_text=re.compile(r"^\s*Rebuild\s*$")).first.click()
+    seen = set()
+    for _ in range(150):                      # rebuilding, then the new session's first chunk compiles
+        text = full.inner_text()
+        seen |= {w for w in ("rebuilding", "compiling") if w in text}
+        if "compiling" in seen:
+            break
+        page.wait_for_timeout(100)
+    assert "compiling" in seen, seen
     page.wait_for_timeout(3000)
     state = _kernel_eval(lab_server, "['extra' in full.session.sim.net.pools, full.session.status,"
                                      " float(full.session.get_param('inh', 'g_inh')),"
