@@ -326,11 +326,12 @@ def _projections(net: Network, receptor_of: dict) -> dict:
         except NetworkError as e:
             raise NetworkError(f"{where}: {e}") from None
         pre, post = np.asarray(pre, np.int64), np.asarray(post, np.int64)
-        order = np.lexsort((post, pre))
-        pre, post = pre[order], post[order]
+        order = _sparse.pair_order(pre, post, post_pool.n)     # None: already sorted by (pre, post)
+        if order is not None:
+            pre, post = pre[order], post[order]
         explicit = pr.connectivity.explicit_weights()
         if explicit is not None:
-            w, per_syn = np.asarray(explicit, np.float64)[order], True
+            w, per_syn = np.asarray(explicit, np.float64)[slice(None) if order is None else order], True
         elif isinstance(pr.weight, Initializer) and not isinstance(pr.weight, Constant):
             w = np.asarray(pr.weight.sample(np.random.default_rng([net.seed, 3, k]), (pre.size,)), np.float64)
             per_syn = True
