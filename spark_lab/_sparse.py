@@ -164,20 +164,28 @@ def build_csr(group: EllGroup, n_slots, proj_index=None) -> Csr:
     real = T < space
     deg = real.sum(axis=1)
     ell_index = np.flatnonzero(real.reshape(-1))
-    t = T.reshape(-1)[ell_index].astype(np.int64)
-    r = np.repeat(np.arange(n_rows, dtype=np.int64), deg)
-    order = _stable_order(r * space + t)
-    if order is not None:
-        t, ell_index = t[order], ell_index[order]
-    slot = t % n_slots
-    proj = np.zeros_like(slot) if group.per_synapse else np.asarray(proj_index, np.int64)[t // n_slots, slot]
+    t = T.reshape(-1)[ell_index].astype(np.int32)
+    r = np.repeat(np.arange(n_rows, dtype=np.int32), deg)
     syn_ptr = np.concatenate([[0], np.cumsum(deg)])
+    falls = np.flatnonzero(t[1:] < t[:-1]) + 1          # sorted within rows: t falls only where a row starts
+    if falls.size and not np.isin(falls, syn_ptr).all():
+        order = np.argsort(r.astype(np.int64) * space + t, kind="stable")
+        t, ell_index = t[order], ell_index[order]
+    if group.n_classes > 1:
+        klass, slot = np.divmod(t, np.int32(n_slots))
+    else:
+        klass, slot = None, t
+    if group.per_synapse:
+        proj = None
+    else:
+        pix = np.asarray(proj_index, np.int32)
+        proj = pix[klass, slot] if klass is not None else pix[0, slot]
     if group.per_synapse:
         run_ptr, runs = np.zeros(n_rows + 1, np.int64), np.zeros(2, np.int64)
     else:
-        key = r * (len(group.projections) + 1) + proj
-        first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if key.size else np.zeros(0, np.int64)
-        ends = np.r_[first[1:], key.size]
+        cut = (r[1:] != r[:-1]) | (proj[1:] != proj[:-1])        # a run ends where the row or projection changes
+        first = np.flatnonzero(np.r_[True, cut]) if r.size else np.zeros(0, np.int64)
+        ends = np.r_[first[1:], r.size]
         run_ptr = np.concatenate([[0], np.cumsum(np.bincount(r[first], minlength=n_rows))])
         runs = np.stack([ends, proj[first]], axis=1).reshape(-1) if first.size else np.zeros(2, np.int64)
     if syn_ptr[-1] >= 2 ** 31 or len(runs) >= 2 ** 31:

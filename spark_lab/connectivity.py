@@ -173,24 +173,31 @@ def by_pre(pre, post, n_post):
 
 
 class FixedInDegree(Connectivity):
-    """Every post neuron receives exactly ``k`` synapses from distinct pre neurons, a
-    uniformly random k-subset each. Inside one pool i -> i is left out unless
-    ``autapses=1`` (the default is 0). The pairs come out sorted by (pre, post)."""
+    """Every post neuron receives exactly ``k`` synapses: from k distinct pre neurons, a
+    uniformly random k-subset each, or with ``multapses=1`` from k pre neurons drawn
+    independently (with replacement: a pair may be connected more than once, as NEST's
+    ``allow_multapses``). Inside one pool i -> i is left out unless ``autapses=1``
+    (defaults: ``autapses=0``, ``multapses=0``). The pairs come out sorted by (pre, post)."""
     name = "fixed_in_degree"
     PARAMS = {
         "k": Param(10.0, "1", low=0, integer=True, per_neuron=False, help="synapses per post neuron"),
         "autapses": Param(0.0, "1", low=0, high=1, integer=True, per_neuron=False,
                           help="1 to allow self-connections inside one pool"),
+        "multapses": Param(0.0, "1", low=0, high=1, integer=True, per_neuron=False,
+                           help="1 to draw the k pre neurons with replacement (repeated pairs allowed)"),
     }
 
-    def __init__(self, k=10, autapses=0, **unknown):
-        super().__init__(k=k, autapses=autapses, **unknown)
+    def __init__(self, k=10, autapses=0, multapses=0, **unknown):
+        super().__init__(k=k, autapses=autapses, multapses=multapses, **unknown)
 
     def check_sizes(self, n_pre, n_post, same_pool):
         k = int(self.values["k"])
         avail = n_pre - (1 if same_pool and not self.values["autapses"] else 0)
-        if k > avail:
-            raise NetworkError(f"FixedInDegree: k={k} but only {avail} distinct pre neurons are available")
+        if self.values["multapses"] and k > 0 and n_post > 0 and avail < 1:
+            raise NetworkError(f"FixedInDegree: k={k} but no pre neuron is available")
+        if k > avail and not self.values["multapses"]:
+            raise NetworkError(f"FixedInDegree: k={k} but only {avail} distinct pre neurons are available "
+                               f"(multapses=1 allows repeated pairs)")
 
     def connect(self, n_pre, n_post, rng, same_pool):
         self.check_sizes(n_pre, n_post, same_pool)
@@ -199,10 +206,37 @@ class FixedInDegree(Connectivity):
         m = n_pre - 1 if no_self else n_pre
         if k == 0 or n_post == 0:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        post, pre = np.divmod(_distinct_per_row(np.full(n_post, k), m, rng), m)
+        if self.values["multapses"]:
+            post = np.repeat(np.arange(n_post, dtype=np.int64), k)
+            pre = rng.integers(0, m, post.size)
+            if no_self:
+                pre += pre >= post
+            return by_pre(pre, post, n_post)
+        if k > _DENSE_ROW * m:                  # most candidates taken: k-subsets from random permutations
+            post, pre = np.divmod(_dense_rows(np.arange(n_post), np.full(n_post, k), m, rng), m)
+            if no_self:
+                pre += pre >= post
+            return by_pre(pre, post, n_post)
+        return np.divmod(_in_degree_keys(n_pre, n_post, k, m, no_self, rng), n_post)
+
+
+def _in_degree_keys(n_pre, n_post, k, m, no_self, rng):
+    """Sorted keys ``pre * n_post + post``: k distinct pre neurons per post neuron, drawn with
+    replacement among the m candidates and duplicates redrawn (each k-subset equally likely,
+    as in ``_distinct_per_row``); drawn straight in (pre, post) order: one sort."""
+    def draw(post):
+        pre = rng.integers(0, m, post.size)
         if no_self:                             # candidate c of post j is neuron c, or c + 1 from j on
             pre += pre >= post
-        return by_pre(pre, post, n_post)
+        return pre * n_post + post
+    keys = np.sort(draw(np.repeat(np.arange(n_post, dtype=np.int64), k)))
+    while True:
+        dup = np.flatnonzero(keys[1:] == keys[:-1]) + 1
+        if dup.size == 0:
+            return keys
+        redraw = np.sort(draw(keys[dup] % n_post))
+        keys = np.delete(keys, dup)
+        keys = np.insert(keys, np.searchsorted(keys, redraw), redraw)
 
 
 class FromList(Connectivity):
