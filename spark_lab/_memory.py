@@ -12,8 +12,12 @@ builds and short runs, spark_lab 0.x, within about 30 %):
 * neurons: ``96 + 32 * (state variables)`` per neuron (LIF: 160), scaled by the float size
   (state, parameters, counts and their device copies), plus ``32 * (synapse state
   variables)`` per receptor slot (one per post neuron per synapse), charged to the pool's ``n``;
-* synapses: ``120`` per synapse (drawn indices, sorting, the ELL tables and their device
-  copy), ``+16`` with one weight per synapse (an initializer or plasticity). The count is
+* synapses: ``SYNAPSE_BYTES[path]`` per synapse, the peak of building the layout (drawn
+  indices and their sort, the ELL tables, for the native CPU kernel also its compressed
+  rows, and the device copies): ``path`` is "native" when the C++ kernel will run (float32,
+  ``Network(native=)`` not False, the kernel built), else "jax" (pure JAX: GPU, or CPU
+  without the kernel); ``+WEIGHT_BYTES[path]`` with one weight per synapse (an initializer
+  or plasticity). The figures are bench/SCALING.md's measured bytes per synapse. The count is
   the connectivity's expected one: ``p * n_pre * n_post`` (FixedProbability), ``n_pre *
   n_post`` (AllToAll), ``k * n_post`` (FixedInDegree), ``n`` (OneToOne), the entries of
   FromList / the nonzeros of FromMatrix; a rule of another kind may define
@@ -41,8 +45,10 @@ from .initializers import Initializer
 ENV_LIMIT = "SPARK_LAB_MEMORY_LIMIT"
 NEURON_BYTES = 96          # per neuron, besides its state variables (float32)
 VAR_BYTES = 32             # per state variable per neuron or receptor slot (float32)
-SYNAPSE_BYTES = 120        # per synapse
-WEIGHT_BYTES = 16          # per synapse with its own weight
+#: per synapse, by propagation path (bench/scaling.py's peak bytes per synapse, float32)
+SYNAPSE_BYTES = {"native": 130, "jax": 115}
+#: per synapse with its own weight (the ELL weight table, its device copy, the CSR copy)
+WEIGHT_BYTES = {"native": 32, "jax": 16}
 RING_COPIES = 3            # copies of a delay buffer at run time
 RECORD_COPIES = 2          # device result and host copy of a recording
 
@@ -63,12 +69,22 @@ class Need:
 
 @dataclass(frozen=True)
 class Estimate:
-    """The Needs of one network; ``total`` bytes, ``largest()`` the biggest Need."""
+    """The Needs of one network; ``total`` bytes, ``largest()`` the biggest Need; ``path``
+    the propagation path it was estimated for ("native" or "jax"), ``synapses`` the
+    expected number of synapses."""
     needs: tuple
+    path: str = "jax"
+    synapses: float = 0.0
 
     @property
     def total(self) -> int:
         return sum(n.bytes for n in self.needs)
+
+    @property
+    def bytes_per_synapse(self) -> float:
+        """The projections' bytes per expected synapse (0 without synapses)."""
+        syn = sum(n.bytes for n in self.needs if n.field == "connectivity")
+        return syn / self.synapses if self.synapses else 0.0
 
     def largest(self) -> Need | None:
         """The field that needs the most: the Needs of one (kind, name, field) summed."""
@@ -173,10 +189,20 @@ def pool_bytes(model, n: int, itemsize: int = 4) -> int:
     return int(n * (NEURON_BYTES + VAR_BYTES * nvars) * itemsize / 4)
 
 
-def estimate(net, steps: int = 0) -> Estimate:
+def path(net) -> str:
+    """"native" when ``net`` will propagate with the C++ CPU kernel, else "jax"."""
+    if net.native is False or net.dtype != "float32":
+        return "jax"
+    from . import _native
+    return "native" if _native.available() else "jax"
+
+
+def estimate(net, steps: int = 0, path_=None) -> Estimate:
     """The Needs of ``net`` (a Network): every pool, every projection's synapses, one delay
     buffer per distinct delay (charged to the first projection with that delay) and, when
-    ``steps`` > 0, the recordings of that many steps. Linear in the size of the description."""
+    ``steps`` > 0, the recordings of that many steps. Linear in the size of the description.
+    ``path_``: "native" or "jax" (default: the path ``net`` will take, ``path(net)``)."""
+    via = path_ or path(net)
     item = 8 if net.dtype == "float64" else 4
     pools, needs = net.pools, []
     for p in pools.values():
@@ -190,14 +216,16 @@ def estimate(net, steps: int = 0) -> Estimate:
             slots += n
             needs.append(Need("pool", pr.post, "n", int(n * VAR_BYTES * len(pr.synapse.STATE) * item / 4),
                               f"{n:,} receptor slots of {type(pr.synapse).__name__}"))
-    delays = {}
+    delays, synapses = {}, 0.0
     for pr in net.projections.values():
         pre_n, post_n = pools[pr.pre].n, pools[pr.post].n
         count = synapse_count(pr.connectivity, pre_n, post_n, pr.pre == pr.post)
-        per = SYNAPSE_BYTES + (WEIGHT_BYTES if pr.plasticity or isinstance(pr.weight, Initializer) else 0)
+        synapses += count
+        own = pr.plasticity or isinstance(pr.weight, Initializer) or isinstance(pr.connectivity, C.FromMatrix)
+        per = SYNAPSE_BYTES[via] + (WEIGHT_BYTES[via] if own else 0)
         needs.append(Need("projection", pr.name, "connectivity", int(count * per * item / 4),
                           f"{count:,.0f} synapses of {type(pr.connectivity).__name__} "
-                          f"({pre_n:,} x {post_n:,} neurons)"))
+                          f"({pre_n:,} x {post_n:,} neurons, about {per * item // 4} bytes each)"))
         d = int(round(pr.delay / net.dt))
         if d > 0 and d not in delays:
             delays[d] = pr.name
@@ -210,7 +238,7 @@ def estimate(net, steps: int = 0) -> Estimate:
             samples = -(-int(steps) // r.every)
             b = RECORD_COPIES * samples * width * (1 if r.var == "spikes" else item)
             needs.append(Need("record", r.key, "every", b, f"{samples:,} samples x {width:,} neurons"))
-    return Estimate(tuple(needs))
+    return Estimate(tuple(needs), via, synapses)
 
 
 def refusal(need: Need, est: Estimate, lim: float, source: str) -> tuple[str, str]:

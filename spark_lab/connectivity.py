@@ -44,7 +44,7 @@ def _drop_autapses(pre, post, keep):
 
 class AllToAll(Connectivity):
     """Every pre neuron to every post neuron. Inside one pool the self-connections i -> i
-    are left out unless ``autapses=1`` (the default is 0)."""
+    are left out by default (``autapses=0``); ``autapses=1`` keeps them."""
     name = "all_to_all"
     PARAMS = {"autapses": Param(0.0, "1", low=0, high=1, integer=True, per_neuron=False,
                                 help="1 to keep self-connections inside one pool")}
@@ -176,8 +176,9 @@ class FixedInDegree(Connectivity):
     """Every post neuron receives exactly ``k`` synapses: from k distinct pre neurons, a
     uniformly random k-subset each, or with ``multapses=1`` from k pre neurons drawn
     independently (with replacement: a pair may be connected more than once, as NEST's
-    ``allow_multapses``). Inside one pool i -> i is left out unless ``autapses=1``
-    (defaults: ``autapses=0``, ``multapses=0``). The pairs come out sorted by (pre, post)."""
+    ``allow_multapses``). Inside one pool i -> i is left out by default (``autapses=0``;
+    ``autapses=1`` allows it); ``multapses=0`` by default. The pairs come out sorted by
+    (pre, post)."""
     name = "fixed_in_degree"
     PARAMS = {
         "k": Param(10.0, "1", low=0, integer=True, per_neuron=False, help="synapses per post neuron"),
