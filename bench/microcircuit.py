@@ -30,6 +30,7 @@ def _rss_mb():
 
 def one(scale, k_scale, background, presim, sim_ms, native):
     import spark_lab as sl
+    from spark_lab import _memory
     from spark_lab.examples import microcircuit as mc
 
     rss0 = _rss_mb()
@@ -37,6 +38,7 @@ def one(scale, k_scale, background, presim, sim_ms, native):
     net = sl.load("microcircuit", scale=scale, k_scale=k_scale, background=background,
                   native={"auto": None, "on": True, "off": False}[native])
     describe_s = time.perf_counter() - t0
+    est = _memory.estimate(net)
     t0 = time.perf_counter()
     sim = net.build()
     build_s = time.perf_counter() - t0
@@ -56,7 +58,8 @@ def one(scale, k_scale, background, presim, sim_ms, native):
                 rates={p: round(rates[p], 3) for p in POPS}, describe_s=round(describe_s, 2),
                 build_s=round(build_s, 2), presim_s=round(presim_s, 2), sim_ms=sim_ms, wall_s=round(wall, 2),
                 rtf=round(wall / (sim_ms * 1e-3), 2), steps_per_s=round(steps / wall, 1),
-                peak_rss_mb=round(peak, 1), bytes_per_synapse=round((peak - rss0) * 2 ** 20 / max(n_syn, 1), 1),
+                estimate_mb=round(est.total / 2 ** 20, 1), peak_rss_mb=round(peak, 1),
+                bytes_per_synapse=round((peak - rss0) * 2 ** 20 / max(n_syn, 1), 1),
                 load=round(os.getloadavg()[0], 1))
 
 
@@ -72,12 +75,14 @@ def markdown(rows, args):
                    + " | ".join(f"{r['rates'][p]:.2f}" for p in POPS) + " |")
     out += ["", "## Times and memory", "",
             "| run | kernel | neurons | synapses | build s | presim s | sim ms | wall s | RTF | steps/s "
-            "| peak RSS (MB) | bytes/synapse | load |", "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+            "| estimate (MB) | peak RSS (MB) | bytes/synapse | load |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         out.append(f"| scale {r['scale']:g}, k {r['k_scale']:g}, {r['background']} | "
                    f"{'native' if r['native'] else 'pure JAX'} | {r['neurons']:,} | {r['synapses']:,} | "
                    f"{r['build_s']} | {r['presim_s']} | {r['sim_ms']:g} | {r['wall_s']} | {r['rtf']} | "
-                   f"{r['steps_per_s']:,.0f} | {r['peak_rss_mb']:,.0f} | {r['bytes_per_synapse']} | {r['load']} |")
+                   f"{r['steps_per_s']:,.0f} | {r['estimate_mb']:,.0f} | {r['peak_rss_mb']:,.0f} | "
+                   f"{r['bytes_per_synapse']} | {r['load']} |")
     return "\n".join(out) + "\n"
 
 

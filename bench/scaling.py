@@ -36,6 +36,8 @@ def one(n, K, seconds, native):
     syn = sl.Exponential(tau=5.0)
     net.connect("net", "net", synapse=syn, connectivity=sl.FixedInDegree(k=100), weight=0.4)
     net.connect("input", "net", synapse=syn, connectivity=sl.FixedInDegree(k=20), weight=0.3)
+    from spark_lab import _memory
+    est = _memory.estimate(net)
     t1 = time.perf_counter()
     sim = net.build()
     build_s = time.perf_counter() - t1
@@ -55,7 +57,8 @@ def one(n, K, seconds, native):
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return dict(neurons=n, synapses=n_syn, K=K, native=sim.native, steps_per_s=round(n_chunks * K / wall, 1),
                 mean_rate_hz=round(spikes / n / (n_chunks * K * 1e-3), 2), setup_s=round(setup_s, 2),
-                build_s=round(build_s, 2), compile_s=round(compile_s, 2), peak_rss_mb=round(peak, 1),
+                build_s=round(build_s, 2), compile_s=round(compile_s, 2), estimate_mb=round(est.total / 2 ** 20, 1),
+                peak_rss_mb=round(peak, 1),
                 bytes_per_synapse=round((peak - rss0) * 2 ** 20 / max(n_syn, 1), 1),
                 load=round(os.getloadavg()[0], 1))
 

@@ -81,7 +81,8 @@ class Csr:
     interleaved. ``runs``: int32 (2 n_runs,), (end synapse, projection index) per run of
     one projection in a row (class groups; a dummy for synapse groups). ``targets``: slots,
     uint16 pairs packed in int32 when ``packed``, else int32. ``ell_index``: each synapse's
-    flat position in the group's ELL arrays (to lay out per-synapse weights)."""
+    flat position in the group's ELL arrays (to lay out per-synapse weights; int32 when the
+    ELL has fewer than 2**31 entries, else int64)."""
     rows: np.ndarray
     runs: np.ndarray
     targets: np.ndarray
@@ -164,6 +165,8 @@ def build_csr(group: EllGroup, n_slots, proj_index=None) -> Csr:
     real = T < space
     deg = real.sum(axis=1)
     ell_index = np.flatnonzero(real.reshape(-1))
+    if T.size < 2 ** 31:
+        ell_index = ell_index.astype(np.int32)                  # half the memory of a kept index
     t = T.reshape(-1)[ell_index].astype(np.int32)
     r = np.repeat(np.arange(n_rows, dtype=np.int32), deg)
     syn_ptr = np.concatenate([[0], np.cumsum(deg)])

@@ -420,7 +420,7 @@ def test_layout_of_a_multi_projection_group_matches_the_drawn_synapses():
         for r, c in zip(*np.nonzero(T < g.n_classes * lay.n_slots)):
             got.setdefault(int(r), []).append(int(T[r, c]))
         want = {}
-        for k, nm in enumerate(g.projections):
+        for nm in g.projections:
             p = lay.projections[nm]
             rows = p.pre + lay.pools[p.pre_pool].offset
             tg = p.post + lay.receptors[p.receptor].offset + g.klass.get(nm, 0) * lay.n_slots
@@ -434,3 +434,21 @@ def test_layout_of_a_multi_projection_group_matches_the_drawn_synapses():
         for r, v in got.items():                                    # the CSR row holds the same slots
             slots = np.asarray(csr.targets).view(np.uint16)[syn[r]:syn[r + 1]] if csr.packed else None
             assert sorted(slots.tolist()) == sorted(t % lay.n_slots for t in v)
+
+
+def test_memory_estimate_per_propagation_path():
+    """The estimate before building counts bytes per synapse by path (native CPU kernel or pure
+    JAX), and says which it assumed."""
+    from spark_lab import _memory
+    net = Network(dt=0.1, native=False)
+    net.add_pool("a", LIF(), 1000)
+    net.connect("a", "a", connectivity=FixedInDegree(k=50), name="p")
+    est = _memory.estimate(net)
+    assert est.path == "jax" and est.synapses == 50_000
+    assert est.bytes_per_synapse == _memory.SYNAPSE_BYTES["jax"]
+    nat = _memory.estimate(net, path_="native")
+    assert nat.bytes_per_synapse == _memory.SYNAPSE_BYTES["native"]
+    need = next(n for n in nat.needs if n.name == "p")
+    assert f"about {_memory.SYNAPSE_BYTES['native']} bytes each" in need.what
+    with pytest.raises(ParameterError, match=r"memory limit is 1\.0 MiB"):
+        net.build(memory_limit=2 ** 20)
