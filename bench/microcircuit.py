@@ -83,7 +83,24 @@ def markdown(rows, args):
                    f"{r['build_s']} | {r['presim_s']} | {r['sim_ms']:g} | {r['wall_s']} | {r['rtf']} | "
                    f"{r['steps_per_s']:,.0f} | {r['estimate_mb']:,.0f} | {r['peak_rss_mb']:,.0f} | "
                    f"{r['bytes_per_synapse']} | {r['load']} |")
+    out += ["", NOTES]
     return "\n".join(out) + "\n"
+
+
+NOTES = """## Notes
+
+* Reference: the NEST example's `full_mean_rates` (pynest/examples/Potjans_2014/network_params.py), the
+  rates of its full-scale model, which the example also uses to compensate scaled in-degrees. Potjans &
+  Diesmann (2014) show their rates as box plots (their Fig. 6), not as a table; they are not restated here.
+* spark_lab's model differs from the NEST example in four documented ways (spark_lab/examples/microcircuit.py):
+  one delay per projection (the means, 1.5 and 0.8 ms) where NEST draws normal delays; a fixed in-degree
+  per neuron where NEST draws a fixed total number; a uniform initial v with the example's "optimized"
+  means and sds where NEST draws normal ones; the Poisson background from m private sources per neuron at
+  <= 100/dt Hz each (same mean, variance 1 - p of Poisson, p <= 0.1).
+* Rates are counted over `sim` ms after `presim` ms; a short window gives noisy rates for the sparse L23E
+  and L6E (a 500 ms window at scale 0.1: about 1,000 spikes from L23E).
+* Times are wall-clock on a shared machine: the `load` column is the 1-minute load average when the row
+  finished (2 cores); compare rows of one table only."""
 
 
 def main():

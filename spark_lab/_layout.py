@@ -378,10 +378,11 @@ def _groups(projections: dict, offsets: dict, receptors: tuple, rows: int, n_slo
                 used[p.receptor] = klass[nm] + 1
             gpre.append(p.pre + offsets[p.pre_pool])
             gtgt.append(p.post + receptors[p.receptor].offset + klass.get(nm, 0) * n_slots)
-            gproj.append(np.full(p.pre.size, m))
+            if per_syn:                # the projection of each synapse: only synapse groups need it
+                gproj.append(np.full(p.pre.size, m))
         gid = f"{'syn' if per_syn else 'cls'}{delay}"
         g = _sparse.build_ell(gid, delay, per_syn, rows, n_slots, np.concatenate(gpre),
-                              np.concatenate(gtgt), np.concatenate(gproj), names, klass)
+                              np.concatenate(gtgt), np.concatenate(gproj) if per_syn else None, names, klass)
         gid_of.update({nm: gid for nm in names})
         if not per_syn:        # (C, n_slots) index into the group's weight vector; len(names) = none
             idx = np.full((g.n_classes, n_slots), len(names), np.int32)

@@ -94,8 +94,9 @@ def build_ell(gid, delay, per_synapse, rows, n_slots, pre, tgt, proj_of_syn, pro
     """Fuse synapses (global pre row, accumulator target) into an ELL group.
 
     ``tgt`` already includes the class offset (class * n_slots + slot). ``proj_of_syn``
-    gives, for each synapse, its projection's index into ``proj_names``; the synapses
-    of a projection are in that projection's own order.
+    gives, for each synapse, its projection's index into ``proj_names`` (needed only for
+    synapse groups: None is fine for a class group); the synapses of a projection are in
+    that projection's own order.
 
     Within a row the synapses are laid out in ascending target order (the projections of
     a class group occupy disjoint target ranges, so each forms one run per row; synapses

@@ -230,7 +230,8 @@ def _in_degree_keys(n_pre, n_post, k, m, no_self, rng):
         if no_self:                             # candidate c of post j is neuron c, or c + 1 from j on
             pre += pre >= post
         return pre * n_post + post
-    keys = np.sort(draw(np.repeat(np.arange(n_post, dtype=np.int64), k)))
+    keys = draw(np.repeat(np.arange(n_post, dtype=np.int64), k))
+    keys.sort()
     while True:
         dup = np.flatnonzero(keys[1:] == keys[:-1]) + 1
         if dup.size == 0:
