@@ -1,7 +1,7 @@
 """The cortical microcircuit (Potjans & Diesmann 2014; spark_lab/examples/microcircuit.py):
 per-layer rates against the NEST example's full-scale rates, with build, compile and run times.
 
-    python bench/microcircuit.py [--scales 0.1] [--k-scale 1.0] [--background poisson,dc]
+    python bench/microcircuit.py [--scales 0.1] [--k-scale 0.1] [--background poisson,dc] [--chunk 500]
                                  [--presim 100] [--sim 500] [--native auto|on|off] [--md bench/MICROCIRCUIT.md]
 
 One process per configuration (peak RSS is per process). ``presim`` ms are run and
@@ -28,7 +28,7 @@ def _rss_mb():
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2 ** 20
 
 
-def one(scale, k_scale, background, presim, sim_ms, native):
+def one(scale, k_scale, background, presim, sim_ms, native, chunk):
     import spark_lab as sl
     from spark_lab import _memory
     from spark_lab.examples import microcircuit as mc
@@ -44,10 +44,10 @@ def one(scale, k_scale, background, presim, sim_ms, native):
     build_s = time.perf_counter() - t0
     steps_pre, steps = int(round(presim / net.dt)), int(round(sim_ms / net.dt))
     t0 = time.perf_counter()
-    sim.run(steps_pre)
+    sim.run(steps_pre, chunk=chunk)
     presim_s = time.perf_counter() - t0
     t0 = time.perf_counter()
-    res = sim.run(steps)
+    res = sim.run(steps, chunk=chunk)
     wall = time.perf_counter() - t0
     rates = mc.rates(res, net, sim_ms)
     n_syn = sum(p.n_syn for p in sim.layout.projections.values())
@@ -66,7 +66,8 @@ def one(scale, k_scale, background, presim, sim_ms, native):
 def markdown(rows, args):
     out = ["# The cortical microcircuit (Potjans & Diesmann 2014)", "",
            f"`python bench/microcircuit.py --scales {args.scales} --k-scale {args.k_scale} --background "
-           f"{args.background} --presim {args.presim:g} --sim {args.sim:g}` (one process per row; see its docstring).",
+           f"{args.background} --presim {args.presim:g} --sim {args.sim:g} --chunk {args.chunk}` (one process per "
+           "row; see its docstring).",
            "", "## Rates (Hz) per population", "",
            "| run | " + " | ".join(POPS) + " |", "|---|" + "---|" * len(POPS),
            "| NEST example, full scale (`full_mean_rates`) | " + " | ".join(f"{r:g}" for r in NEST_RATES) + " |"]
@@ -106,7 +107,8 @@ NOTES = """## Notes
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--scales", default="0.1")
-    ap.add_argument("--k-scale", type=float, default=1.0)
+    ap.add_argument("--k-scale", type=float, default=0.1)
+    ap.add_argument("--chunk", type=int, default=500, help="steps per compiled call (bounds the run's memory)")
     ap.add_argument("--background", default="poisson,dc")
     ap.add_argument("--presim", type=float, default=100.0)
     ap.add_argument("--sim", type=float, default=500.0)
@@ -117,14 +119,14 @@ def main():
     a = ap.parse_args()
     if a.one:
         scale, bg = a.one.split(":")
-        print(json.dumps(one(float(scale), a.k_scale, bg, a.presim, a.sim, a.native)), flush=True)
+        print(json.dumps(one(float(scale), a.k_scale, bg, a.presim, a.sim, a.native, a.chunk)), flush=True)
         return
     rows = []
     for scale in a.scales.split(","):
         for bg in a.background.split(","):
             res = subprocess.run([sys.executable, os.path.abspath(__file__), "--one", f"{scale}:{bg}",
                                   "--k-scale", str(a.k_scale), "--presim", str(a.presim), "--sim", str(a.sim),
-                                  "--native", a.native], capture_output=True, text=True)
+                                  "--native", a.native, "--chunk", str(a.chunk)], capture_output=True, text=True)
             if res.returncode != 0:
                 print(f"scale {scale} {bg}: failed: {res.stderr.strip().splitlines()[-1:]}", flush=True)
                 continue

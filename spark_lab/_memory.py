@@ -24,7 +24,10 @@ builds and short runs, spark_lab 0.x, within about 30 %):
   ``expected_synapses(n_pre, n_post, same_pool)``, else it counts 0;
 * delay buffers: one ring buffer of ``delay steps x slots`` floats per distinct delay,
   ``3x`` (the state, its device copy and the copy the chunk's loop carries);
-* recordings (only when ``steps`` is given): ``2 x`` the samples of ``steps`` steps.
+* recordings (only when ``steps`` is given): ``2 x`` the samples of ``steps`` steps;
+* noise (only when ``steps`` is given): a stochastic pool (e.g. PoissonSource) draws its
+  noise for a whole chunk at once, ``3 x chunk x n`` floats per noise variable with chunk =
+  min(steps, 10,000) (Simulator.run's default; a smaller ``chunk=`` needs less).
 
 The limit, in this order: the ``limit`` argument (bytes; ``math.inf`` turns the check off),
 the environment variable ``SPARK_LAB_MEMORY_LIMIT`` (``"8G"``, ``"512M"``, ``"2e9"``,
@@ -51,6 +54,8 @@ SYNAPSE_BYTES = {"native": 130, "jax": 115}
 WEIGHT_BYTES = {"native": 32, "jax": 16}
 RING_COPIES = 3            # copies of a delay buffer at run time
 RECORD_COPIES = 2          # device result and host copy of a recording
+NOISE_COPIES = 3           # the random bits, the uniforms and the chunk's copy of a pool's noise
+CHUNK_STEPS = 10_000       # Simulator.run's default chunk: at most this many steps per compiled call
 
 _UNITS = {"": 1, "k": 2 ** 10, "m": 2 ** 20, "g": 2 ** 30, "t": 2 ** 40}
 
@@ -233,6 +238,12 @@ def estimate(net, steps: int = 0, path_=None) -> Estimate:
         needs.append(Need("projection", name, "delay", int(RING_COPIES * d * max(slots, 1) * item),
                           f"a delay buffer of {d:,} steps x {max(slots, 1):,} slots"))
     if steps > 0:
+        chunk = min(int(steps), CHUNK_STEPS)
+        for p in pools.values():
+            if getattr(p.model, "NOISE", ()):
+                b = NOISE_COPIES * chunk * p.n * len(p.model.NOISE) * item
+                needs.append(Need("pool", p.name, "chunk", b, f"noise of {chunk:,} steps x {p.n:,} neurons "
+                                                             f"(drawn a chunk at a time)"))
         for r in net.records:
             width = pools[r.pool].n if r.neurons is None else len(r.neurons)
             samples = -(-int(steps) // r.every)
@@ -247,7 +258,8 @@ def refusal(need: Need, est: Estimate, lim: float, source: str) -> tuple[str, st
                f"the memory limit is {size(lim)} ({source})")
     fix = {"n": "use fewer neurons", "delay": "use a shorter delay or a larger dt",
            "connectivity": "use fewer synapses (a smaller p or k, smaller pools)",
-           "every": "record fewer steps, every k-th step or fewer neurons"}
+           "every": "record fewer steps, every k-th step or fewer neurons",
+           "chunk": "run in shorter chunks (run(..., chunk=1000)) or use fewer noisy neurons"}
     return problem, (f"{fix.get(need.field, 'make the network smaller')}, or raise the limit: "
                      f"{ENV_LIMIT} (e.g. 64G) or memory_limit= in bytes")
 

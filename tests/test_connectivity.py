@@ -452,3 +452,16 @@ def test_memory_estimate_per_propagation_path():
     assert f"about {_memory.SYNAPSE_BYTES['native']} bytes each" in need.what
     with pytest.raises(ParameterError, match=r"memory limit is 1\.0 MiB"):
         net.build(memory_limit=2 ** 20)
+
+
+def test_memory_estimate_counts_a_chunk_of_noise():
+    """A Poisson pool draws its noise for a whole chunk at once: 10,000 steps x 1e5 sources is
+    gigabytes, and the estimate for a run of that many steps says so (none without steps)."""
+    from spark_lab import _memory
+    net = Network(dt=0.1)
+    net.add_pool("bg", PoissonSource(rate=5.0), 100_000)
+    assert not [n for n in _memory.estimate(net).needs if n.field == "chunk"]
+    need = next(n for n in _memory.estimate(net, steps=50_000).needs if n.field == "chunk")
+    assert need.bytes == 3 * 10_000 * 100_000 * 4 and "10,000 steps" in need.what
+    with pytest.raises(ParameterError, match="shorter chunks"):
+        _memory.check(net, memory_limit=2 ** 30, steps=50_000)

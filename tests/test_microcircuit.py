@@ -139,3 +139,12 @@ def test_full_scale_refused_before_anything_is_built():
         sl.load("microcircuit", scale=1.0, memory_limit=4 * 2 ** 30)
     msg = str(e.value)
     assert "GiB" in msg and "memory limit is 4.0 GiB" in msg and "synapses" in msg
+
+
+def test_default_in_degree_scale_follows_scale():
+    """k_scale defaults to scale (the NEST example's N_scaling = K_scaling): a small network
+    with full in-degrees would be denser than the model."""
+    net = sl.load("microcircuit", scale=0.01)
+    assert net.projections["L4E->L23E"].connectivity.values["k"] == mc.in_degrees(0.01)[0, 2]
+    full = sl.load("microcircuit", scale=0.01, k_scale=1.0)
+    assert full.projections["L4E->L23E"].connectivity.values["k"] == mc.in_degrees(1.0)[0, 2]

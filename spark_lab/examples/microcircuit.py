@@ -1,7 +1,8 @@
 """The cortical microcircuit of Potjans & Diesmann (2014), built as a spark_lab Network.
 
-    net = sl.load("microcircuit", scale=0.1)                  # 7,713 neurons, full in-degrees
-    net = sl.load("microcircuit", scale=0.1, k_scale=0.1, background="dc")
+    net = sl.load("microcircuit", scale=0.1)                  # 7,717 neurons, in-degrees x 0.1
+    net = sl.load("microcircuit", scale=1.0)                  # the full model: 77,169 neurons, 0.3e9 synapses
+    net = sl.load("microcircuit", scale=0.1, k_scale=1.0, background="dc")
 
 Eight populations (L23E, L23I, L4E, L4I, L5E, L5I, L6E, L6I; sizes ``N_FULL`` x ``scale``)
 of current-based LIF neurons (NEST's ``iaf_psc_exp``: C_m = 250 pF, tau_m = 10 ms,
@@ -40,7 +41,11 @@ Scaling in-degrees (``k_scale`` < 1) keeps the mean and variance of each neuron'
 as the NEST example does (van Albada et al. 2015): weights x 1 / sqrt(k_scale) and the
 lost mean as a constant current, ``(1 - sqrt(k_scale)) tau_syn sum_j w_ij K_ij nu_j``
 (recurrent, with the full-scale rates ``FULL_MEAN_RATES``) and, with Poisson background,
-the same for the external input. ``scale`` (neurons) alone changes nothing per neuron.
+the same for the external input. ``scale`` (neurons) alone changes nothing per neuron, but
+with full in-degrees a small network is denser than the model (at scale 0.1 an L23E neuron
+gets 2,200 synapses from 2,068 L23E neurons: every pair connected about once), its inputs
+correlated and its rates several times the full model's (bench/MICROCIRCUIT.md); hence the
+default ``k_scale = scale`` (capped at 1), as the NEST example (N_scaling = K_scaling = 0.1).
 
 Differences from the NEST example, all documented here: one delay per projection (the
 means; NEST draws normal delays with relative sd 0.5); fixed in-degree per target neuron
@@ -153,17 +158,20 @@ def _check(scale, k_scale, background, dt, weight_sd):
     return scale, k_scale, dt, weight_sd
 
 
-def build(scale: float = 0.1, k_scale: float = 1.0, background: str = "poisson", dt: float = 0.1,
+def build(scale: float = 0.1, k_scale: float | None = None, background: str = "poisson", dt: float = 0.1,
           seed: int = 1, weight_sd: float = 0.1, native=None) -> Network:
     """The microcircuit as a Network (not yet built; see the module docstring).
 
     scale: neurons per population as a fraction of the full model (0 < scale; 1: 77,169
         neurons). k_scale: in-degrees as a fraction of the full ones (0 < k_scale <= 1; the
-        weights and a constant input compensate, see the module docstring). background:
+        weights and a constant input compensate, see the module docstring; default: ``scale``,
+        at most 1). background:
         "poisson" or "dc". dt: time step in ms (the delays 1.5 and 0.8 ms must be whole
         steps). seed: the network seed. weight_sd: relative standard deviation of the
         weights (0: one weight per projection, the faster propagation). native: as
         ``Network(native=...)``. Synapses: about 0.3e9 x scale x k_scale."""
+    if k_scale is None and isinstance(scale, (int, float)) and not isinstance(scale, bool):
+        k_scale = min(float(scale), 1.0)
     scale, k_scale, dt, weight_sd = _check(scale, k_scale, background, dt, weight_sd)
     n, K, W = sizes(scale), in_degrees(k_scale), weights_mv(k_scale)
     dc = dc_input_mv(k_scale, background)

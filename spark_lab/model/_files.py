@@ -200,7 +200,7 @@ def load(path_or_name, max_bytes=None, memory_limit=None, **options):
     memory_limit: bytes the built network may need (default: SPARK_LAB_MEMORY_LIMIT, else
         the memory available now; ``math.inf``: no check).
     options: for the examples built by code (``spark_lab.examples.builders()``, e.g.
-        ``load("microcircuit", scale=0.1, k_scale=1.0, background="poisson")``), passed to
+        ``load("microcircuit", scale=0.1, k_scale=0.1, background="poisson")``), passed to
         the builder; the network is checked against ``memory_limit`` before it is returned."""
     from ..examples import builders
     built = builders()
