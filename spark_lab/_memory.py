@@ -48,8 +48,9 @@ from .initializers import Initializer
 ENV_LIMIT = "SPARK_LAB_MEMORY_LIMIT"
 NEURON_BYTES = 96          # per neuron, besides its state variables (float32)
 VAR_BYTES = 32             # per state variable per neuron or receptor slot (float32)
-#: per synapse, by propagation path (bench/scaling.py's peak bytes per synapse, float32)
-SYNAPSE_BYTES = {"native": 130, "jax": 115}
+#: per synapse, by propagation path (float32): between the all-to-all build of tests/test_model_limits.py
+#: (~55 measured) and bench/scaling.py's fixed in-degree build and run (142 / 160 at 200k neurons)
+SYNAPSE_BYTES = {"native": 100, "jax": 95}
 #: per synapse with its own weight (the ELL weight table, its device copy, the CSR copy)
 WEIGHT_BYTES = {"native": 32, "jax": 16}
 RING_COPIES = 3            # copies of a delay buffer at run time
