@@ -22,6 +22,11 @@ builds and short runs, spark_lab 0.x, within about 30 %):
   n_post`` (AllToAll), ``k * n_post`` (FixedInDegree), ``n`` (OneToOne), the entries of
   FromList / the nonzeros of FromMatrix; a rule of another kind may define
   ``expected_synapses(n_pre, n_post, same_pool)``, else it counts 0;
+* padded propagation tables: per (delay, per-synapse weights) group one row per neuron of
+  the network, as wide as the largest expected out-degree (mean + 4 sd + 2), 2 bytes per
+  entry (+ a float with per-synapse weights), ``2x``: many neurons feeding a few wide rows
+  (e.g. the microcircuit at a small scale with full in-degrees) cost more here than their
+  synapses;
 * delay buffers: one ring buffer of ``delay steps x slots`` floats per distinct delay,
   ``3x`` (the state, its device copy and the copy the chunk's loop carries);
 * recordings (only when ``steps`` is given): ``2 x`` the samples of ``steps`` steps;
@@ -55,6 +60,7 @@ SYNAPSE_BYTES = {"native": 100, "jax": 95}
 WEIGHT_BYTES = {"native": 32, "jax": 16}
 RING_COPIES = 3            # copies of a delay buffer at run time
 RECORD_COPIES = 2          # device result and host copy of a recording
+TABLE_COPIES = 2           # the host table and the device copy of a padded propagation table
 NOISE_COPIES = 3           # the random bits, the uniforms and the chunk's copy of a pool's noise
 CHUNK_STEPS = 10_000       # Simulator.run's default chunk: at most this many steps per compiled call
 
@@ -64,8 +70,8 @@ _UNITS = {"": 1, "k": 2 ** 10, "m": 2 ** 20, "g": 2 ** 30, "t": 2 ** 40}
 @dataclass(frozen=True)
 class Need:
     """What one field of the description costs: ``kind`` ("pool", "projection", "record"),
-    ``name`` (the pool, projection or "pool.var"), ``field`` ("n", "connectivity", "delay",
-    "every"), ``bytes`` and ``what`` (how it adds up, for messages)."""
+    ``name`` (the pool, projection or "pool.var"), ``field`` ("n", "connectivity", "table",
+    "delay", "chunk", "every"), ``bytes`` and ``what`` (how it adds up, for messages)."""
     kind: str
     name: str
     field: str
@@ -222,7 +228,7 @@ def estimate(net, steps: int = 0, path_=None) -> Estimate:
             slots += n
             needs.append(Need("pool", pr.post, "n", int(n * VAR_BYTES * len(pr.synapse.STATE) * item / 4),
                               f"{n:,} receptor slots of {type(pr.synapse).__name__}"))
-    delays, synapses = {}, 0.0
+    delays, synapses, tables = {}, 0.0, {}
     for pr in net.projections.values():
         pre_n, post_n = pools[pr.pre].n, pools[pr.post].n
         count = synapse_count(pr.connectivity, pre_n, post_n, pr.pre == pr.post)
@@ -235,6 +241,16 @@ def estimate(net, steps: int = 0, path_=None) -> Estimate:
         d = int(round(pr.delay / net.dt))
         if d > 0 and d not in delays:
             delays[d] = pr.name
+        if not pr.plasticity:                   # fused into the padded table of (delay, per-synapse weights)
+            group = tables.setdefault((d, bool(own)), {"first": pr.name, "out": {}})
+            group["out"][pr.pre] = group["out"].get(pr.pre, 0.0) + count / max(pre_n, 1)
+    rows = sum(p.n for p in pools.values()) + 1
+    for (d, own), g in tables.items():
+        width = max(mean + 4 * math.sqrt(mean) + 2 for mean in g["out"].values())
+        per = TABLE_COPIES * (2 + (item if own else 0))
+        needs.append(Need("projection", g["first"], "table", int(rows * width * per),
+                          f"the padded propagation table of delay {d} steps ({rows:,} rows, one per neuron of "
+                          f"the network, x ~{width:,.0f} columns, the largest out-degree)"))
     for d, name in delays.items():
         needs.append(Need("projection", name, "delay", int(RING_COPIES * d * max(slots, 1) * item),
                           f"a delay buffer of {d:,} steps x {max(slots, 1):,} slots"))
@@ -260,6 +276,8 @@ def refusal(need: Need, est: Estimate, lim: float, source: str) -> tuple[str, st
     fix = {"n": "use fewer neurons", "delay": "use a shorter delay or a larger dt",
            "connectivity": "use fewer synapses (a smaller p or k, smaller pools)",
            "every": "record fewer steps, every k-th step or fewer neurons",
+           "table": "use fewer neurons beside a few with a large out-degree (a table has one row per neuron), "
+                    "or a smaller out-degree",
            "chunk": "run in shorter chunks (run(..., chunk=1000)) or use fewer noisy neurons"}
     return problem, (f"{fix.get(need.field, 'make the network smaller')}, or raise the limit: "
                      f"{ENV_LIMIT} (e.g. 64G) or memory_limit= in bytes")

@@ -2,6 +2,7 @@
 (``sim.synapses(name)`` returns the drawn (pre, post, signed weight) arrays)."""
 from __future__ import annotations
 
+import math
 import time
 import tracemalloc
 
@@ -465,3 +466,19 @@ def test_memory_estimate_counts_a_chunk_of_noise():
     assert need.bytes == 3 * 10_000 * 100_000 * 4 and "10,000 steps" in need.what
     with pytest.raises(ParameterError, match="shorter chunks"):
         _memory.check(net, memory_limit=2 ** 30, steps=50_000)
+
+
+def test_memory_estimate_counts_the_padded_table():
+    """Propagation tables have one row per neuron of the network, as wide as the largest
+    out-degree: 20,000 silent neurons beside 100 that each reach 2,000 cost more in padding
+    than in synapses, and the estimate says so."""
+    from spark_lab import _memory
+    net = Network(dt=0.1)
+    net.add_pool("hub", LIF(), 100)
+    net.add_pool("quiet", LIF(), 20_000)
+    net.connect("hub", "quiet", connectivity=FixedInDegree(k=10), name="p")
+    est = _memory.estimate(net)
+    table = next(n for n in est.needs if n.what.startswith("the padded propagation table"))
+    rows, width = 20_101, 2000 + 4 * math.sqrt(2000) + 2
+    assert table.bytes == int(rows * width * _memory.TABLE_COPIES * 2)
+    assert table.bytes > _memory.SYNAPSE_BYTES[est.path] * 200_000
