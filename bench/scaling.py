@@ -4,6 +4,10 @@ LIF networks of N neurons (80 % excitatory, Dale, g_inh = 5) with a fixed in-deg
 (k = 100 recurrent synapses per neuron) driven by a Poisson pool (N/10 channels,
 in-degree 20), dt = 1 ms, the benchmark's LIF parameters. One process per size
 (peak RSS is per process); closed loop at K steps per chunk as in the benchmark.
+``build_s``: ``net.build()`` alone (drawing and laying out the connectivity, the device
+copies); ``bytes_per_synapse``: the peak RSS of the process less its RSS before the
+network was described, per synapse (neurons and the runtime are in it too: at 1k neurons
+it is dominated by them).
 
     python bench/scaling.py [--sizes 1000,7000,50000,200000] [--K 100] [--seconds 2] [--native auto|on|off]
 Prints one JSON line per size; `--out FILE` appends them to FILE; `--md FILE` writes a
@@ -23,6 +27,7 @@ import numpy as np
 def one(n, K, seconds, native):
     import spark_lab as sl
 
+    rss0 = _rss_mb()
     t0 = time.perf_counter()
     net = sl.Network(dt=1.0, seed=1, native={"auto": None, "on": True, "off": False}[native])
     lif = sl.LIF(tau_m=20.0, v_rest=0.0, v_th=1.0, v_reset=0.0, t_ref=2.0, v_init_low=0.0, v_init_high=1.0)
@@ -31,7 +36,11 @@ def one(n, K, seconds, native):
     syn = sl.Exponential(tau=5.0)
     net.connect("net", "net", synapse=syn, connectivity=sl.FixedInDegree(k=100), weight=0.4)
     net.connect("input", "net", synapse=syn, connectivity=sl.FixedInDegree(k=20), weight=0.3)
+    from spark_lab import _memory
+    est = _memory.estimate(net)
+    t1 = time.perf_counter()
     sim = net.build()
+    build_s = time.perf_counter() - t1
     setup_s = time.perf_counter() - t0
     rates = np.random.default_rng(5678).uniform(0, 50, size=(10_000, max(10, n // 10))).astype(np.float32)
     t0 = time.perf_counter()
@@ -45,10 +54,19 @@ def one(n, K, seconds, native):
         spikes += int(sim.run_chunk(K, {"input": rates[2 + c % 9000]}, readout=("net",))["net"].sum())
     wall = time.perf_counter() - t0
     n_syn = sum(p.n_syn for p in sim.layout.projections.values())
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return dict(neurons=n, synapses=n_syn, K=K, native=sim.native, steps_per_s=round(n_chunks * K / wall, 1),
                 mean_rate_hz=round(spikes / n / (n_chunks * K * 1e-3), 2), setup_s=round(setup_s, 2),
-                compile_s=round(compile_s, 2),
-                peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1))
+                build_s=round(build_s, 2), compile_s=round(compile_s, 2), estimate_mb=round(est.total / 2 ** 20, 1),
+                peak_rss_mb=round(peak, 1),
+                bytes_per_synapse=round((peak - rss0) * 2 ** 20 / max(n_syn, 1), 1),
+                load=round(os.getloadavg()[0], 1))
+
+
+def _rss_mb():
+    """The resident set size of this process now, in MB (Linux)."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2 ** 20
 
 
 def main():
@@ -80,12 +98,13 @@ def main():
         out = ["# Scaling: spark_lab against network size", "",
                f"`python bench/scaling.py --md bench/SCALING.md` (K = {a.K}, {a.seconds:g} s simulated per size, "
                "one process per size; see the docstring of bench/scaling.py for the network).", "",
-               "| neurons | synapses | kernel | steps/s | mean rate (Hz) | set-up s | compile s | peak RSS (MB) |",
-               "|---|---|---|---|---|---|---|---|"]
+               "| neurons | synapses | kernel | steps/s | mean rate (Hz) | set-up s | build s | compile s "
+               "| peak RSS (MB) | bytes/synapse | load |",
+               "|---|---|---|---|---|---|---|---|---|---|---|"]
         for r in rows:
             out.append(f"| {r['neurons']:,} | {r['synapses']:,} | {'native' if r['native'] else 'pure JAX'} | "
-                       f"{r['steps_per_s']:,.0f} | {r['mean_rate_hz']} | {r['setup_s']} | {r['compile_s']} | "
-                       f"{r['peak_rss_mb']:,.0f} |")
+                       f"{r['steps_per_s']:,.0f} | {r['mean_rate_hz']} | {r['setup_s']} | {r['build_s']} | "
+                       f"{r['compile_s']} | {r['peak_rss_mb']:,.0f} | {r['bytes_per_synapse']} | {r['load']} |")
         with open(a.md, "w") as fh:
             fh.write("\n".join(out) + "\n")
 

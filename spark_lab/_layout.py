@@ -326,11 +326,12 @@ def _projections(net: Network, receptor_of: dict) -> dict:
         except NetworkError as e:
             raise NetworkError(f"{where}: {e}") from None
         pre, post = np.asarray(pre, np.int64), np.asarray(post, np.int64)
-        order = np.lexsort((post, pre))
-        pre, post = pre[order], post[order]
+        order = _sparse.pair_order(pre, post, post_pool.n)     # None: already sorted by (pre, post)
+        if order is not None:
+            pre, post = pre[order], post[order]
         explicit = pr.connectivity.explicit_weights()
         if explicit is not None:
-            w, per_syn = np.asarray(explicit, np.float64)[order], True
+            w, per_syn = np.asarray(explicit, np.float64)[slice(None) if order is None else order], True
         elif isinstance(pr.weight, Initializer) and not isinstance(pr.weight, Constant):
             w = np.asarray(pr.weight.sample(np.random.default_rng([net.seed, 3, k]), (pre.size,)), np.float64)
             per_syn = True
@@ -377,10 +378,11 @@ def _groups(projections: dict, offsets: dict, receptors: tuple, rows: int, n_slo
                 used[p.receptor] = klass[nm] + 1
             gpre.append(p.pre + offsets[p.pre_pool])
             gtgt.append(p.post + receptors[p.receptor].offset + klass.get(nm, 0) * n_slots)
-            gproj.append(np.full(p.pre.size, m))
+            if per_syn:                # the projection of each synapse: only synapse groups need it
+                gproj.append(np.full(p.pre.size, m))
         gid = f"{'syn' if per_syn else 'cls'}{delay}"
         g = _sparse.build_ell(gid, delay, per_syn, rows, n_slots, np.concatenate(gpre),
-                              np.concatenate(gtgt), np.concatenate(gproj), names, klass)
+                              np.concatenate(gtgt), np.concatenate(gproj) if per_syn else None, names, klass)
         gid_of.update({nm: gid for nm in names})
         if not per_syn:        # (C, n_slots) index into the group's weight vector; len(names) = none
             idx = np.full((g.n_classes, n_slots), len(names), np.int32)

@@ -12,15 +12,27 @@ builds and short runs, spark_lab 0.x, within about 30 %):
 * neurons: ``96 + 32 * (state variables)`` per neuron (LIF: 160), scaled by the float size
   (state, parameters, counts and their device copies), plus ``32 * (synapse state
   variables)`` per receptor slot (one per post neuron per synapse), charged to the pool's ``n``;
-* synapses: ``120`` per synapse (drawn indices, sorting, the ELL tables and their device
-  copy), ``+16`` with one weight per synapse (an initializer or plasticity). The count is
+* synapses: ``SYNAPSE_BYTES[path]`` per synapse, the peak of building the layout (drawn
+  indices and their sort, the ELL tables, for the native CPU kernel also its compressed
+  rows, and the device copies): ``path`` is "native" when the C++ kernel will run (float32,
+  ``Network(native=)`` not False, the kernel built), else "jax" (pure JAX: GPU, or CPU
+  without the kernel); ``+WEIGHT_BYTES[path]`` with one weight per synapse (an initializer
+  or plasticity). The figures are bench/SCALING.md's measured bytes per synapse. The count is
   the connectivity's expected one: ``p * n_pre * n_post`` (FixedProbability), ``n_pre *
   n_post`` (AllToAll), ``k * n_post`` (FixedInDegree), ``n`` (OneToOne), the entries of
   FromList / the nonzeros of FromMatrix; a rule of another kind may define
   ``expected_synapses(n_pre, n_post, same_pool)``, else it counts 0;
+* padded propagation tables: per (delay, per-synapse weights) group one row per neuron of
+  the network, as wide as the largest expected out-degree (mean + 4 sd + 2), 2 bytes per
+  entry (+ a float with per-synapse weights), ``2x``: many neurons feeding a few wide rows
+  (e.g. the microcircuit at a small scale with full in-degrees) cost more here than their
+  synapses;
 * delay buffers: one ring buffer of ``delay steps x slots`` floats per distinct delay,
   ``3x`` (the state, its device copy and the copy the chunk's loop carries);
-* recordings (only when ``steps`` is given): ``2 x`` the samples of ``steps`` steps.
+* recordings (only when ``steps`` is given): ``2 x`` the samples of ``steps`` steps;
+* noise (only when ``steps`` is given): a stochastic pool (e.g. PoissonSource) draws its
+  noise for a whole chunk at once, ``3 x chunk x n`` floats per noise variable with chunk =
+  min(steps, 10,000) (Simulator.run's default; a smaller ``chunk=`` needs less).
 
 The limit, in this order: the ``limit`` argument (bytes; ``math.inf`` turns the check off),
 the environment variable ``SPARK_LAB_MEMORY_LIMIT`` (``"8G"``, ``"512M"``, ``"2e9"``,
@@ -41,10 +53,16 @@ from .initializers import Initializer
 ENV_LIMIT = "SPARK_LAB_MEMORY_LIMIT"
 NEURON_BYTES = 96          # per neuron, besides its state variables (float32)
 VAR_BYTES = 32             # per state variable per neuron or receptor slot (float32)
-SYNAPSE_BYTES = 120        # per synapse
-WEIGHT_BYTES = 16          # per synapse with its own weight
+#: per synapse, by propagation path (float32): between the all-to-all build of tests/test_model_limits.py
+#: (~55 measured) and bench/scaling.py's fixed in-degree build and run (142 / 160 at 200k neurons)
+SYNAPSE_BYTES = {"native": 100, "jax": 95}
+#: per synapse with its own weight (the ELL weight table, its device copy, the CSR copy)
+WEIGHT_BYTES = {"native": 32, "jax": 16}
 RING_COPIES = 3            # copies of a delay buffer at run time
 RECORD_COPIES = 2          # device result and host copy of a recording
+TABLE_COPIES = 2           # the host table and the device copy of a padded propagation table
+NOISE_COPIES = 3           # the random bits, the uniforms and the chunk's copy of a pool's noise
+CHUNK_STEPS = 10_000       # Simulator.run's default chunk: at most this many steps per compiled call
 
 _UNITS = {"": 1, "k": 2 ** 10, "m": 2 ** 20, "g": 2 ** 30, "t": 2 ** 40}
 
@@ -52,8 +70,8 @@ _UNITS = {"": 1, "k": 2 ** 10, "m": 2 ** 20, "g": 2 ** 30, "t": 2 ** 40}
 @dataclass(frozen=True)
 class Need:
     """What one field of the description costs: ``kind`` ("pool", "projection", "record"),
-    ``name`` (the pool, projection or "pool.var"), ``field`` ("n", "connectivity", "delay",
-    "every"), ``bytes`` and ``what`` (how it adds up, for messages)."""
+    ``name`` (the pool, projection or "pool.var"), ``field`` ("n", "connectivity", "table",
+    "delay", "chunk", "every"), ``bytes`` and ``what`` (how it adds up, for messages)."""
     kind: str
     name: str
     field: str
@@ -63,12 +81,22 @@ class Need:
 
 @dataclass(frozen=True)
 class Estimate:
-    """The Needs of one network; ``total`` bytes, ``largest()`` the biggest Need."""
+    """The Needs of one network; ``total`` bytes, ``largest()`` the biggest Need; ``path``
+    the propagation path it was estimated for ("native" or "jax"), ``synapses`` the
+    expected number of synapses."""
     needs: tuple
+    path: str = "jax"
+    synapses: float = 0.0
 
     @property
     def total(self) -> int:
         return sum(n.bytes for n in self.needs)
+
+    @property
+    def bytes_per_synapse(self) -> float:
+        """The projections' bytes per expected synapse (0 without synapses)."""
+        syn = sum(n.bytes for n in self.needs if n.field == "connectivity")
+        return syn / self.synapses if self.synapses else 0.0
 
     def largest(self) -> Need | None:
         """The field that needs the most: the Needs of one (kind, name, field) summed."""
@@ -173,10 +201,20 @@ def pool_bytes(model, n: int, itemsize: int = 4) -> int:
     return int(n * (NEURON_BYTES + VAR_BYTES * nvars) * itemsize / 4)
 
 
-def estimate(net, steps: int = 0) -> Estimate:
+def path(net) -> str:
+    """"native" when ``net`` will propagate with the C++ CPU kernel, else "jax"."""
+    if net.native is False or net.dtype != "float32":
+        return "jax"
+    from . import _native
+    return "native" if _native.available() else "jax"
+
+
+def estimate(net, steps: int = 0, path_=None) -> Estimate:
     """The Needs of ``net`` (a Network): every pool, every projection's synapses, one delay
     buffer per distinct delay (charged to the first projection with that delay) and, when
-    ``steps`` > 0, the recordings of that many steps. Linear in the size of the description."""
+    ``steps`` > 0, the recordings of that many steps. Linear in the size of the description.
+    ``path_``: "native" or "jax" (default: the path ``net`` will take, ``path(net)``)."""
+    via = path_ or path(net)
     item = 8 if net.dtype == "float64" else 4
     pools, needs = net.pools, []
     for p in pools.values():
@@ -190,27 +228,45 @@ def estimate(net, steps: int = 0) -> Estimate:
             slots += n
             needs.append(Need("pool", pr.post, "n", int(n * VAR_BYTES * len(pr.synapse.STATE) * item / 4),
                               f"{n:,} receptor slots of {type(pr.synapse).__name__}"))
-    delays = {}
+    delays, synapses, tables = {}, 0.0, {}
     for pr in net.projections.values():
         pre_n, post_n = pools[pr.pre].n, pools[pr.post].n
         count = synapse_count(pr.connectivity, pre_n, post_n, pr.pre == pr.post)
-        per = SYNAPSE_BYTES + (WEIGHT_BYTES if pr.plasticity or isinstance(pr.weight, Initializer) else 0)
+        synapses += count
+        own = pr.plasticity or isinstance(pr.weight, Initializer) or isinstance(pr.connectivity, C.FromMatrix)
+        per = SYNAPSE_BYTES[via] + (WEIGHT_BYTES[via] if own else 0)
         needs.append(Need("projection", pr.name, "connectivity", int(count * per * item / 4),
                           f"{count:,.0f} synapses of {type(pr.connectivity).__name__} "
-                          f"({pre_n:,} x {post_n:,} neurons)"))
+                          f"({pre_n:,} x {post_n:,} neurons, about {per * item // 4} bytes each)"))
         d = int(round(pr.delay / net.dt))
         if d > 0 and d not in delays:
             delays[d] = pr.name
+        if not pr.plasticity:                   # fused into the padded table of (delay, per-synapse weights)
+            group = tables.setdefault((d, bool(own)), {"first": pr.name, "out": {}})
+            group["out"][pr.pre] = group["out"].get(pr.pre, 0.0) + count / max(pre_n, 1)
+    rows = sum(p.n for p in pools.values()) + 1
+    for (d, own), g in tables.items():
+        width = max(mean + 4 * math.sqrt(mean) + 2 for mean in g["out"].values())
+        per = TABLE_COPIES * (2 + (item if own else 0))
+        needs.append(Need("projection", g["first"], "table", int(rows * width * per),
+                          f"the padded propagation table of delay {d} steps ({rows:,} rows, one per neuron of "
+                          f"the network, x ~{width:,.0f} columns, the largest out-degree)"))
     for d, name in delays.items():
         needs.append(Need("projection", name, "delay", int(RING_COPIES * d * max(slots, 1) * item),
                           f"a delay buffer of {d:,} steps x {max(slots, 1):,} slots"))
     if steps > 0:
+        chunk = min(int(steps), CHUNK_STEPS)
+        for p in pools.values():
+            if getattr(p.model, "NOISE", ()):
+                b = NOISE_COPIES * chunk * p.n * len(p.model.NOISE) * item
+                needs.append(Need("pool", p.name, "chunk", b, f"noise of {chunk:,} steps x {p.n:,} neurons "
+                                                             f"(drawn a chunk at a time)"))
         for r in net.records:
             width = pools[r.pool].n if r.neurons is None else len(r.neurons)
             samples = -(-int(steps) // r.every)
             b = RECORD_COPIES * samples * width * (1 if r.var == "spikes" else item)
             needs.append(Need("record", r.key, "every", b, f"{samples:,} samples x {width:,} neurons"))
-    return Estimate(tuple(needs))
+    return Estimate(tuple(needs), via, synapses)
 
 
 def refusal(need: Need, est: Estimate, lim: float, source: str) -> tuple[str, str]:
@@ -219,7 +275,10 @@ def refusal(need: Need, est: Estimate, lim: float, source: str) -> tuple[str, st
                f"the memory limit is {size(lim)} ({source})")
     fix = {"n": "use fewer neurons", "delay": "use a shorter delay or a larger dt",
            "connectivity": "use fewer synapses (a smaller p or k, smaller pools)",
-           "every": "record fewer steps, every k-th step or fewer neurons"}
+           "every": "record fewer steps, every k-th step or fewer neurons",
+           "table": "use fewer neurons beside a few with a large out-degree (a table has one row per neuron), "
+                    "or a smaller out-degree",
+           "chunk": "run in shorter chunks (run(..., chunk=1000)) or use fewer noisy neurons"}
     return problem, (f"{fix.get(need.field, 'make the network smaller')}, or raise the limit: "
                      f"{ENV_LIMIT} (e.g. 64G) or memory_limit= in bytes")
 

@@ -81,7 +81,8 @@ class Csr:
     interleaved. ``runs``: int32 (2 n_runs,), (end synapse, projection index) per run of
     one projection in a row (class groups; a dummy for synapse groups). ``targets``: slots,
     uint16 pairs packed in int32 when ``packed``, else int32. ``ell_index``: each synapse's
-    flat position in the group's ELL arrays (to lay out per-synapse weights)."""
+    flat position in the group's ELL arrays (to lay out per-synapse weights; int32 when the
+    ELL has fewer than 2**31 entries, else int64)."""
     rows: np.ndarray
     runs: np.ndarray
     targets: np.ndarray
@@ -93,48 +94,102 @@ def build_ell(gid, delay, per_synapse, rows, n_slots, pre, tgt, proj_of_syn, pro
     """Fuse synapses (global pre row, accumulator target) into an ELL group.
 
     ``tgt`` already includes the class offset (class * n_slots + slot). ``proj_of_syn``
-    gives, for each synapse, its projection's index into ``proj_names``; the synapses
-    of a projection are in that projection's own order.
+    gives, for each synapse, its projection's index into ``proj_names`` (needed only for
+    synapse groups: None is fine for a class group); the synapses of a projection are in
+    that projection's own order.
+
+    Within a row the synapses are laid out in ascending target order (the projections of
+    a class group occupy disjoint target ranges, so each forms one run per row; synapses
+    with the same target keep their given order). Vectorised: one merge of the already
+    sorted runs of the input (a stable sort of ``pre * space + tgt``), then direct writes.
     """
     n_classes = 1 if per_synapse else 1 + max(klass.values(), default=0)
     space = n_classes * n_slots
-    order = np.argsort(pre, kind="stable")
-    pre_s = pre[order]
+    pre = np.asarray(pre, np.int64)
+    tgt = np.asarray(tgt, np.int64)
+    order = _stable_order(pre * space + tgt)
+    pre_s, tgt_s = (pre, tgt) if order is None else (pre[order], tgt[order])
     deg = np.bincount(pre_s, minlength=rows)
     D = int(deg.max()) if pre.size else 0
     Dp = max(2, D + (D % 2))
-    start = np.concatenate([[0], np.cumsum(deg)[:-1]])
-    col = np.arange(pre_s.size) - start[pre_s]
+    start = np.cumsum(deg) - deg
+    flat_s = np.arange(pre_s.size, dtype=np.int64) - start[pre_s] + pre_s * Dp     # row * Dp + column
     packed = space + Dp <= 65535
-    T = np.tile((space + np.arange(Dp)).astype(np.int64), (rows, 1))    # distinct dropped pads
-    T[pre_s, col] = tgt[order]
-    targets = (np.ascontiguousarray(T.astype(np.uint16)).view(np.int32) if packed else T.astype(np.int32))
-    flat = np.empty(pre.size, np.int64)
-    flat[order] = pre_s * Dp + col
-    slot_index = {name: flat[proj_of_syn == k] for k, name in enumerate(proj_names)} if per_synapse else {}
+    T = np.empty((rows, Dp), np.uint16 if packed else np.int32)
+    T[:] = space + np.arange(Dp)                                                     # distinct dropped pads
+    T.reshape(-1)[flat_s] = tgt_s
+    targets = T.view(np.int32) if packed else T
+    slot_index = {}
+    if per_synapse:
+        flat = flat_s if order is None else np.empty_like(flat_s)
+        if order is not None:
+            flat[order] = flat_s
+        slot_index = _split_by_projection(flat, np.asarray(proj_of_syn), proj_names)
     return EllGroup(gid, delay, per_synapse, packed, Dp, n_classes, targets, list(proj_names),
                     slot_index, dict(klass or {}))
 
 
+def pair_order(pre, post, n_post):
+    """None when the pairs are already sorted by (pre, post), else the stable permutation that
+    sorts them (``np.lexsort((post, pre))``, from one combined int64 key)."""
+    return _stable_order(pre * max(int(n_post), 1) + post)
+
+
+def _stable_order(key):
+    """None when ``key`` is already non-decreasing, else its stable argsort (a merge of the
+    sorted runs the input is made of: fast when there are few)."""
+    if key.size < 2 or bool(np.all(key[1:] >= key[:-1])):
+        return None
+    return np.argsort(key, kind="stable")
+
+
+def _split_by_projection(flat, proj_of_syn, names):
+    """{name: the entries of ``flat`` whose synapse belongs to projection k}, slicing when
+    the projections' synapses are contiguous and in order (as ``_layout`` passes them)."""
+    if proj_of_syn.size < 2 or bool(np.all(proj_of_syn[1:] >= proj_of_syn[:-1])):
+        bounds = np.searchsorted(proj_of_syn, np.arange(len(names) + 1))
+        return {name: flat[bounds[k]:bounds[k + 1]] for k, name in enumerate(names)}
+    return {name: flat[proj_of_syn == k] for k, name in enumerate(names)}
+
+
 def build_csr(group: EllGroup, n_slots, proj_index=None) -> Csr:
     """The native layout of ``group``. proj_index: class groups' (C, n_slots) table of the
-    projection index (into ``group.projections``) of each (class, slot)."""
+    projection index (into ``group.projections``) of each (class, slot).
+
+    The ELL rows already hold their synapses in ascending target order (``build_ell``),
+    and a projection is a contiguous target range, so the CSR is read off in one pass:
+    no sort (rows laid out otherwise are sorted first)."""
     T = group.targets.view(np.uint16) if group.packed else group.targets
-    T = T.astype(np.int64).reshape(-1, group.width)
+    T = T.reshape(-1, group.width)
     n_rows = T.shape[0]
-    r, c = np.nonzero(T < group.n_classes * n_slots)
-    t = T[r, c]
-    slot, klass = t % n_slots, t // n_slots
-    proj = np.zeros_like(slot) if group.per_synapse else np.asarray(proj_index, np.int64)[klass, slot]
-    order = np.lexsort((slot, proj, r))
-    r, c, slot, proj = r[order], c[order], slot[order], proj[order]
-    syn_ptr = np.concatenate([[0], np.cumsum(np.bincount(r, minlength=n_rows))])
+    space = group.n_classes * n_slots
+    real = T < space
+    deg = real.sum(axis=1)
+    ell_index = np.flatnonzero(real.reshape(-1))
+    if T.size < 2 ** 31:
+        ell_index = ell_index.astype(np.int32)                  # half the memory of a kept index
+    t = T.reshape(-1)[ell_index].astype(np.int32)
+    r = np.repeat(np.arange(n_rows, dtype=np.int32), deg)
+    syn_ptr = np.concatenate([[0], np.cumsum(deg)])
+    falls = np.flatnonzero(t[1:] < t[:-1]) + 1          # sorted within rows: t falls only where a row starts
+    if falls.size and not np.isin(falls, syn_ptr).all():
+        order = np.argsort(r.astype(np.int64) * space + t, kind="stable")
+        t, ell_index = t[order], ell_index[order]
+    if group.n_classes > 1:
+        klass, slot = np.divmod(t, np.int32(n_slots))
+    else:
+        klass, slot = None, t
+    if group.per_synapse:
+        proj = None
+    else:
+        pix = np.asarray(proj_index, np.int32)
+        proj = pix[klass, slot] if klass is not None else pix[0, slot]
     if group.per_synapse:
         run_ptr, runs = np.zeros(n_rows + 1, np.int64), np.zeros(2, np.int64)
     else:
-        key = r * (len(group.projections) + 1) + proj
-        first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if key.size else np.zeros(0, np.int64)
-        ends = np.r_[first[1:], key.size]
+        cut = (r[1:] != r[:-1]) | (proj[1:] != proj[:-1])        # a run ends where the row or projection changes
+        first = np.flatnonzero(np.r_[True, cut]) if r.size else np.zeros(0, np.int64)
+        ends = np.r_[first[1:], r.size]
         run_ptr = np.concatenate([[0], np.cumsum(np.bincount(r[first], minlength=n_rows))])
         runs = np.stack([ends, proj[first]], axis=1).reshape(-1) if first.size else np.zeros(2, np.int64)
     if syn_ptr[-1] >= 2 ** 31 or len(runs) >= 2 ** 31:
@@ -142,11 +197,12 @@ def build_csr(group: EllGroup, n_slots, proj_index=None) -> Csr:
     rows = np.stack([syn_ptr, run_ptr], axis=1).reshape(-1).astype(np.int32)
     packed = n_slots <= 65536
     if packed:
-        tg = np.ascontiguousarray(np.r_[slot, [0] * (slot.size % 2 + 2 * (slot.size == 0))].astype(np.uint16))
+        tg = np.zeros(slot.size + slot.size % 2 + 2 * (slot.size == 0), np.uint16)
+        tg[:slot.size] = slot
         tg = tg.view(np.int32)
     else:
         tg = slot.astype(np.int32) if slot.size else np.zeros(1, np.int32)
-    return Csr(rows, runs.astype(np.int32), tg, packed, r * group.width + c)
+    return Csr(rows, runs.astype(np.int32), tg, packed, ell_index)
 
 
 def _gather_targets(group: EllGroup, targets, idx):

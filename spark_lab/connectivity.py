@@ -43,10 +43,14 @@ def _drop_autapses(pre, post, keep):
 
 
 class AllToAll(Connectivity):
-    """Every pre neuron to every post neuron (``autapses``: include i->i within one pool)."""
+    """Every pre neuron to every post neuron. Inside one pool the self-connections i -> i
+    are left out by default (``autapses=0``); ``autapses=1`` keeps them."""
     name = "all_to_all"
     PARAMS = {"autapses": Param(0.0, "1", low=0, high=1, integer=True, per_neuron=False,
                                 help="1 to keep self-connections inside one pool")}
+
+    def __init__(self, autapses=0, **unknown):
+        super().__init__(autapses=autapses, **unknown)
 
     def connect(self, n_pre, n_post, rng, same_pool):
         pre, post = np.divmod(np.arange(n_pre * n_post), n_post)
@@ -69,7 +73,12 @@ class OneToOne(Connectivity):
 
 
 class FixedProbability(Connectivity):
-    """Each pair is connected independently with probability ``p``.
+    """Each pair is connected independently with probability ``p`` (0 <= p <= 1).
+
+    Self-connections: inside one pool (pre and post the same pool) the pairs i -> i are
+    left out by default (``autapses=0``): each neuron then has n - 1 candidate targets.
+    Brian2's ``connect(p=...)`` keeps them; ``autapses=1`` does the same here. Between two
+    pools there are no self-connections and ``autapses`` does nothing.
 
     The draw is row-wise and sparse (memory and time grow with the number of synapses,
     not with n_pre * n_post): for each pre neuron the number of targets is drawn as
@@ -78,14 +87,18 @@ class FixedProbability(Connectivity):
     exactly an independent Bernoulli(p) draw per pair, but a given seed picks other
     synapses than a dense ``random((n_pre, n_post)) < p`` draw would. For p > 0.05,
     where that is faster, the same distribution is drawn directly, one Bernoulli per
-    pair, a block of rows at a time (memory: the synapses plus one block).
+    pair, a block of rows at a time (memory: the synapses plus one block). The pairs come
+    out sorted by (pre, post).
     """
     name = "fixed_probability"
     PARAMS = {
         "p": Param(0.1, "1", low=0, high=1, per_neuron=False, help="connection probability"),
         "autapses": Param(0.0, "1", low=0, high=1, integer=True, per_neuron=False,
-                          help="1 to keep self-connections inside one pool"),
+                          help="1 to keep self-connections inside one pool (Brian2's connect(p=) keeps them)"),
     }
+
+    def __init__(self, p=0.1, autapses=0, **unknown):
+        super().__init__(p=p, autapses=autapses, **unknown)
 
     def connect(self, n_pre, n_post, rng, same_pool):
         p = float(self.values["p"])
@@ -107,51 +120,125 @@ class FixedProbability(Connectivity):
 
 _SPARSE_P = 0.05       # above: drawing every pair (in blocks of rows) is faster
 _BLOCK = 1 << 22        # random numbers per block of rows in the dense case
+_DENSE_ROW = 0.25       # k / m above which a row's k distinct columns come from a partial sort
 
 
 def _distinct_per_row(k, m, rng):
     """Sorted keys ``row * m + col``: ``k[row]`` distinct columns in [0, m) per row, a uniformly
-    random subset each (fast for k[row] well below m).
+    random subset each.
 
-    Columns are drawn with replacement and duplicates redrawn until none is left; the
-    procedure treats all columns alike, so each k-subset is equally likely."""
-    rows = np.repeat(np.arange(k.size, dtype=np.int64), k)
-    keys = rows * m + rng.integers(0, m, rows.size)
+    Rows with k well below m: columns drawn with replacement, the duplicates redrawn until
+    none is left (all columns alike, so each k-subset is equally likely); the keys are
+    sorted once and each redraw is merged into them. Rows with k > m / 4: the k smallest of
+    m uniform numbers per row (a random k-subset too), a block of rows at a time."""
+    k = np.asarray(k, np.int64)
+    dense = k > _DENSE_ROW * m
+    parts = []
+    if dense.any():
+        parts.append(_dense_rows(np.flatnonzero(dense), k[dense], m, rng))
+    sparse = np.flatnonzero(~dense) if dense.any() else np.arange(k.size, dtype=np.int64)
+    ks = k[sparse]
+    rows = np.repeat(sparse, ks)
+    keys = np.sort(rows * m + rng.integers(0, m, rows.size))
     while True:
-        keys.sort()
         dup = np.flatnonzero(keys[1:] == keys[:-1]) + 1
         if dup.size == 0:
-            return keys
-        keys[dup] = (keys[dup] // m) * m + rng.integers(0, m, dup.size)
+            break
+        redraw = np.sort((keys[dup] // m) * m + rng.integers(0, m, dup.size))
+        keys = np.delete(keys, dup)
+        keys = np.insert(keys, np.searchsorted(keys, redraw), redraw)
+    parts.append(keys)
+    return np.sort(np.concatenate(parts)) if len(parts) > 1 else parts[0]
+
+
+def _dense_rows(rows, k, m, rng):
+    """Keys ``row * m + col`` of k[i] distinct uniform columns for each row in ``rows``."""
+    out = []
+    step = max(1, _BLOCK // m)
+    for b in range(0, rows.size, step):
+        r, kb = rows[b:b + step], k[b:b + step]
+        u = rng.random((r.size, m))
+        rank = np.argsort(u, axis=1)                 # a uniform random permutation per row
+        take = np.arange(m)[None, :] < kb[:, None]
+        cols = np.sort(np.where(take, rank, m), axis=1)
+        keep = cols < m
+        out.append((r[:, None] * m + cols)[keep])
+    return np.concatenate(out) if out else np.zeros(0, np.int64)
+
+
+def by_pre(pre, post, n_post):
+    """(pre, post) sorted by pre, then post, as int64 (one sort of a combined key)."""
+    key = np.sort(np.asarray(pre, np.int64) * max(int(n_post), 1) + np.asarray(post, np.int64))
+    return np.divmod(key, max(int(n_post), 1))
 
 
 class FixedInDegree(Connectivity):
-    """Every post neuron receives exactly ``k`` synapses from distinct pre neurons."""
+    """Every post neuron receives exactly ``k`` synapses: from k distinct pre neurons, a
+    uniformly random k-subset each, or with ``multapses=1`` from k pre neurons drawn
+    independently (with replacement: a pair may be connected more than once, as NEST's
+    ``allow_multapses``). Inside one pool i -> i is left out by default (``autapses=0``;
+    ``autapses=1`` allows it); ``multapses=0`` by default. The pairs come out sorted by
+    (pre, post)."""
     name = "fixed_in_degree"
     PARAMS = {
         "k": Param(10.0, "1", low=0, integer=True, per_neuron=False, help="synapses per post neuron"),
         "autapses": Param(0.0, "1", low=0, high=1, integer=True, per_neuron=False,
                           help="1 to allow self-connections inside one pool"),
+        "multapses": Param(0.0, "1", low=0, high=1, integer=True, per_neuron=False,
+                           help="1 to draw the k pre neurons with replacement (repeated pairs allowed)"),
     }
+
+    def __init__(self, k=10, autapses=0, multapses=0, **unknown):
+        super().__init__(k=k, autapses=autapses, multapses=multapses, **unknown)
 
     def check_sizes(self, n_pre, n_post, same_pool):
         k = int(self.values["k"])
         avail = n_pre - (1 if same_pool and not self.values["autapses"] else 0)
-        if k > avail:
-            raise NetworkError(f"FixedInDegree: k={k} but only {avail} distinct pre neurons are available")
+        if self.values["multapses"] and k > 0 and n_post > 0 and avail < 1:
+            raise NetworkError(f"FixedInDegree: k={k} but no pre neuron is available")
+        if k > avail and not self.values["multapses"]:
+            raise NetworkError(f"FixedInDegree: k={k} but only {avail} distinct pre neurons are available "
+                               f"(multapses=1 allows repeated pairs)")
 
     def connect(self, n_pre, n_post, rng, same_pool):
         self.check_sizes(n_pre, n_post, same_pool)
         k = int(self.values["k"])
-        pres = np.empty((n_post, k), np.int64)
-        for j in range(n_post):
-            if same_pool and not self.values["autapses"]:
-                cand = rng.choice(n_pre - 1, size=k, replace=False)
-                cand = cand + (cand >= j)
-            else:
-                cand = rng.choice(n_pre, size=k, replace=False)
-            pres[j] = np.sort(cand)
-        return pres.ravel(), np.repeat(np.arange(n_post), k)
+        no_self = same_pool and not self.values["autapses"]
+        m = n_pre - 1 if no_self else n_pre
+        if k == 0 or n_post == 0:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        if self.values["multapses"]:
+            post = np.repeat(np.arange(n_post, dtype=np.int64), k)
+            pre = rng.integers(0, m, post.size)
+            if no_self:
+                pre += pre >= post
+            return by_pre(pre, post, n_post)
+        if k > _DENSE_ROW * m:                  # most candidates taken: k-subsets from random permutations
+            post, pre = np.divmod(_dense_rows(np.arange(n_post), np.full(n_post, k), m, rng), m)
+            if no_self:
+                pre += pre >= post
+            return by_pre(pre, post, n_post)
+        return np.divmod(_in_degree_keys(n_pre, n_post, k, m, no_self, rng), n_post)
+
+
+def _in_degree_keys(n_pre, n_post, k, m, no_self, rng):
+    """Sorted keys ``pre * n_post + post``: k distinct pre neurons per post neuron, drawn with
+    replacement among the m candidates and duplicates redrawn (each k-subset equally likely,
+    as in ``_distinct_per_row``); drawn straight in (pre, post) order: one sort."""
+    def draw(post):
+        pre = rng.integers(0, m, post.size)
+        if no_self:                             # candidate c of post j is neuron c, or c + 1 from j on
+            pre += pre >= post
+        return pre * n_post + post
+    keys = draw(np.repeat(np.arange(n_post, dtype=np.int64), k))
+    keys.sort()
+    while True:
+        dup = np.flatnonzero(keys[1:] == keys[:-1]) + 1
+        if dup.size == 0:
+            return keys
+        redraw = np.sort(draw(keys[dup] % n_post))
+        keys = np.delete(keys, dup)
+        keys = np.insert(keys, np.searchsorted(keys, redraw), redraw)
 
 
 class FromList(Connectivity):

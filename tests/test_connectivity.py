@@ -2,6 +2,7 @@
 (``sim.synapses(name)`` returns the drawn (pre, post, signed weight) arrays)."""
 from __future__ import annotations
 
+import math
 import time
 import tracemalloc
 
@@ -295,3 +296,189 @@ def test_from_matrix_with_explicit_weight_is_refused():
         net.connect("a", "b", connectivity=FromMatrix(np.eye(2)), weight=Uniform(0.0, 1.0))
     net.connect("a", "b", connectivity=FromMatrix(np.eye(2)))
     net.connect("a", "b", connectivity=FromMatrix(np.eye(2)), weight=1.0)
+
+
+# ---------------------------------------------------------------- defaults in the signature; statistics of the
+# vectorised draws (the drawn synapses for a seed changed with them; their distributions did not)
+@pytest.mark.parametrize("cls, defaults", [
+    (FixedProbability, {"p": 0.1, "autapses": 0}), (FixedInDegree, {"k": 10, "autapses": 0, "multapses": 0}),
+    (AllToAll, {"autapses": 0}),
+], ids=["fixed_probability", "fixed_in_degree", "all_to_all"])
+def test_autapses_default_is_in_the_signature_and_docstring(cls, defaults):
+    """Brian2's connect(p=) keeps i -> i; spark_lab drops it unless autapses=1: visible where a
+    user looks (signature, help) and stored in the model file like any parameter."""
+    import inspect
+    sig = inspect.signature(cls)
+    assert {k: sig.parameters[k].default for k in defaults} == defaults
+    assert "autapses=0" in cls.__doc__ and "autapses=1" in cls.__doc__
+    with pytest.raises(ParameterError, match="unknown parameter"):
+        cls(autapse=1)
+    from spark_lab import model
+    net = Network(dt=0.1)
+    net.add_pool("a", LIF(), 5)
+    net.connect("a", "a", connectivity=cls())
+    assert '"autapses": 0' in model.dumps(net)
+
+
+def test_fixed_probability_docstring_names_brian2():
+    assert "Brian2" in FixedProbability.__doc__ and "connect(p=" in FixedProbability.__doc__
+
+
+@pytest.mark.parametrize("n_pre, n_post, k, same", [(2000, 1500, 40, False), (300, 300, 100, True),
+                                                    (40, 3000, 30, False)], ids=["sparse", "same-pool", "dense"])
+def test_fixed_in_degree_statistics(n_pre, n_post, k, same):
+    """Exact in-degree k from distinct pre neurons; each pre neuron's out-degree is then
+    Binomial(n_post, k / m) (m candidates per post neuron): mean and variance; every pre
+    neuron equally likely (chi-square)."""
+    pre, post = FixedInDegree(k=k).connect(n_pre, n_post, np.random.default_rng(4), same)
+    assert np.array_equal(np.bincount(post, minlength=n_post), np.full(n_post, k))
+    key = pre * n_post + post
+    assert np.all(np.diff(key) > 0)                            # sorted by (pre, post), no repeated pair
+    if same:
+        assert not np.any(pre == post)
+    m = n_pre - 1 if same else n_pre
+    q = k / m
+    out = np.bincount(pre, minlength=n_pre)
+    mean, var = n_post * q * (m / n_pre if same else 1), n_post * q * (1 - q)
+    assert abs(out.mean() - mean) < 1e-9 + 4 * np.sqrt(var / n_pre)
+    assert 0.75 < out.var() / var < 1.25
+    chi2 = ((out - out.mean()) ** 2 / out.mean()).sum()       # ~ chi2(n_pre - 1) scaled by (1 - q)
+    assert chi2 < (n_pre - 1) + 5 * np.sqrt(2 * (n_pre - 1))
+
+
+def test_fixed_in_degree_subsets_equally_likely():
+    """Every k-subset of the candidates equally likely, on both draws (redrawn duplicates for
+    k well below m, a random permutation above m / 4): all 6 pairs of 4, all 10 triples of 5."""
+    from itertools import combinations
+    for n_pre, k in ((4, 2), (5, 3), (40, 2)):
+        n_post = 6000 if n_pre < 10 else 60000
+        pre, post = FixedInDegree(k=k).connect(n_pre, n_post, np.random.default_rng(k + n_pre), False)
+        sets = pre[np.argsort(post, kind="stable")].reshape(n_post, k)
+        if n_pre < 10:
+            counts = {c: 0 for c in combinations(range(n_pre), k)}
+            for row in map(tuple, np.sort(sets, axis=1)):
+                counts[row] += 1
+            c = np.array(list(counts.values()), float)
+        else:                                                  # 780 pairs: pair inclusion counts
+            lo, hi = np.sort(sets, axis=1).T
+            c = np.bincount(lo * n_pre + hi, minlength=n_pre * n_pre)[np.triu_indices(n_pre, 1)[0] * n_pre
+                                                                       + np.triu_indices(n_pre, 1)[1]].astype(float)
+        e = c.sum() / c.size
+        chi2 = ((c - e) ** 2 / e).sum()
+        assert chi2 < (c.size - 1) + 5 * np.sqrt(2 * (c.size - 1)), (n_pre, k, chi2)
+
+
+def test_fixed_in_degree_multapses_draw_with_replacement():
+    """multapses=1: k above the pool size is allowed; each of the k draws uniform over the
+    pre pool (repeated pairs kept), autapses still left out unless asked."""
+    with pytest.raises(NetworkError, match="multapses=1"):
+        FixedInDegree(k=12).connect(10, 5, np.random.default_rng(0), False)
+    n_pre, n_post, k = 10, 4000, 12
+    pre, post = FixedInDegree(k=k, multapses=1).connect(n_pre, n_post, np.random.default_rng(0), False)
+    assert np.array_equal(np.bincount(post, minlength=n_post), np.full(n_post, k))
+    counts = np.bincount(pre, minlength=n_pre).astype(float)
+    e = counts.sum() / n_pre
+    assert ((counts - e) ** 2 / e).sum() < 9 + 5 * np.sqrt(18)
+    repeats = np.mean([np.unique(pre[post == j]).size < k for j in range(200)])
+    assert repeats == 1.0                                      # 12 draws from 10: always a repeat
+    pre, post = FixedInDegree(k=k, multapses=1).connect(n_pre, n_pre, np.random.default_rng(1), True)
+    assert pre.size == k * n_pre and not np.any(pre == post)
+    counts = np.bincount(pre * n_pre + post, minlength=n_pre * n_pre).reshape(n_pre, n_pre)
+    assert np.all(counts[~np.eye(n_pre, dtype=bool)].sum() == pre.size)
+    pre, post = FixedInDegree(k=3, autapses=1, multapses=1).connect(1, 5, np.random.default_rng(0), True)
+    assert np.all(pre == 0) and pre.size == 15
+
+
+def test_fixed_probability_in_and_out_degrees_binomial():
+    n, m, p = 1500, 1200, 0.02
+    pre, post = FixedProbability(p=p).connect(n, m, np.random.default_rng(9), False)
+    assert np.all(np.diff(pre * m + post) > 0)                # sorted by (pre, post), no repeated pair
+    for deg, trials, cells in ((np.bincount(pre, minlength=n), m, n), (np.bincount(post, minlength=m), n, m)):
+        assert abs(deg.mean() - trials * p) < 4 * np.sqrt(trials * p * (1 - p) / cells)
+        assert 0.8 < deg.var() / (trials * p * (1 - p)) < 1.2
+    assert abs(pre.size / (n * m) - p) < 4 * np.sqrt(p * (1 - p) / (n * m))
+
+
+def test_layout_of_a_multi_projection_group_matches_the_drawn_synapses():
+    """Three projections with different pools and receptors fused into one class group and one
+    synapse group: every drawn synapse appears once in the ELL rows and in the native CSR with
+    its projection (the layout is read off the sorted draws without a general sort)."""
+    from spark_lab import Exponential, _sparse
+    net = Network(dt=0.1, seed=2)
+    for nm, n in (("a", 70), ("b", 50), ("c", 30)):
+        net.add_pool(nm, LIF(), n)
+    e1, e2 = Exponential(tau=2.0), Exponential(tau=5.0)
+    net.connect("a", "b", synapse=e1, connectivity=FixedProbability(p=0.2), weight=0.5, name="ab")
+    net.connect("c", "b", synapse=e2, connectivity=FixedInDegree(k=7), weight=0.2, name="cb")
+    net.connect("b", "b", synapse=e1, connectivity=FixedInDegree(k=5, multapses=1), weight=0.1, name="bb")
+    net.connect("a", "c", synapse=e2, connectivity=FromList([3, 1, 3, 0], [2, 2, 0, 1]), weight=Uniform(0.1, 0.2),
+                name="ac")
+    sim = net.build()
+    lay = sim.layout
+    for g in lay.groups:
+        T = (g.targets.view(np.uint16) if g.packed else g.targets).astype(np.int64).reshape(-1, g.width)
+        got = {}
+        for r, c in zip(*np.nonzero(T < g.n_classes * lay.n_slots)):
+            got.setdefault(int(r), []).append(int(T[r, c]))
+        want = {}
+        for nm in g.projections:
+            p = lay.projections[nm]
+            rows = p.pre + lay.pools[p.pre_pool].offset
+            tg = p.post + lay.receptors[p.receptor].offset + g.klass.get(nm, 0) * lay.n_slots
+            for r, t in zip(rows.tolist(), tg.tolist()):
+                want.setdefault(r, []).append(t)
+        assert {r: sorted(v) for r, v in got.items()} == {r: sorted(v) for r, v in want.items()}
+        assert all(v == sorted(v) for v in got.values())            # ascending target order in a row
+        csr = _sparse.build_csr(g, lay.n_slots, lay.cls_index.get(g.gid))
+        syn = csr.rows[0::2]
+        assert syn[-1] == sum(map(len, want.values()))
+        for r, v in got.items():                                    # the CSR row holds the same slots
+            slots = np.asarray(csr.targets).view(np.uint16)[syn[r]:syn[r + 1]] if csr.packed else None
+            assert sorted(slots.tolist()) == sorted(t % lay.n_slots for t in v)
+
+
+def test_memory_estimate_per_propagation_path():
+    """The estimate before building counts bytes per synapse by path (native CPU kernel or pure
+    JAX), and says which it assumed."""
+    from spark_lab import _memory
+    net = Network(dt=0.1, native=False)
+    net.add_pool("a", LIF(), 1000)
+    net.connect("a", "a", connectivity=FixedInDegree(k=50), name="p")
+    est = _memory.estimate(net)
+    assert est.path == "jax" and est.synapses == 50_000
+    assert est.bytes_per_synapse == _memory.SYNAPSE_BYTES["jax"]
+    nat = _memory.estimate(net, path_="native")
+    assert nat.bytes_per_synapse == _memory.SYNAPSE_BYTES["native"]
+    need = next(n for n in nat.needs if n.name == "p")
+    assert f"about {_memory.SYNAPSE_BYTES['native']} bytes each" in need.what
+    with pytest.raises(ParameterError, match=r"memory limit is 1\.0 MiB"):
+        net.build(memory_limit=2 ** 20)
+
+
+def test_memory_estimate_counts_a_chunk_of_noise():
+    """A Poisson pool draws its noise for a whole chunk at once: 10,000 steps x 1e5 sources is
+    gigabytes, and the estimate for a run of that many steps says so (none without steps)."""
+    from spark_lab import _memory
+    net = Network(dt=0.1)
+    net.add_pool("bg", PoissonSource(rate=5.0), 100_000)
+    assert not [n for n in _memory.estimate(net).needs if n.field == "chunk"]
+    need = next(n for n in _memory.estimate(net, steps=50_000).needs if n.field == "chunk")
+    assert need.bytes == 3 * 10_000 * 100_000 * 4 and "10,000 steps" in need.what
+    with pytest.raises(ParameterError, match="shorter chunks"):
+        _memory.check(net, memory_limit=2 ** 30, steps=50_000)
+
+
+def test_memory_estimate_counts_the_padded_table():
+    """Propagation tables have one row per neuron of the network, as wide as the largest
+    out-degree: 20,000 silent neurons beside 100 that each reach 2,000 cost more in padding
+    than in synapses, and the estimate says so."""
+    from spark_lab import _memory
+    net = Network(dt=0.1)
+    net.add_pool("hub", LIF(), 100)
+    net.add_pool("quiet", LIF(), 20_000)
+    net.connect("hub", "quiet", connectivity=FixedInDegree(k=10), name="p")
+    est = _memory.estimate(net)
+    table = next(n for n in est.needs if n.what.startswith("the padded propagation table"))
+    rows, width = 20_101, 2000 + 4 * math.sqrt(2000) + 2
+    assert table.bytes == int(rows * width * _memory.TABLE_COPIES * 2)
+    assert table.bytes > _memory.SYNAPSE_BYTES[est.path] * 200_000

@@ -191,14 +191,26 @@ def resolve(path_or_name) -> str:
                                  f"{did_you_mean(p, ex)}examples: {', '.join(ex)}")])
 
 
-def load(path_or_name, max_bytes=None, memory_limit=None):
+def load(path_or_name, max_bytes=None, memory_limit=None, **options):
     """The Network of a model file, given its path or the name of a shipped example.
 
     max_bytes: the size limit in bytes (default: SPARK_LAB_MODEL_MAX_BYTES, else 64 MiB;
         ``math.inf``: none); a larger file, or one that is not a regular file, is refused
         before it is read.
     memory_limit: bytes the built network may need (default: SPARK_LAB_MEMORY_LIMIT, else
-        the memory available now; ``math.inf``: no check)."""
+        the memory available now; ``math.inf``: no check).
+    options: for the examples built by code (``spark_lab.examples.builders()``, e.g.
+        ``load("microcircuit", scale=0.1, k_scale=0.1, background="poisson")``), passed to
+        the builder; the network is checked against ``memory_limit`` before it is returned."""
+    from ..examples import builders
+    built = builders()
+    if isinstance(path_or_name, str) and path_or_name in built and not os.path.exists(path_or_name):
+        net = built[path_or_name](**options)
+        _memory.check(net, memory_limit)
+        return net
+    if options:
+        raise ModelError([ModelIssue("", "file", sorted(options)[0], "options are only for the examples built by code",
+                                     f"examples with options: {', '.join(built)}")], os.fspath(path_or_name))
     path = resolve(path_or_name)
     return loads(read(path, max_bytes), path, max_bytes=math.inf, memory_limit=memory_limit)
 

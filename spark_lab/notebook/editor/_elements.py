@@ -211,7 +211,7 @@ def _connectivity_problem(conn, n_pre, n_post, same_pool) -> str | None:
     if kind == "FixedInDegree":
         k = int(conn.values["k"])
         avail = n_pre - (1 if same_pool and not conn.values["autapses"] else 0)
-        if k > avail:
+        if k > avail and not conn.values.get("multapses", 0):
             return f"FixedInDegree: k={k} but only {avail} distinct pre neurons are available"
     if kind == "FromMatrix" and np.shape(conn.matrix) != (n_pre, n_post):
         return f"FromMatrix: matrix has shape {np.shape(conn.matrix)}, expected ({n_pre}, {n_post})"
