@@ -163,12 +163,13 @@ class _Builder(Schema):
                            "give null (no Dale's law), true, false, a fraction, or a list of true/false per neuron")
                 exc = FAILED
         g_inh = self.number(x.get("g_inh", 1.0), f"{path}/g_inh", where, "g_inh", F.G_INH)
-        if not ok or name is None or n is None or model is None or exc is FAILED or g_inh is None:
+        init = self.init_values(x, path, where)
+        if not ok or name is None or n is None or model is None or exc is FAILED or g_inh is None or init is FAILED:
             return
         try:
-            self.net.add_pool(name, model, n, excitatory=exc, g_inh=g_inh)
+            self.net.add_pool(name, model, n, excitatory=exc, g_inh=g_inh, init=init)
         except SparkLabError as e:
-            self.from_error(e, path, where, F.POOL_KEYS)
+            self.init_error(e, path, where, F.POOL_KEYS)
             return
         self.paths["pool", name] = path
         try:
@@ -245,13 +246,14 @@ class _Builder(Schema):
             if self.obj(r, rp, where, "a plasticity rule"):
                 self.keys(r, rp, where, F.COMPONENT_KEYS)
                 rules.append(self.component(r, rp, "plasticity", f"plasticity rule {i} of {where}") or FAILED)
-        if not ok or not built or FAILED in (syn, conn, weight) or delay is None or FAILED in rules:
+        init = self.init_values(x, path, where)
+        if not ok or not built or FAILED in (syn, conn, weight, init) or delay is None or FAILED in rules:
             return
         try:
             pr = self.net.connect(pre, post, synapse=syn, connectivity=conn, weight=weight, delay=delay,
-                                  name=name, plasticity=rules)
+                                  name=name, plasticity=rules, init=init)
         except SparkLabError as e:
-            self.from_error(e, path, where, F.PROJECTION_KEYS)
+            self.init_error(e, path, where, F.PROJECTION_KEYS)
             return
         self.synapse_of[pr.name] = pr.synapse
         self.paths["projection", pr.name] = path
@@ -261,6 +263,34 @@ class _Builder(Schema):
             self.issue(f"{path}/connectivity", where, "", str(e),
                        f"pool {pre!r} has {self.net.pools[pre].n} neurons, pool {post!r} {self.net.pools[post].n}")
         self.check_initial_weights(pr, path, where)
+
+    def init_values(self, x, path, where):
+        """The ``init`` object of a pool or projection: {variable: number, string with a unit
+        or initializer object}; None when absent, FAILED after an issue."""
+        if "init" not in x:
+            return None
+        raw, p = x["init"], f"{path}/init"
+        if not self.obj(raw, p, where, "the initial values"):
+            return FAILED
+        out = {}
+        for k, v in raw.items():
+            vp = F.pointer(p, k)
+            if isinstance(v, dict):
+                v = self.initializer(v, vp, where, f"init[{k!r}]") or FAILED
+            elif not isinstance(v, str) and self.number(v, vp, where, f"init[{k!r}]") is None:
+                v = FAILED
+            out[k] = v
+        return FAILED if FAILED in out.values() else out
+
+    def init_error(self, e, path, where, fields):
+        """An error of add_pool / connect: at /init/<variable> when it names an initial value."""
+        field = getattr(e, "field", "") or ""
+        if field.startswith("init[") and field.endswith("]"):
+            var = field[5:-1].strip("'\"")
+            self.issue(F.pointer(f"{path}/init", var), where, field, getattr(e, "problem", str(e)),
+                       getattr(e, "hint", ""))
+        else:
+            self.from_error(e, path, where, fields)
 
     def check_initial_weights(self, pr, path, where):
         if isinstance(pr.weight, Initializer):

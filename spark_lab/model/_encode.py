@@ -101,6 +101,8 @@ class _Encoder:
         d.update(c)
         d["excitatory"] = _dale(p.excitatory)
         d["g_inh"] = float(p.g_inh)
+        if p.init:                      # written only when given: files without it keep their bytes
+            d["init"] = {k: self.value(v, where) for k, v in p.init.items()}
         return d
 
     def projections(self, net) -> list:
@@ -111,13 +113,16 @@ class _Encoder:
             syn = ({"shared_with": first_use[sid]} if sid in first_use
                    else self.component(pr.synapse, where))
             first_use.setdefault(sid, pr.name)
-            out.append({
+            d = {
                 "name": pr.name, "pre": pr.pre, "post": pr.post, "synapse": syn,
                 "connectivity": self.component(pr.connectivity, where),
                 "weight": self.value(pr.weight, where),
                 "delay": float(pr.delay),
                 "plasticity": [self.component(r, where) for r in pr.plasticity],
-            })
+            }
+            if pr.init:
+                d["init"] = {k: self.value(v, where) for k, v in pr.init.items()}
+            out.append(d)
         return out
 
     def input(self, nd) -> dict:

@@ -24,7 +24,7 @@ def to_python(net) -> str:
     for p in doc["pools"]:
         model = w.component("neuron", p)
         lines.append(f"net.add_pool({p['name']!r}, {model}, n={p['n']}, excitatory={_dale(p['excitatory'])}, "
-                     f"g_inh={p['g_inh']!r})")
+                     f"g_inh={p['g_inh']!r}{w.init(p)})")
     for x in doc["interfaces"]["inputs"]:
         extra = f", target={x['target']!r}" if x["target"] is not None else ""
         lines.append(f"net.add_input({x['name']!r}, {w.component('encoder', x)}, n={x['n']!r}{extra})")
@@ -41,7 +41,7 @@ def to_python(net) -> str:
         lines.append(f"net.connect({pr['pre']!r}, {pr['post']!r}, synapse={syn}, "
                      f"connectivity={w.component('connectivity', pr['connectivity'])}, "
                      f"weight={w.value(pr['weight'])}, delay={pr['delay']!r}, name={pr['name']!r}, "
-                     f"plasticity=[{rules}])")
+                     f"plasticity=[{rules}]{w.init(pr)})")
     for x in doc["interfaces"]["outputs"]:
         lines.append(f"net.add_output({x['name']!r}, {w.component('decoder', x)}, "
                      f"source=[{', '.join(w.source(s) for s in x['source'])}])")
@@ -102,6 +102,12 @@ class _Writer:
         if isinstance(v, list):
             return f"np.array({v!r})"
         return repr(v)
+
+    def init(self, d: dict) -> str:
+        """``, init={...}`` of a pool or projection entry that has initial values, else ""."""
+        if not d.get("init"):
+            return ""
+        return ", init={" + ", ".join(f"{k!r}: {self.value(v)}" for k, v in d["init"].items()) + "}"
 
     def source(self, s) -> str:
         if isinstance(s, str):

@@ -16,7 +16,7 @@ from ..errors import NetworkError, ParameterError
 from ..interfaces import editing as _editing
 from ..neurons._base import NeuronModel
 from ..synapses._base import SynapseModel
-from . import _describe
+from . import _describe, _init
 from ._nodes import NodeEdits
 from ._parts import (
     Pool,
@@ -144,7 +144,8 @@ class Network(NodeEdits):
                 self._emit(op, **info, parts=parts)
 
     # pools, projections, records
-    def add_pool(self, name: str, model: NeuronModel, n: int, excitatory=None, g_inh: float = 1.0) -> Pool:
+    def add_pool(self, name: str, model: NeuronModel, n: int, excitatory=None, g_inh: float = 1.0,
+                 init=None) -> Pool:
         """Add ``n`` neurons of ``model``.
 
         excitatory (Dale's law): None = weights keep their sign; True / False = all
@@ -152,6 +153,8 @@ class Network(NodeEdits):
         excitatory; or a boolean array of length n. Weights of projections leaving a
         Dale pool are magnitudes (>= 0); those from inhibitory neurons act as
         ``-g_inh * weight`` (g_inh >= 0, changeable at run time as the pool parameter "g_inh").
+        init: initial values of state variables, ``{var: number | initializer | "-60 mV"}``,
+        used by ``build()`` and every ``reset()`` (spark_lab/network/_init.py).
         """
         _checks.name(name, "pool")
         if name in self._pools:
@@ -161,7 +164,9 @@ class Network(NodeEdits):
         if not isinstance(model, NeuronModel):
             raise NetworkError(f"pool {name!r}: model must be a neuron model such as LIF(), got {model!r}")
         n = pool_size(n, name)
-        self._pools[name] = Pool(name, model, n, dale_mask(excitatory, n, name), g_inh_value(g_inh, name))
+        inits = _init.check(init, tuple(model.STATE), _init.neuron_units(model), f"pool {name!r}",
+                            type(model).__name__)
+        self._pools[name] = Pool(name, model, n, dale_mask(excitatory, n, name), g_inh_value(g_inh, name), inits)
         # pools made by add_input stay after the ordinary pools, in their own order: the order the
         # model file rebuilds (it keeps the simulation's layout, hence the exact spikes, on reload)
         for nm in [nd.pool for nd in self._inputs.values() if nd.pool == nd.name and nd.pool in self._pools]:
@@ -171,7 +176,7 @@ class Network(NodeEdits):
 
     def connect(self, pre, post, synapse: SynapseModel | None = None,
                 connectivity: Connectivity | None = None, weight=1.0, delay: float = 0.0,
-                name: str | None = None, plasticity=None) -> Projection:
+                name: str | None = None, plasticity=None, init=None) -> Projection:
         """Connect pool ``pre`` to pool ``post``.
 
         synapse: a synapse model (default ``Exponential()``); projections into one pool
@@ -183,18 +188,22 @@ class Network(NodeEdits):
         delay: axonal delay in ms, a whole number of steps; 0 = the spike acts at the next step.
         plasticity: a plasticity rule (``spark_lab.plasticity``) or a list of them; the
             weights of a plastic projection are per synapse and part of the state.
+        init: initial values of the synapse's receptor state (e.g. ``{"g": Uniform(0.0, 0.1)}``
+            for a Conductance), ``{var: number | initializer | string with unit}``, one value
+            per post neuron; projections sharing a synapse instance must agree (_init.py).
         """
         pre_n, post_n = self.pool_name(pre), self.pool_name(post)
         name = name or self._unique(f"{pre_n}->{post_n}")
         _checks.name(name, "projection", arrow=True)
         if name in self._projections:
             raise NetworkError(f"a projection named {name!r} exists already")
-        p = self._projection(name, pre_n, post_n, synapse, connectivity, weight, delay, plasticity)
+        p = self._projection(name, pre_n, post_n, synapse, connectivity, weight, delay, plasticity, init)
         self._projections[name] = p
         self._emit("connect", name=name)
         return p
 
-    def _projection(self, name, pre_n, post_n, synapse, connectivity, weight, delay, plasticity) -> Projection:
+    def _projection(self, name, pre_n, post_n, synapse, connectivity, weight, delay, plasticity,
+                    init=None) -> Projection:
         """The checked Projection ``name`` (not stored)."""
         from ..synapses.exponential import Exponential
 
@@ -222,7 +231,13 @@ class Network(NodeEdits):
         rules = plasticity_tuple(plasticity, where)
         for rule in rules:
             rule.check_projection(self, pre_n, post_n, where)
-        return Projection(name, pre_n, post_n, synapse, connectivity, weight, delay, rules)
+        inits = _init.check(init, tuple(synapse.STATE),
+                            _init.synapse_units(synapse, self._pools[post_n].model.INPUT_UNIT), where,
+                            type(synapse).__name__)
+        if inits:
+            _init.merged([(nm, pr.init) for nm, pr in self._projections.items() if nm != name and
+                          pr.post == post_n and pr.synapse is synapse] + [(name, inits)], where)
+        return Projection(name, pre_n, post_n, synapse, connectivity, weight, delay, rules, inits)
 
     def record(self, pool, var: str = "spikes", every: int = 1, neurons=None, between=None,
                when=None) -> RecordSpec:
@@ -306,11 +321,12 @@ class Network(NodeEdits):
         self._emit("rename_projection", old=old, new=new)
 
     def update_pool(self, name, model: NeuronModel | None = None, n: int | None = None, excitatory=...,
-                    g_inh: float | None = None) -> Pool:
+                    g_inh: float | None = None, init=...) -> Pool:
         """Replace some of a pool's fields (validated as in ``add_pool``); all or nothing.
         Projections, encoders and decoders that no longer fit (e.g. a conductance synapse
         into a pool without a membrane potential, a decoder whose groups do not divide
-        the new size) make it fail with the reason; inputs and outputs take a new size."""
+        the new size) make it fail with the reason; inputs and outputs take a new size.
+        ``init`` replaces the initial values; without it a new model keeps those of its variables."""
         pn = self.pool_name(name)
         old = self._pools[pn]
         exc = old.excitatory if excitatory is ... else excitatory
@@ -321,11 +337,12 @@ class Network(NodeEdits):
         for k, p in self._pools.items():
             if k == pn:
                 trial.add_pool(pn, old.model if model is None else model, nn, exc,
-                               old.g_inh if g_inh is None else g_inh)
+                               old.g_inh if g_inh is None else g_inh, _kept_init(old, model) if init is ... else init)
             else:
-                trial.add_pool(k, p.model, p.n, p.excitatory, p.g_inh)
+                trial.add_pool(k, p.model, p.n, p.excitatory, p.g_inh, dict(p.init))
         for pr in self._projections.values():
-            trial.connect(pr.pre, pr.post, pr.synapse, pr.connectivity, pr.weight, pr.delay, pr.name, pr.plasticity)
+            trial.connect(pr.pre, pr.post, pr.synapse, pr.connectivity, pr.weight, pr.delay, pr.name, pr.plasticity,
+                          dict(pr.init))
         for r in self._records.values():
             trial.record(r.pool, r.var, r.every, r.neurons if r.neurons is None or
                          max(r.neurons) < trial.pools[r.pool].n else None, r.between, r.when)
@@ -338,15 +355,15 @@ class Network(NodeEdits):
 
     def update_projection(self, name: str, **fields) -> Projection:
         """Replace some of a projection's fields (synapse, connectivity, weight, delay,
-        plasticity, pre, post), validated as in ``connect``; all or nothing."""
+        plasticity, init, pre, post), validated as in ``connect``; all or nothing."""
         pr = self._known_projection(name)
-        allowed = ("pre", "post", "synapse", "connectivity", "weight", "delay", "plasticity")
+        allowed = ("pre", "post", "synapse", "connectivity", "weight", "delay", "plasticity", "init")
         bad = [k for k in fields if k not in allowed]
         if bad:
             raise NetworkError(f"projection {name!r}: cannot update {bad[0]!r}; {did_you_mean(bad[0], allowed)}"
                                f"fields: {', '.join(allowed)}")
         cur = dict(pre=pr.pre, post=pr.post, synapse=pr.synapse, connectivity=pr.connectivity,
-                   weight=pr.weight, delay=pr.delay, plasticity=pr.plasticity)
+                   weight=pr.weight, delay=pr.delay, plasticity=pr.plasticity, init=dict(pr.init))
         cur.update(fields)
         new = self._projection(name, self.pool_name(cur.pop("pre")), self.pool_name(cur.pop("post")), **cur)
         self._projections[name] = new
@@ -495,6 +512,11 @@ class Network(NodeEdits):
     def __repr__(self):
         return (f"Network(dt={self._dt} ms, seed={self._seed}, pools={list(self._pools)}, "
                 f"projections={list(self._projections)})")
+
+
+def _kept_init(pool: Pool, model) -> dict:
+    """The initial values a pool keeps when its model is replaced by ``model`` (None: kept)."""
+    return {k: v for k, v in pool.init.items() if model is None or k in model.STATE}
 
 
 def _settings(dt, seed, dtype, spike_batch, native) -> tuple:

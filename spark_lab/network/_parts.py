@@ -3,7 +3,7 @@ of the values a network holds outside its components (Dale masks, weights, delay
 plasticity lists), each declared in ``spark_lab/_netparams.py``."""
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -21,12 +21,15 @@ from ..synapses._base import SynapseModel
 @dataclass
 class Pool:
     """``n`` neurons of ``model``. ``excitatory``: Dale's law mask (one bool per neuron) or
-    None; ``g_inh`` (>= 0): weights from its inhibitory neurons act as -g_inh * weight."""
+    None; ``g_inh`` (>= 0): weights from its inhibitory neurons act as -g_inh * weight;
+    ``init``: initial values of some state variables ({var: number | initializer}, not changed in place;
+    see ``spark_lab/network/_init.py``)."""
     name: str
     model: NeuronModel
     n: int
     excitatory: np.ndarray | None = None
     g_inh: float = 1.0
+    init: dict = field(default_factory=dict)
 
     #: declarations of the pool's own run-time parameters (beside its model's PARAMS)
     PARAMS = _netparams.POOL_PARAMS
@@ -39,7 +42,8 @@ class Pool:
 class Projection:
     """Synapses from pool ``pre`` to pool ``post``. ``weight``: a number (one value) or an
     initializer (one value per synapse) in the post pool's input unit; ``delay`` in ms;
-    ``plasticity``: rules applied in order."""
+    ``plasticity``: rules applied in order; ``init``: initial values of some of the synapse's
+    receptor state variables ({var: number | initializer}; see ``_init.py``)."""
     name: str
     pre: str
     post: str
@@ -48,6 +52,7 @@ class Projection:
     weight: Any = 1.0
     delay: float = 0.0
     plasticity: tuple = ()
+    init: dict = field(default_factory=dict)
 
     def __repr__(self):
         plast = f", plasticity={list(self.plasticity)!r}" if self.plasticity else ""

@@ -59,6 +59,8 @@ class Izhikevich(NeuronModel):
     OPTIONS = {"method": Choice("clamped", ("clamped", "paper"),
                                 help="clamped: peak checked after each half-step; paper: the paper's code")}
     STATE = ("v", "u")
+    #: units of the state variables (initial values given with a unit are converted to them)
+    STATE_UNITS = {"v": "mV", "u": "mV/ms"}
     PRESETS = {
         "regular_spiking": dict(a=0.02, b=0.2, c=-65.0, d=8.0),
         "fast_spiking": dict(a=0.1, b=0.2, c=-65.0, d=2.0),
