@@ -141,6 +141,20 @@ class Layout:
         """The ELL group with id ``gid``."""
         return next(g for g in self.groups if g.gid == gid)
 
+    def record_source(self, spec) -> tuple:
+        """Where the chunk reads a record: (family, source, first index). ``source`` is the
+        variable name ("spikes" or a pool state variable), or (receptor position, variable)
+        for a receptor variable (``"<projection>.<var>"``); the pool's neuron i is element
+        ``first index + i`` of that family array."""
+        proj, dot, var = spec.var.rpartition(".")
+        p = self.pools[spec.pool]
+        if not dot:
+            return p.family, spec.var, p.local
+        rc = self.receptors[self.projections[proj].receptor]
+        f = self.families[p.family]
+        k = next(k for k, rs in enumerate(f.receptors) if rc.index in rs)
+        return p.family, (k, var), rc.offset - f.rec_offset[k]
+
     def device_struct(self) -> dict:
         """The chunk's structure arrays (a fresh dict): ELL targets, native rows, family
         structures, seed, plastic projections' indices."""
@@ -327,14 +341,16 @@ def _projections(net: Network, receptor_of: dict) -> dict:
     """{name: ProjectionLayout} with group None: connectivity drawn, weights drawn and checked."""
     out = {}
     for k, pr in enumerate(net.projections.values()):
-        pre_pool, post_pool = net.pools[pr.pre], net.pools[pr.post]
+        pre_pool = net.pools[pr.pre]
         where = f"projection {pr.name!r}"
+        n_pre, n_post = pr.sizes(net)            # a pool slice: drawn on its neurons, placed at its start
         try:
-            pre, post = pr.connectivity.connect(pre_pool.n, post_pool.n, np.random.default_rng([net.seed, 2, k]),
-                                                pr.pre == pr.post)
+            pre, post = pr.connectivity.connect(n_pre, n_post, np.random.default_rng([net.seed, 2, k]),
+                                                pr.same_neurons)
         except NetworkError as e:
             raise NetworkError(f"{where}: {e}") from None
-        pre, post = np.asarray(pre, np.int64), np.asarray(post, np.int64)
+        pre = np.asarray(pre, np.int64) + (pr.pre_range[0] if pr.pre_range else 0)
+        post = np.asarray(post, np.int64) + (pr.post_range[0] if pr.post_range else 0)
         order = np.lexsort((post, pre))
         pre, post = pre[order], post[order]
         explicit = pr.connectivity.explicit_weights()

@@ -17,7 +17,7 @@ from .. import _checks, _memory
 from .._checks import brief
 from ..errors import ModelIssue, SparkLabError
 from ..initializers import Initializer
-from ..network import Network
+from ..network import Network, PoolSlice
 from . import _format as F
 from ._schema import BUILD_ERRORS, FAILED, MAX_ISSUES, Schema, is_num, kind_of, names_hint
 
@@ -199,12 +199,12 @@ class _Builder(Schema):
             else:
                 name = nm
                 self.proj_names[nm] = None
-        ends = {}
+        ends, slices = {}, {}
         for end in ("pre", "post"):
             if end in x:
-                ends[end] = self.ref(x[end], f"{path}/{end}", where, end, self.declared, "pool")
+                ends[end], slices[end] = self.end(x[end], f"{path}/{end}", where, end)
         pre, post = ends.get("pre"), ends.get("post")
-        built = pre in self.net.pools and post in self.net.pools
+        built = pre in self.net.pools and post in self.net.pools and FAILED not in slices.values()
         post_n = self.net.pools[post].n if post in self.net.pools else None
         syn = FAILED
         if "synapse" in x:
@@ -250,19 +250,37 @@ class _Builder(Schema):
         if not ok or not built or FAILED in (syn, conn, weight, init) or delay is None or FAILED in rules:
             return
         try:
-            pr = self.net.connect(pre, post, synapse=syn, connectivity=conn, weight=weight, delay=delay,
-                                  name=name, plasticity=rules, init=init)
+            pr = self.net.connect(slices.get("pre") or pre, slices.get("post") or post, synapse=syn,
+                                  connectivity=conn, weight=weight, delay=delay, name=name, plasticity=rules, init=init)
         except SparkLabError as e:
-            self.init_error(e, path, where, F.PROJECTION_KEYS)
+            if getattr(e, "field", "") == "slice":
+                self.from_error(e, f"{path}/{getattr(e, 'component', 'pre').split()[0]}", where)
+            else:
+                self.init_error(e, path, where, F.PROJECTION_KEYS)
             return
         self.synapse_of[pr.name] = pr.synapse
         self.paths["projection", pr.name] = path
         try:
-            pr.connectivity.check_sizes(self.net.pools[pre].n, self.net.pools[post].n, pre == post)
+            pr.connectivity.check_sizes(*pr.sizes(self.net), pr.same_neurons)
         except SparkLabError as e:
+            n_pre, n_post = pr.sizes(self.net)
             self.issue(f"{path}/connectivity", where, "", str(e),
-                       f"pool {pre!r} has {self.net.pools[pre].n} neurons, pool {post!r} {self.net.pools[post].n}")
+                       f"{pr.source!r} has {n_pre} neurons, {pr.target!r} {n_post}")
         self.check_initial_weights(pr, path, where)
+
+    def end(self, x, path, where, field):
+        """A projection's pre or post: a pool name, or ``{"pool", "start", "stop"}`` (a pool
+        slice). -> (pool name or None, PoolSlice, None or FAILED)."""
+        if not isinstance(x, dict):
+            return self.ref(x, path, where, field, self.declared, "pool"), None
+        if not self.keys(x, path, where, ("pool", "start", "stop"), ("pool", "start", "stop")):
+            return None, FAILED
+        pool = self.ref(x["pool"], f"{path}/pool", where, field, self.declared, "pool")
+        a = self.number(x["start"], f"{path}/start", where, "start", integer=True)
+        b = self.number(x["stop"], f"{path}/stop", where, "stop", integer=True)
+        if pool is None or a is None or b is None:
+            return pool, FAILED
+        return pool, PoolSlice(pool, a, b)
 
     def init_values(self, x, path, where):
         """The ``init`` object of a pool or projection: {variable: number, string with a unit

@@ -114,7 +114,8 @@ class _Encoder:
                    else self.component(pr.synapse, where))
             first_use.setdefault(sid, pr.name)
             d = {
-                "name": pr.name, "pre": pr.pre, "post": pr.post, "synapse": syn,
+                "name": pr.name, "pre": _end(pr.pre, pr.pre_range), "post": _end(pr.post, pr.post_range),
+                "synapse": syn,
                 "connectivity": self.component(pr.connectivity, where),
                 "weight": self.value(pr.weight, where),
                 "delay": float(pr.delay),
@@ -151,6 +152,11 @@ class _Encoder:
         d = self.component(r, where)
         d["source"] = self.sources(getattr(r, "sources", ()), where)
         return d
+
+
+def _end(pool: str, rng):
+    """A projection's end: the pool name, or ``{"pool", "start", "stop"}`` for a pool slice."""
+    return pool if rng is None else {"pool": pool, "start": int(rng[0]), "stop": int(rng[1])}
 
 
 def _dale(mask):

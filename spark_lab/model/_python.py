@@ -38,7 +38,7 @@ def to_python(net) -> str:
             lines.append(f"{syn} = {w.component('synapse', s)}")
         syn_var[pr["name"]] = syn
         rules = ", ".join(w.component("plasticity", r) for r in pr["plasticity"])
-        lines.append(f"net.connect({pr['pre']!r}, {pr['post']!r}, synapse={syn}, "
+        lines.append(f"net.connect({_end(pr['pre'])}, {_end(pr['post'])}, synapse={syn}, "
                      f"connectivity={w.component('connectivity', pr['connectivity'])}, "
                      f"weight={w.value(pr['weight'])}, delay={pr['delay']!r}, name={pr['name']!r}, "
                      f"plasticity=[{rules}]{w.init(pr)})")
@@ -113,6 +113,11 @@ class _Writer:
         if isinstance(s, str):
             return repr(s)
         return self.component("routing", s, *(self.source(x) for x in s["source"]))
+
+
+def _end(e) -> str:
+    """A projection end: the pool name, or the slice ``net.pools[name][start:stop]``."""
+    return repr(e) if isinstance(e, str) else f"net.pools[{e['pool']!r}][{e['start']}:{e['stop']}]"
 
 
 def _data(v) -> str:

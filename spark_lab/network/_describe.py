@@ -8,7 +8,7 @@ build) and its values (what a running simulator can change in place).
 
 Structure: dt, seed, dtype, native, spike_batch; each pool's name, model class, options,
 structural data, size, Dale mask and initial values (``init``: drawn at build and reset);
-each projection's name, pre, post, synapse class and options, which projection's synapse
+each projection's name, pre, post (and their pool slices), synapse class and options, which projection's synapse
 instance it shares (a shared instance is one receptor), connectivity (class and all its
 values: they decide the drawn synapses), delay, plasticity rule classes and options,
 receptor initial values, and whether its weights are one value or one per synapse (with
@@ -76,7 +76,8 @@ def structure_signature(net, seed: bool = True) -> tuple:
         drawn = freeze(pr.weight) if per_syn and isinstance(pr.weight, Initializer) else None
         projections.append((pr.name, pr.pre, pr.post, _component_structure(pr.synapse), shared,
                             freeze(pr.connectivity), float(pr.delay),
-                            tuple(_component_structure(r) for r in pr.plasticity), per_syn, drawn, freeze(pr.init)))
+                            tuple(_component_structure(r) for r in pr.plasticity), per_syn, drawn, freeze(pr.init),
+                            pr.pre_range, pr.post_range))
     inputs = tuple((nd.name, freeze(nd.encoder), nd.pool, nd.n) for nd in net.inputs.values())
     outputs = tuple((nd.name, freeze(nd.decoder), freeze(nd.source), nd.n) for nd in net.outputs.values())
     records = tuple((r.pool, r.var, r.every, r.neurons) for r in net.records)

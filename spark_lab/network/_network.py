@@ -8,6 +8,8 @@ import re
 import types
 from contextlib import contextmanager
 
+import numpy as np
+
 from .. import _checks
 from .._params import did_you_mean
 from .._record_policy import reads_pool
@@ -28,6 +30,8 @@ from ._parts import (
     g_inh_value,
     plasticity_tuple,
     pool_size,
+    receptor_var,
+    resolve_end,
 )
 
 _KEEP = object()        # configure(): "leave this setting as it is"
@@ -177,7 +181,8 @@ class Network(NodeEdits):
     def connect(self, pre, post, synapse: SynapseModel | None = None,
                 connectivity: Connectivity | None = None, weight=1.0, delay: float = 0.0,
                 name: str | None = None, plasticity=None, init=None) -> Projection:
-        """Connect pool ``pre`` to pool ``post``.
+        """Connect pool ``pre`` to pool ``post`` (each a pool, its name, or a slice of a pool,
+        ``net.pools["exc"][:800]``: the connectivity is drawn on the slice's neurons).
 
         synapse: a synapse model (default ``Exponential()``); projections into one pool
             that share a synapse *instance* share its state and parameters.
@@ -192,18 +197,19 @@ class Network(NodeEdits):
             for a Conductance), ``{var: number | initializer | string with unit}``, one value
             per post neuron; projections sharing a synapse instance must agree (_init.py).
         """
-        pre_n, post_n = self.pool_name(pre), self.pool_name(post)
+        (pre_n, pre_r), (post_n, post_r) = resolve_end(self, pre, "pre"), resolve_end(self, post, "post")
         name = name or self._unique(f"{pre_n}->{post_n}")
         _checks.name(name, "projection", arrow=True)
         if name in self._projections:
             raise NetworkError(f"a projection named {name!r} exists already")
-        p = self._projection(name, pre_n, post_n, synapse, connectivity, weight, delay, plasticity, init)
+        p = self._projection(name, pre_n, post_n, synapse, connectivity, weight, delay, plasticity, init,
+                             (pre_r, post_r))
         self._projections[name] = p
         self._emit("connect", name=name)
         return p
 
     def _projection(self, name, pre_n, post_n, synapse, connectivity, weight, delay, plasticity,
-                    init=None) -> Projection:
+                    init=None, ranges=(None, None)) -> Projection:
         """The checked Projection ``name`` (not stored)."""
         from ..synapses.exponential import Exponential
 
@@ -219,10 +225,17 @@ class Network(NodeEdits):
             raise NetworkError(f"{where}: a {type(synapse).__name__} synapse needs the membrane potential of its "
                                f"target, but pool {post_n!r} ({type(self._pools[post_n].model).__name__}) has none")
         mask = self._pools[pre_n].excitatory
+        if mask is not None and ranges[0] is not None:
+            mask = mask[ranges[0][0]:ranges[0][1]]
         if synapse.NEEDS_VOLTAGE and mask is not None and not mask.all():
-            raise NetworkError(f"{where}: pool {pre_n!r} has inhibitory neurons (Dale) and would give negative "
-                               f"conductances; connect them through a separate projection whose synapse has an "
-                               f"inhibitory reversal potential (e.g. Conductance(E_rev=-80.0))")
+            a = 0 if ranges[0] is None else ranges[0][0]
+            k = a + int(np.argmin(mask))
+            part = f"the slice net.pools[{pre_n!r}][{a}:{k}]" if k > a else "a slice of its excitatory neurons"
+            raise NetworkError(f"{where}: pool {pre_n!r} has inhibitory neurons (Dale; the first at index {k}) whose "
+                               f"negative weights would give negative conductances; with conductance synapses the "
+                               f"reversal potential carries the sign: connect only excitatory neurons ({part}), or "
+                               f"make the pool without Dale's law (excitatory=None) and connect its slices, the "
+                               f"inhibitory one with Conductance(E_rev=-80.0)")
         delay = check_delay(delay, self._dt, where)
         if connectivity.explicit_weights() is not None and not (_checks.is_real(weight) and weight == 1.0):
             raise NetworkError(f"{where}: {type(connectivity).__name__} carries the weights (its nonzero entries); "
@@ -237,15 +250,17 @@ class Network(NodeEdits):
         if inits:
             _init.merged([(nm, pr.init) for nm, pr in self._projections.items() if nm != name and
                           pr.post == post_n and pr.synapse is synapse] + [(name, inits)], where)
-        return Projection(name, pre_n, post_n, synapse, connectivity, weight, delay, rules, inits)
+        return Projection(name, pre_n, post_n, synapse, connectivity, weight, delay, rules, inits, *ranges)
 
     def record(self, pool, var: str = "spikes", every: int = 1, neurons=None, between=None,
                when=None) -> RecordSpec:
         """Record ``var`` of ``pool`` (see RecordSpec; checked by ``RecordSpec.parse``), with the
         policies ``every``, ``between`` ([t0, t1] ms) and ``when`` (spark_lab/_record_policy.py).
         Recording never changes the dynamics; a second record of the same "pool.var"
-        replaces the first."""
-        spec = RecordSpec.parse(RecordSpec(self.pool_name(pool), var, every, neurons, between, when), self)
+        replaces the first. A synapse's receptor variable is recorded on the post pool:
+        ``record("exc->inh", "g")`` is ``record("inh", "exc->inh.g")`` (key "inh.exc->inh.g")."""
+        target = pool if isinstance(pool, str) and pool in self._projections else self.pool_name(pool)
+        spec = RecordSpec.parse(RecordSpec(target, var, every, neurons, between, when), self)
         self._records.pop(spec.key, None)
         self._records[spec.key] = spec
         self._emit("record", name=spec.key)
@@ -264,10 +279,18 @@ class Network(NodeEdits):
             self._layout.pop(pn, None)
 
     def remove_projection(self, name: str) -> None:
-        """Remove a projection (event "disconnect")."""
+        """Remove a projection (event "disconnect"); records of its receptor go with it (then
+        one "disconnect" transaction whose parts are their "unrecord" events)."""
         self._known_projection(name)
-        del self._projections[name]
-        self._emit("disconnect", name=name)
+        recs = [r.key for r in self._records.values() if (receptor_var(r) or ("",))[0] == name]
+        if not recs:
+            del self._projections[name]
+            self._emit("disconnect", name=name)
+            return
+        with self.transaction("disconnect", name=name):
+            for key in recs:
+                self.unrecord(key)
+            del self._projections[name]
 
     def unrecord(self, key: str) -> None:
         """Stop recording ``"pool.var"``."""
@@ -301,7 +324,8 @@ class Network(NodeEdits):
                 pr.name, pr.pre, pr.post = renamed.get(nm, nm), pre, post
             projections[pr.name] = pr
         self._projections = projections
-        self._records = {r.key: r for r in (r.renamed(on, new) for r in self._records.values())}
+        self._records = {r.key: r for r in (r.renamed(on, new).renamed_projections(renamed)
+                                             for r in self._records.values())}
         if on in self._layout:
             self._layout[new] = self._layout.pop(on)
         self._inputs, self._outputs = _editing.follow_pool_rename(self._inputs, self._outputs, on, new)
@@ -318,6 +342,7 @@ class Network(NodeEdits):
         self._projections = {(new if k == old else k): v for k, v in self._projections.items()}
         self._projections[new] = _copy.copy(self._projections[new])
         self._projections[new].name = new
+        self._records = {r.key: r for r in (r.renamed_projections({old: new}) for r in self._records.values())}
         self._emit("rename_projection", old=old, new=new)
 
     def update_pool(self, name, model: NeuronModel | None = None, n: int | None = None, excitatory=...,
@@ -341,8 +366,8 @@ class Network(NodeEdits):
             else:
                 trial.add_pool(k, p.model, p.n, p.excitatory, p.g_inh, dict(p.init))
         for pr in self._projections.values():
-            trial.connect(pr.pre, pr.post, pr.synapse, pr.connectivity, pr.weight, pr.delay, pr.name, pr.plasticity,
-                          dict(pr.init))
+            trial.connect(pr.source, pr.target, pr.synapse, pr.connectivity, pr.weight, pr.delay, pr.name,
+                          pr.plasticity, dict(pr.init))
         for r in self._records.values():
             trial.record(r.pool, r.var, r.every, r.neurons if r.neurons is None or
                          max(r.neurons) < trial.pools[r.pool].n else None, r.between, r.when)
@@ -355,17 +380,28 @@ class Network(NodeEdits):
 
     def update_projection(self, name: str, **fields) -> Projection:
         """Replace some of a projection's fields (synapse, connectivity, weight, delay,
-        plasticity, init, pre, post), validated as in ``connect``; all or nothing."""
+        plasticity, init, pre, post), validated as in ``connect``; all or nothing. A new
+        synapse keeps the initial values of the variables it has; a receptor record that
+        would no longer exist makes it fail (unrecord first)."""
         pr = self._known_projection(name)
         allowed = ("pre", "post", "synapse", "connectivity", "weight", "delay", "plasticity", "init")
         bad = [k for k in fields if k not in allowed]
         if bad:
             raise NetworkError(f"projection {name!r}: cannot update {bad[0]!r}; {did_you_mean(bad[0], allowed)}"
                                f"fields: {', '.join(allowed)}")
-        cur = dict(pre=pr.pre, post=pr.post, synapse=pr.synapse, connectivity=pr.connectivity,
+        cur = dict(pre=pr.source, post=pr.target, synapse=pr.synapse, connectivity=pr.connectivity,
                    weight=pr.weight, delay=pr.delay, plasticity=pr.plasticity, init=dict(pr.init))
+        if "synapse" in fields and "init" not in fields:       # a new synapse keeps the values of its variables
+            cur["init"] = {k: v for k, v in pr.init.items() if k in getattr(fields["synapse"], "STATE", ())}
         cur.update(fields)
-        new = self._projection(name, self.pool_name(cur.pop("pre")), self.pool_name(cur.pop("post")), **cur)
+        (pre_n, pre_r), (post_n, post_r) = resolve_end(self, cur.pop("pre"), "pre"), resolve_end(self, cur.pop("post"),
+                                                                                              "post")
+        new = self._projection(name, pre_n, post_n, **cur, ranges=(pre_r, post_r))
+        for r in self._records.values():
+            rv = receptor_var(r)
+            if rv is not None and rv[0] == name and (new.post != r.pool or rv[1] not in new.synapse.STATE):
+                raise NetworkError(f"projection {name!r}: {r.key!r} is recorded and would no longer exist; "
+                                   f"unrecord it first (net.unrecord({r.key!r}))")
         self._projections[name] = new
         self._emit("update_projection", name=name)
         return new
