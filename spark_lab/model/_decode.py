@@ -265,7 +265,7 @@ class _Builder(Schema):
         except SparkLabError as e:
             n_pre, n_post = pr.sizes(self.net)
             self.issue(f"{path}/connectivity", where, "", str(e),
-                       f"{pr.source!r} has {n_pre} neurons, {pr.target!r} {n_post}")
+                       f"{_end_text(pr.source)} has {n_pre} neurons, {_end_text(pr.target)} {n_post}")
         self.check_initial_weights(pr, path, where)
 
     def end(self, x, path, where, field):
@@ -448,3 +448,8 @@ class _Builder(Schema):
                 self.issue(p, where, "source", f"got {kind_of(s)} {brief(s)}", "give a pool name or a routing object")
                 out.append(None)
         return None if any(s is None for s in out) else out
+
+
+def _end_text(end) -> str:
+    """A projection end in a hint: "pool 'exc'" or "slice exc[0:800]"."""
+    return f"pool {end!r}" if isinstance(end, str) else f"slice {end!r}"
