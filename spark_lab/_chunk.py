@@ -140,11 +140,12 @@ def _record_plan(lay, specs):
     for spec in specs:
         p = lay.pools[spec.pool]
         sel = np.arange(p.n) if spec.neurons is None else np.asarray(spec.neurons)
-        g = gi.setdefault((p.family, spec.var), len(gi))
+        fam, src, first = lay.record_source(spec)       # src: a pool variable or (receptor position, variable)
+        g = gi.setdefault((fam, src), len(gi))
         if g == len(rec_groups):
-            rec_groups.append([(p.family, spec.var), []])
+            rec_groups.append([(fam, src), []])
         rec_parts.append((g, sum(len(a) for a in rec_groups[g][1]), sel.size))
-        rec_groups[g][1].append(p.local + sel)
+        rec_groups[g][1].append(first + sel)
     for grp in rec_groups:
         idx = np.concatenate(grp[1])
         whole = idx.size == lay.families[grp[0][0]].n and np.array_equal(idx, np.arange(idx.size))
@@ -268,7 +269,8 @@ def _step_fn(lay, rec_groups, conds, exchange=None):
                             pool_slice(spikes[pools[k].family], k)).astype(jnp.int32) for k in cnt}
         ys = []              # one gather per (family, variable): see _record_plan
         for (fi, var), idx in rec_groups:
-            val = spikes[fi] if var == "spikes" else new_fam[fi]["pool"][var]
+            val = spikes[fi] if var == "spikes" else (new_fam[fi]["rec"][var[0]][var[1]] if isinstance(var, tuple)
+                                                      else new_fam[fi]["pool"][var])
             ys.append(val if idx is None else val[idx])
         if conds:
             win, keep = _keep_flags(conds, policy, win, t, spikes, xs)

@@ -27,6 +27,7 @@ import numpy as np
 from . import _sparse
 from .errors import NetworkError, ParameterError
 from .initializers import Constant, Initializer
+from .network import _init
 
 if TYPE_CHECKING:
     from .network import Network
@@ -35,7 +36,8 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class PoolLayout:
     """One pool: its model, size, Dale mask (None: no Dale's law), family and indices.
-    ``local``: first neuron within the family; ``offset``: first global neuron index."""
+    ``local``: first neuron within the family; ``offset``: first global neuron index;
+    ``init``: the initial values given in the description ({var: number | initializer})."""
     name: str
     index: int
     model: object
@@ -44,18 +46,21 @@ class PoolLayout:
     family: int
     local: int
     offset: int
+    init: Mapping = dataclasses.field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True)
 class Receptor:
     """One receptor: a synapse instance on a post pool, shared by the ``projections`` that
-    use that instance; ``n`` neurons, slots ``offset .. offset + n``."""
+    use that instance; ``n`` neurons, slots ``offset .. offset + n``; ``init``: the initial
+    values its projections give ({var: number | initializer})."""
     index: int
     post: str
     synapse: object
     n: int
     projections: tuple
     offset: int
+    init: Mapping = dataclasses.field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True)
@@ -135,6 +140,20 @@ class Layout:
     def group(self, gid: str) -> _sparse.EllGroup:
         """The ELL group with id ``gid``."""
         return next(g for g in self.groups if g.gid == gid)
+
+    def record_source(self, spec) -> tuple:
+        """Where the chunk reads a record: (family, source, first index). ``source`` is the
+        variable name ("spikes" or a pool state variable), or (receptor position, variable)
+        for a receptor variable (``"<projection>.<var>"``); the pool's neuron i is element
+        ``first index + i`` of that family array."""
+        proj, dot, var = spec.var.rpartition(".")
+        p = self.pools[spec.pool]
+        if not dot:
+            return p.family, spec.var, p.local
+        rc = self.receptors[self.projections[proj].receptor]
+        f = self.families[p.family]
+        k = next(k for k, rs in enumerate(f.receptors) if rc.index in rs)
+        return p.family, (k, var), rc.offset - f.rec_offset[k]
 
     def device_struct(self) -> dict:
         """The chunk's structure arrays (a fresh dict): ELL targets, native rows, family
@@ -242,8 +261,10 @@ def lower(net: Network, fdtype) -> Layout:
         key = (pr.post, id(pr.synapse))
         if key not in rec_of:
             rec_of[key] = len(receptors)
-            receptors.append(dict(post=pr.post, synapse=pr.synapse, n=net.pools[pr.post].n, projections=[]))
+            receptors.append(dict(post=pr.post, synapse=pr.synapse, n=net.pools[pr.post].n, projections=[],
+                                  init=[]))
         receptors[rec_of[key]]["projections"].append(pr.name)
+        receptors[rec_of[key]]["init"].append((pr.name, pr.init))
     receptor_of = {nm: r for r, rc in enumerate(receptors) for nm in rc["projections"]}
     into = {p.name: [r for r, rc in enumerate(receptors) if rc["post"] == p.name] for p in pools}
     families, fam_of_sig, family_of = [], {}, {}
@@ -278,7 +299,8 @@ def lower(net: Network, fdtype) -> Layout:
                 receptors[r]["offset"] = slot
                 slot += receptors[r]["n"]
     n_slots = max(slot, 1)
-    recs = tuple(Receptor(r, rc["post"], rc["synapse"], rc["n"], tuple(rc["projections"]), rc.get("offset", 0))
+    recs = tuple(Receptor(r, rc["post"], rc["synapse"], rc["n"], tuple(rc["projections"]), rc.get("offset", 0),
+                          MappingProxyType(_init.merged(rc["init"], f"projection {rc['projections'][0]!r}")))
                  for r, rc in enumerate(receptors))
     projections = _projections(net, receptor_of)
     modulators = _modulators(net, projections)
@@ -301,7 +323,8 @@ def lower(net: Network, fdtype) -> Layout:
     pool_layouts = {p.name: PoolLayout(p.name, i, p.model, p.n,
                                        None if p.excitatory is None else _frozen(np.array(p.excitatory, bool)),
                                        family_of[p.name], families[family_of[p.name]]["local"][p.name],
-                                       offsets[p.name]) for i, p in enumerate(pools)}
+                                       offsets[p.name], MappingProxyType(dict(p.init)))
+                    for i, p in enumerate(pools)}
     return Layout(
         dt=net.dt, dtype=net.dtype, fdtype=fdtype, seed=seed, spike_batch=net.spike_batch, native=native,
         pools=MappingProxyType(pool_layouts), families=fams, receptors=recs,
@@ -318,15 +341,17 @@ def _projections(net: Network, receptor_of: dict) -> dict:
     """{name: ProjectionLayout} with group None: connectivity drawn, weights drawn and checked."""
     out = {}
     for k, pr in enumerate(net.projections.values()):
-        pre_pool, post_pool = net.pools[pr.pre], net.pools[pr.post]
+        pre_pool = net.pools[pr.pre]
         where = f"projection {pr.name!r}"
+        n_pre, n_post = pr.sizes(net)            # a pool slice: drawn on its neurons, placed at its start
         try:
-            pre, post = pr.connectivity.connect(pre_pool.n, post_pool.n, np.random.default_rng([net.seed, 2, k]),
-                                                pr.pre == pr.post)
+            pre, post = pr.connectivity.connect(n_pre, n_post, np.random.default_rng([net.seed, 2, k]),
+                                                pr.same_neurons)
         except NetworkError as e:
             raise NetworkError(f"{where}: {e}") from None
-        pre, post = np.asarray(pre, np.int64), np.asarray(post, np.int64)
-        order = _sparse.pair_order(pre, post, post_pool.n)     # None: already sorted by (pre, post)
+        pre = np.asarray(pre, np.int64) + (pr.pre_range[0] if pr.pre_range else 0)
+        post = np.asarray(post, np.int64) + (pr.post_range[0] if pr.post_range else 0)
+        order = _sparse.pair_order(pre, post, net.pools[pr.post].n)   # None: already sorted by (pre, post)
         if order is not None:
             pre, post = pre[order], post[order]
         explicit = pr.connectivity.explicit_weights()

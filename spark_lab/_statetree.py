@@ -10,12 +10,18 @@ from __future__ import annotations
 import jax
 import numpy as np
 
+from .network import _init
+
 
 def initial(layout, pool_params: dict, weights: dict) -> dict:
-    """The initial state (numpy) drawn from the current parameters with the network seed."""
+    """The initial state (numpy) drawn from the current parameters with the network seed;
+    the initial values given in the description (``init`` of pools and projections)
+    replace the models' own (spark_lab/network/_init.py)."""
     lay, f32, i32 = layout, layout.fdtype, np.int32
-    init = {p.name: p.model.init_state(p.n, pool_params[p.name], np.random.default_rng([lay.seed, 1, p.index]))
-            for p in lay.pools.values()}
+    init = {}
+    for p in lay.pools.values():
+        init[p.name] = dict(p.model.init_state(p.n, pool_params[p.name], np.random.default_rng([lay.seed, 1, p.index])))
+        init[p.name].update(_given(p.init, p.model.STATE, p.n, (lay.seed, _init.POOL_STREAM, p.index)))
     st = {"t": np.zeros((), i32), "fam": [], "delay": {}}
     for f in lay.families:
         m = f.model
@@ -24,7 +30,9 @@ def initial(layout, pool_params: dict, weights: dict) -> dict:
         rec = []
         for rs in f.receptors:
             syn = lay.receptors[rs[0]].synapse
-            parts = [syn.init_state(lay.receptors[r].n) for r in rs]
+            parts = [{**syn.init_state(lay.receptors[r].n),
+                      **_given(lay.receptors[r].init, syn.STATE, lay.receptors[r].n,
+                               (lay.seed, _init.RECEPTOR_STREAM, r))} for r in rs]
             rec.append({k: np.concatenate([p[k] for p in parts]).astype(f32) for k in syn.STATE})
         st["fam"].append({"pool": pools, "rec": rec})
     for d in lay.delays:
@@ -38,6 +46,11 @@ def initial(layout, pool_params: dict, weights: dict) -> dict:
               for r in p.rules]
         st["plastic"].append({"w": np.asarray(weights[nm], f32), "rules": rs})
     return st
+
+
+def _given(init, names: tuple, n: int, seed: tuple) -> dict:
+    """{var: (n,) values} of the initial values ``init`` of the state variables ``names``."""
+    return {k: _init.draw(init[k], np.random.default_rng([*seed, i]), n) for i, k in enumerate(names) if k in init}
 
 
 def view(layout, st: dict) -> dict:

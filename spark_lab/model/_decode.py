@@ -17,7 +17,7 @@ from .. import _checks, _memory
 from .._checks import brief
 from ..errors import ModelIssue, SparkLabError
 from ..initializers import Initializer
-from ..network import Network
+from ..network import Network, PoolSlice
 from . import _format as F
 from ._schema import BUILD_ERRORS, FAILED, MAX_ISSUES, Schema, is_num, kind_of, names_hint
 
@@ -163,12 +163,13 @@ class _Builder(Schema):
                            "give null (no Dale's law), true, false, a fraction, or a list of true/false per neuron")
                 exc = FAILED
         g_inh = self.number(x.get("g_inh", 1.0), f"{path}/g_inh", where, "g_inh", F.G_INH)
-        if not ok or name is None or n is None or model is None or exc is FAILED or g_inh is None:
+        init = self.init_values(x, path, where)
+        if not ok or name is None or n is None or model is None or exc is FAILED or g_inh is None or init is FAILED:
             return
         try:
-            self.net.add_pool(name, model, n, excitatory=exc, g_inh=g_inh)
+            self.net.add_pool(name, model, n, excitatory=exc, g_inh=g_inh, init=init)
         except SparkLabError as e:
-            self.from_error(e, path, where, F.POOL_KEYS)
+            self.init_error(e, path, where, F.POOL_KEYS)
             return
         self.paths["pool", name] = path
         try:
@@ -198,12 +199,12 @@ class _Builder(Schema):
             else:
                 name = nm
                 self.proj_names[nm] = None
-        ends = {}
+        ends, slices = {}, {}
         for end in ("pre", "post"):
             if end in x:
-                ends[end] = self.ref(x[end], f"{path}/{end}", where, end, self.declared, "pool")
+                ends[end], slices[end] = self.end(x[end], f"{path}/{end}", where, end)
         pre, post = ends.get("pre"), ends.get("post")
-        built = pre in self.net.pools and post in self.net.pools
+        built = pre in self.net.pools and post in self.net.pools and FAILED not in slices.values()
         post_n = self.net.pools[post].n if post in self.net.pools else None
         syn = FAILED
         if "synapse" in x:
@@ -245,22 +246,69 @@ class _Builder(Schema):
             if self.obj(r, rp, where, "a plasticity rule"):
                 self.keys(r, rp, where, F.COMPONENT_KEYS)
                 rules.append(self.component(r, rp, "plasticity", f"plasticity rule {i} of {where}") or FAILED)
-        if not ok or not built or FAILED in (syn, conn, weight) or delay is None or FAILED in rules:
+        init = self.init_values(x, path, where)
+        if not ok or not built or FAILED in (syn, conn, weight, init) or delay is None or FAILED in rules:
             return
         try:
-            pr = self.net.connect(pre, post, synapse=syn, connectivity=conn, weight=weight, delay=delay,
-                                  name=name, plasticity=rules)
+            pr = self.net.connect(slices.get("pre") or pre, slices.get("post") or post, synapse=syn,
+                                  connectivity=conn, weight=weight, delay=delay, name=name, plasticity=rules, init=init)
         except SparkLabError as e:
-            self.from_error(e, path, where, F.PROJECTION_KEYS)
+            if getattr(e, "field", "") == "slice":
+                self.from_error(e, f"{path}/{getattr(e, 'component', 'pre').split()[0]}", where)
+            else:
+                self.init_error(e, path, where, F.PROJECTION_KEYS)
             return
         self.synapse_of[pr.name] = pr.synapse
         self.paths["projection", pr.name] = path
         try:
-            pr.connectivity.check_sizes(self.net.pools[pre].n, self.net.pools[post].n, pre == post)
+            pr.connectivity.check_sizes(*pr.sizes(self.net), pr.same_neurons)
         except SparkLabError as e:
+            n_pre, n_post = pr.sizes(self.net)
             self.issue(f"{path}/connectivity", where, "", str(e),
-                       f"pool {pre!r} has {self.net.pools[pre].n} neurons, pool {post!r} {self.net.pools[post].n}")
+                       f"{_end_text(pr.source)} has {n_pre} neurons, {_end_text(pr.target)} {n_post}")
         self.check_initial_weights(pr, path, where)
+
+    def end(self, x, path, where, field):
+        """A projection's pre or post: a pool name, or ``{"pool", "start", "stop"}`` (a pool
+        slice). -> (pool name or None, PoolSlice, None or FAILED)."""
+        if not isinstance(x, dict):
+            return self.ref(x, path, where, field, self.declared, "pool"), None
+        if not self.keys(x, path, where, ("pool", "start", "stop"), ("pool", "start", "stop")):
+            return None, FAILED
+        pool = self.ref(x["pool"], f"{path}/pool", where, field, self.declared, "pool")
+        a = self.number(x["start"], f"{path}/start", where, "start", integer=True)
+        b = self.number(x["stop"], f"{path}/stop", where, "stop", integer=True)
+        if pool is None or a is None or b is None:
+            return pool, FAILED
+        return pool, PoolSlice(pool, a, b)
+
+    def init_values(self, x, path, where):
+        """The ``init`` object of a pool or projection: {variable: number, string with a unit
+        or initializer object}; None when absent, FAILED after an issue."""
+        if "init" not in x:
+            return None
+        raw, p = x["init"], f"{path}/init"
+        if not self.obj(raw, p, where, "the initial values"):
+            return FAILED
+        out = {}
+        for k, v in raw.items():
+            vp = F.pointer(p, k)
+            if isinstance(v, dict):
+                v = self.initializer(v, vp, where, f"init[{k!r}]") or FAILED
+            elif not isinstance(v, str) and self.number(v, vp, where, f"init[{k!r}]") is None:
+                v = FAILED
+            out[k] = v
+        return FAILED if FAILED in out.values() else out
+
+    def init_error(self, e, path, where, fields):
+        """An error of add_pool / connect: at /init/<variable> when it names an initial value."""
+        field = getattr(e, "field", "") or ""
+        if field.startswith("init[") and field.endswith("]"):
+            var = field[5:-1].strip("'\"")
+            self.issue(F.pointer(f"{path}/init", var), where, field, getattr(e, "problem", str(e)),
+                       getattr(e, "hint", ""))
+        else:
+            self.from_error(e, path, where, fields)
 
     def check_initial_weights(self, pr, path, where):
         if isinstance(pr.weight, Initializer):
@@ -400,3 +448,8 @@ class _Builder(Schema):
                 self.issue(p, where, "source", f"got {kind_of(s)} {brief(s)}", "give a pool name or a routing object")
                 out.append(None)
         return None if any(s is None for s in out) else out
+
+
+def _end_text(end) -> str:
+    """A projection end in a hint: "pool 'exc'" or "slice exc[0:800]"."""
+    return f"pool {end!r}" if isinstance(end, str) else f"slice {end!r}"

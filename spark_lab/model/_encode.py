@@ -101,6 +101,8 @@ class _Encoder:
         d.update(c)
         d["excitatory"] = _dale(p.excitatory)
         d["g_inh"] = float(p.g_inh)
+        if p.init:                      # written only when given: files without it keep their bytes
+            d["init"] = {k: self.value(v, where) for k, v in p.init.items()}
         return d
 
     def projections(self, net) -> list:
@@ -111,13 +113,17 @@ class _Encoder:
             syn = ({"shared_with": first_use[sid]} if sid in first_use
                    else self.component(pr.synapse, where))
             first_use.setdefault(sid, pr.name)
-            out.append({
-                "name": pr.name, "pre": pr.pre, "post": pr.post, "synapse": syn,
+            d = {
+                "name": pr.name, "pre": _end(pr.pre, pr.pre_range), "post": _end(pr.post, pr.post_range),
+                "synapse": syn,
                 "connectivity": self.component(pr.connectivity, where),
                 "weight": self.value(pr.weight, where),
                 "delay": float(pr.delay),
                 "plasticity": [self.component(r, where) for r in pr.plasticity],
-            })
+            }
+            if pr.init:
+                d["init"] = {k: self.value(v, where) for k, v in pr.init.items()}
+            out.append(d)
         return out
 
     def input(self, nd) -> dict:
@@ -146,6 +152,11 @@ class _Encoder:
         d = self.component(r, where)
         d["source"] = self.sources(getattr(r, "sources", ()), where)
         return d
+
+
+def _end(pool: str, rng):
+    """A projection's end: the pool name, or ``{"pool", "start", "stop"}`` for a pool slice."""
+    return pool if rng is None else {"pool": pool, "start": int(rng[0]), "stop": int(rng[1])}
 
 
 def _dale(mask):

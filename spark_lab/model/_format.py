@@ -17,8 +17,8 @@ from .. import _netparams
 FORMAT = "spark_lab.model/1"
 
 TOP_KEYS = ("format", "dt", "seed", "dtype", "pools", "projections", "interfaces", "record", "layout")
-POOL_KEYS = ("name", "component", "n", "params", "options", "data", "excitatory", "g_inh")
-PROJECTION_KEYS = ("name", "pre", "post", "synapse", "connectivity", "weight", "delay", "plasticity")
+POOL_KEYS = ("name", "component", "n", "params", "options", "data", "excitatory", "g_inh", "init")
+PROJECTION_KEYS = ("name", "pre", "post", "synapse", "connectivity", "weight", "delay", "plasticity", "init")
 COMPONENT_KEYS = ("component", "params", "options", "data")
 INITIALIZER_KEYS = ("initializer", "params")
 RECORD_KEYS = ("pool", "var", "every", "neurons", "between", "when")

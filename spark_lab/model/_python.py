@@ -30,7 +30,7 @@ def to_python(net) -> str:
         model = w.component("neuron", p)
         extra = "" if p["excitatory"] is None else f", excitatory={_dale(p['excitatory'])}"
         extra += "" if p["g_inh"] == 1.0 else f", g_inh={_num(p['g_inh'])}"
-        lines.append(f"net.add_pool({p['name']!r}, {model}, n={p['n']}{extra})")
+        lines.append(f"net.add_pool({p['name']!r}, {model}, n={p['n']}{extra}{w.init(p)})")
     for x in doc["interfaces"]["inputs"]:
         extra = f", target={x['target']!r}" if x["target"] is not None else ""
         lines.append(f"net.add_input({x['name']!r}, {w.component('encoder', x)}, n={x['n']!r}{extra})")
@@ -47,9 +47,9 @@ def to_python(net) -> str:
         extra = "" if pr["delay"] == 0.0 else f", delay={_num(pr['delay'])}"
         extra += f", name={pr['name']!r}" if pr["name"] != f"{pr['pre']}->{pr['post']}" else ""
         extra += f", plasticity=[{rules}]" if rules else ""
-        lines.append(f"net.connect({pr['pre']!r}, {pr['post']!r}, synapse={syn}, "
+        lines.append(f"net.connect({_end(pr['pre'])}, {_end(pr['post'])}, synapse={syn}, "
                      f"connectivity={w.component('connectivity', pr['connectivity'])}, "
-                     f"weight={w.value(pr['weight'])}{extra})")
+                     f"weight={w.value(pr['weight'])}{extra}{w.init(pr)})")
     for x in doc["interfaces"]["outputs"]:
         src = [w.source(s) for s in x["source"]]
         src = src[0] if len(src) == 1 else f"[{', '.join(src)}]"     # one source as itself, as written by hand
@@ -121,10 +121,21 @@ class _Writer:
             return repr(int(v))
         return repr(v)
 
+    def init(self, d: dict) -> str:
+        """``, init={...}`` of a pool or projection entry that has initial values, else ""."""
+        if not d.get("init"):
+            return ""
+        return ", init={" + ", ".join(f"{k!r}: {self.value(v)}" for k, v in d["init"].items()) + "}"
+
     def source(self, s) -> str:
         if isinstance(s, str):
             return repr(s)
         return self.component("routing", s, *(self.source(x) for x in s["source"]))
+
+
+def _end(e) -> str:
+    """A projection end: the pool name, or the slice ``net.pools[name][start:stop]``."""
+    return repr(e) if isinstance(e, str) else f"net.pools[{e['pool']!r}][{e['start']}:{e['stop']}]"
 
 
 def _data(v) -> str:

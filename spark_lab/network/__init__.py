@@ -6,6 +6,7 @@
     net.connect("exc", "inh", synapse=Exponential(tau=5.0),
                 connectivity=FixedProbability(p=0.1), weight=0.5, delay=1.0)
     net.record("exc", "spikes")
+    net.connect(exc[:400], exc[400:])       # pool slices as source or target
     sim = net.build()            # compile-ready simulator
     res = sim.run(1000)          # 1000 steps
 
@@ -17,10 +18,10 @@ it and emits one event (``Network.observe``).
 
 Modules: ``_network`` (the Network and its pool, projection, record, layout and
 whole-content operations), ``_nodes`` (its input and output nodes), ``_parts`` (Pool,
-Projection, RecordSpec and the checks of their values), ``_describe`` (structure
-signature and run-time values).
+PoolSlice, Projection, RecordSpec and the checks of their values), ``_init`` (initial
+values of state variables), ``_describe`` (structure signature and run-time values).
 """
 from ._network import Network
-from ._parts import Pool, Projection, RecordSpec
+from ._parts import Pool, PoolSlice, Projection, RecordSpec
 
-__all__ = ["Network", "Pool", "Projection", "RecordSpec"]
+__all__ = ["Network", "Pool", "PoolSlice", "Projection", "RecordSpec"]

@@ -7,10 +7,11 @@ build) and its values (what a running simulator can change in place).
                                (the addresses of ``Simulator.set_param``)
 
 Structure: dt, seed, dtype, native, spike_batch; each pool's name, model class, options,
-structural data, size and Dale mask; each projection's name, pre, post, synapse class and
-options, which projection's synapse instance it shares (a shared instance is one receptor),
-connectivity (class and all its values: they decide the drawn synapses), delay, plasticity
-rule classes and options, and whether its weights are one value or one per synapse (with
+structural data, size, Dale mask and initial values (``init``: drawn at build and reset);
+each projection's name, pre, post (and their pool slices), synapse class and options, which projection's synapse
+instance it shares (a shared instance is one receptor), connectivity (class and all its
+values: they decide the drawn synapses), delay, plasticity rule classes and options,
+receptor initial values, and whether its weights are one value or one per synapse (with
 the initializer that draws them); the input and output nodes; the records.
 Values: the PARAMS of every pool model, synapse and plasticity rule, ``g_inh`` of every
 pool and ``weight`` of every projection. A rule parameter is addressed by its own name
@@ -65,7 +66,8 @@ def _component_structure(c) -> tuple:
 
 def structure_signature(net, seed: bool = True) -> tuple:
     """See the module docstring; ``seed=False`` leaves the seed out."""
-    pools = tuple((p.name, _component_structure(p.model), p.n, freeze(p.excitatory)) for p in net.pools.values())
+    pools = tuple((p.name, _component_structure(p.model), p.n, freeze(p.excitatory), freeze(p.init))
+                  for p in net.pools.values())
     receptor_of: dict = {}
     projections = []
     for pr in net.projections.values():
@@ -74,7 +76,8 @@ def structure_signature(net, seed: bool = True) -> tuple:
         drawn = freeze(pr.weight) if per_syn and isinstance(pr.weight, Initializer) else None
         projections.append((pr.name, pr.pre, pr.post, _component_structure(pr.synapse), shared,
                             freeze(pr.connectivity), float(pr.delay),
-                            tuple(_component_structure(r) for r in pr.plasticity), per_syn, drawn))
+                            tuple(_component_structure(r) for r in pr.plasticity), per_syn, drawn, freeze(pr.init),
+                            pr.pre_range, pr.post_range))
     inputs = tuple((nd.name, freeze(nd.encoder), nd.pool, nd.n) for nd in net.inputs.values())
     outputs = tuple((nd.name, freeze(nd.decoder), freeze(nd.source), nd.n) for nd in net.outputs.values())
     records = tuple((r.pool, r.var, r.every, r.neurons) for r in net.records)

@@ -8,6 +8,8 @@ import re
 import types
 from contextlib import contextmanager
 
+import numpy as np
+
 from .. import _checks
 from .._params import did_you_mean
 from .._record_policy import reads_pool
@@ -16,7 +18,7 @@ from ..errors import NetworkError, ParameterError
 from ..interfaces import editing as _editing
 from ..neurons._base import NeuronModel
 from ..synapses._base import SynapseModel
-from . import _describe
+from . import _describe, _init
 from ._nodes import NodeEdits
 from ._parts import (
     Pool,
@@ -28,6 +30,8 @@ from ._parts import (
     g_inh_value,
     plasticity_tuple,
     pool_size,
+    receptor_var,
+    resolve_end,
 )
 
 _KEEP = object()        # configure(): "leave this setting as it is"
@@ -144,7 +148,8 @@ class Network(NodeEdits):
                 self._emit(op, **info, parts=parts)
 
     # pools, projections, records
-    def add_pool(self, name: str, model: NeuronModel, n: int, excitatory=None, g_inh: float = 1.0) -> Pool:
+    def add_pool(self, name: str, model: NeuronModel, n: int, excitatory=None, g_inh: float = 1.0,
+                 init=None) -> Pool:
         """Add ``n`` neurons of ``model``.
 
         excitatory (Dale's law): None = weights keep their sign; True / False = all
@@ -152,6 +157,8 @@ class Network(NodeEdits):
         excitatory; or a boolean array of length n. Weights of projections leaving a
         Dale pool are magnitudes (>= 0); those from inhibitory neurons act as
         ``-g_inh * weight`` (g_inh >= 0, changeable at run time as the pool parameter "g_inh").
+        init: initial values of state variables, ``{var: number | initializer | "-60 mV"}``,
+        used by ``build()`` and every ``reset()`` (spark_lab/network/_init.py).
         """
         _checks.name(name, "pool")
         if name in self._pools:
@@ -161,7 +168,9 @@ class Network(NodeEdits):
         if not isinstance(model, NeuronModel):
             raise NetworkError(f"pool {name!r}: model must be a neuron model such as LIF(), got {model!r}")
         n = pool_size(n, name)
-        self._pools[name] = Pool(name, model, n, dale_mask(excitatory, n, name), g_inh_value(g_inh, name))
+        inits = _init.check(init, tuple(model.STATE), _init.neuron_units(model), f"pool {name!r}",
+                            type(model).__name__)
+        self._pools[name] = Pool(name, model, n, dale_mask(excitatory, n, name), g_inh_value(g_inh, name), inits)
         # pools made by add_input stay after the ordinary pools, in their own order: the order the
         # model file rebuilds (it keeps the simulation's layout, hence the exact spikes, on reload)
         for nm in [nd.pool for nd in self._inputs.values() if nd.pool == nd.name and nd.pool in self._pools]:
@@ -171,8 +180,9 @@ class Network(NodeEdits):
 
     def connect(self, pre, post, synapse: SynapseModel | None = None,
                 connectivity: Connectivity | None = None, weight=1.0, delay: float = 0.0,
-                name: str | None = None, plasticity=None) -> Projection:
-        """Connect pool ``pre`` to pool ``post``.
+                name: str | None = None, plasticity=None, init=None) -> Projection:
+        """Connect pool ``pre`` to pool ``post`` (each a pool, its name, or a slice of a pool,
+        ``net.pools["exc"][:800]``: the connectivity is drawn on the slice's neurons).
 
         synapse: a synapse model (default ``Exponential()``); projections into one pool
             that share a synapse *instance* share its state and parameters.
@@ -183,18 +193,23 @@ class Network(NodeEdits):
         delay: axonal delay in ms, a whole number of steps; 0 = the spike acts at the next step.
         plasticity: a plasticity rule (``spark_lab.plasticity``) or a list of them; the
             weights of a plastic projection are per synapse and part of the state.
+        init: initial values of the synapse's receptor state (e.g. ``{"g": Uniform(0.0, 0.1)}``
+            for a Conductance), ``{var: number | initializer | string with unit}``, one value
+            per post neuron; projections sharing a synapse instance must agree (_init.py).
         """
-        pre_n, post_n = self.pool_name(pre), self.pool_name(post)
+        (pre_n, pre_r), (post_n, post_r) = resolve_end(self, pre, "pre"), resolve_end(self, post, "post")
         name = name or self._unique(f"{pre_n}->{post_n}")
         _checks.name(name, "projection", arrow=True)
         if name in self._projections:
             raise NetworkError(f"a projection named {name!r} exists already")
-        p = self._projection(name, pre_n, post_n, synapse, connectivity, weight, delay, plasticity)
+        p = self._projection(name, pre_n, post_n, synapse, connectivity, weight, delay, plasticity, init,
+                             (pre_r, post_r))
         self._projections[name] = p
         self._emit("connect", name=name)
         return p
 
-    def _projection(self, name, pre_n, post_n, synapse, connectivity, weight, delay, plasticity) -> Projection:
+    def _projection(self, name, pre_n, post_n, synapse, connectivity, weight, delay, plasticity,
+                    init=None, ranges=(None, None)) -> Projection:
         """The checked Projection ``name`` (not stored)."""
         from ..synapses.exponential import Exponential
 
@@ -210,10 +225,17 @@ class Network(NodeEdits):
             raise NetworkError(f"{where}: a {type(synapse).__name__} synapse needs the membrane potential of its "
                                f"target, but pool {post_n!r} ({type(self._pools[post_n].model).__name__}) has none")
         mask = self._pools[pre_n].excitatory
+        if mask is not None and ranges[0] is not None:
+            mask = mask[ranges[0][0]:ranges[0][1]]
         if synapse.NEEDS_VOLTAGE and mask is not None and not mask.all():
-            raise NetworkError(f"{where}: pool {pre_n!r} has inhibitory neurons (Dale) and would give negative "
-                               f"conductances; connect them through a separate projection whose synapse has an "
-                               f"inhibitory reversal potential (e.g. Conductance(E_rev=-80.0))")
+            a = 0 if ranges[0] is None else ranges[0][0]
+            k = a + int(np.argmin(mask))
+            part = f"the slice net.pools[{pre_n!r}][{a}:{k}]" if k > a else "a slice of its excitatory neurons"
+            raise NetworkError(f"{where}: pool {pre_n!r} has inhibitory neurons (Dale; the first at index {k}) whose "
+                               f"negative weights would give negative conductances; with conductance synapses the "
+                               f"reversal potential carries the sign: connect only excitatory neurons ({part}), or "
+                               f"make the pool without Dale's law (excitatory=None) and connect its slices, the "
+                               f"inhibitory one with Conductance(E_rev=-80.0)")
         delay = check_delay(delay, self._dt, where)
         if connectivity.explicit_weights() is not None and not (_checks.is_real(weight) and weight == 1.0):
             raise NetworkError(f"{where}: {type(connectivity).__name__} carries the weights (its nonzero entries); "
@@ -222,15 +244,23 @@ class Network(NodeEdits):
         rules = plasticity_tuple(plasticity, where)
         for rule in rules:
             rule.check_projection(self, pre_n, post_n, where)
-        return Projection(name, pre_n, post_n, synapse, connectivity, weight, delay, rules)
+        inits = _init.check(init, tuple(synapse.STATE),
+                            _init.synapse_units(synapse, self._pools[post_n].model.INPUT_UNIT), where,
+                            type(synapse).__name__)
+        if inits:
+            _init.merged([(nm, pr.init) for nm, pr in self._projections.items() if nm != name and
+                          pr.post == post_n and pr.synapse is synapse] + [(name, inits)], where)
+        return Projection(name, pre_n, post_n, synapse, connectivity, weight, delay, rules, inits, *ranges)
 
     def record(self, pool, var: str = "spikes", every: int = 1, neurons=None, between=None,
                when=None) -> RecordSpec:
         """Record ``var`` of ``pool`` (see RecordSpec; checked by ``RecordSpec.parse``), with the
         policies ``every``, ``between`` ([t0, t1] ms) and ``when`` (spark_lab/_record_policy.py).
         Recording never changes the dynamics; a second record of the same "pool.var"
-        replaces the first."""
-        spec = RecordSpec.parse(RecordSpec(self.pool_name(pool), var, every, neurons, between, when), self)
+        replaces the first. A synapse's receptor variable is recorded on the post pool:
+        ``record("exc->inh", "g")`` is ``record("inh", "exc->inh.g")`` (key "inh.exc->inh.g")."""
+        target = pool if isinstance(pool, str) and pool in self._projections else self.pool_name(pool)
+        spec = RecordSpec.parse(RecordSpec(target, var, every, neurons, between, when), self)
         self._records.pop(spec.key, None)
         self._records[spec.key] = spec
         self._emit("record", name=spec.key)
@@ -249,10 +279,18 @@ class Network(NodeEdits):
             self._layout.pop(pn, None)
 
     def remove_projection(self, name: str) -> None:
-        """Remove a projection (event "disconnect")."""
+        """Remove a projection (event "disconnect"); records of its receptor go with it (then
+        one "disconnect" transaction whose parts are their "unrecord" events)."""
         self._known_projection(name)
-        del self._projections[name]
-        self._emit("disconnect", name=name)
+        recs = [r.key for r in self._records.values() if (receptor_var(r) or ("",))[0] == name]
+        if not recs:
+            del self._projections[name]
+            self._emit("disconnect", name=name)
+            return
+        with self.transaction("disconnect", name=name):
+            for key in recs:
+                self.unrecord(key)
+            del self._projections[name]
 
     def unrecord(self, key: str) -> None:
         """Stop recording ``"pool.var"``."""
@@ -286,7 +324,8 @@ class Network(NodeEdits):
                 pr.name, pr.pre, pr.post = renamed.get(nm, nm), pre, post
             projections[pr.name] = pr
         self._projections = projections
-        self._records = {r.key: r for r in (r.renamed(on, new) for r in self._records.values())}
+        self._records = {r.key: r for r in (r.renamed(on, new).renamed_projections(renamed)
+                                             for r in self._records.values())}
         if on in self._layout:
             self._layout[new] = self._layout.pop(on)
         self._inputs, self._outputs = _editing.follow_pool_rename(self._inputs, self._outputs, on, new)
@@ -303,14 +342,16 @@ class Network(NodeEdits):
         self._projections = {(new if k == old else k): v for k, v in self._projections.items()}
         self._projections[new] = _copy.copy(self._projections[new])
         self._projections[new].name = new
+        self._records = {r.key: r for r in (r.renamed_projections({old: new}) for r in self._records.values())}
         self._emit("rename_projection", old=old, new=new)
 
     def update_pool(self, name, model: NeuronModel | None = None, n: int | None = None, excitatory=...,
-                    g_inh: float | None = None) -> Pool:
+                    g_inh: float | None = None, init=...) -> Pool:
         """Replace some of a pool's fields (validated as in ``add_pool``); all or nothing.
         Projections, encoders and decoders that no longer fit (e.g. a conductance synapse
         into a pool without a membrane potential, a decoder whose groups do not divide
-        the new size) make it fail with the reason; inputs and outputs take a new size."""
+        the new size) make it fail with the reason; inputs and outputs take a new size.
+        ``init`` replaces the initial values; without it a new model keeps those of its variables."""
         pn = self.pool_name(name)
         old = self._pools[pn]
         exc = old.excitatory if excitatory is ... else excitatory
@@ -321,11 +362,12 @@ class Network(NodeEdits):
         for k, p in self._pools.items():
             if k == pn:
                 trial.add_pool(pn, old.model if model is None else model, nn, exc,
-                               old.g_inh if g_inh is None else g_inh)
+                               old.g_inh if g_inh is None else g_inh, _kept_init(old, model) if init is ... else init)
             else:
-                trial.add_pool(k, p.model, p.n, p.excitatory, p.g_inh)
+                trial.add_pool(k, p.model, p.n, p.excitatory, p.g_inh, dict(p.init))
         for pr in self._projections.values():
-            trial.connect(pr.pre, pr.post, pr.synapse, pr.connectivity, pr.weight, pr.delay, pr.name, pr.plasticity)
+            trial.connect(pr.source, pr.target, pr.synapse, pr.connectivity, pr.weight, pr.delay, pr.name,
+                          pr.plasticity, dict(pr.init))
         for r in self._records.values():
             trial.record(r.pool, r.var, r.every, r.neurons if r.neurons is None or
                          max(r.neurons) < trial.pools[r.pool].n else None, r.between, r.when)
@@ -338,17 +380,28 @@ class Network(NodeEdits):
 
     def update_projection(self, name: str, **fields) -> Projection:
         """Replace some of a projection's fields (synapse, connectivity, weight, delay,
-        plasticity, pre, post), validated as in ``connect``; all or nothing."""
+        plasticity, init, pre, post), validated as in ``connect``; all or nothing. A new
+        synapse keeps the initial values of the variables it has; a receptor record that
+        would no longer exist makes it fail (unrecord first)."""
         pr = self._known_projection(name)
-        allowed = ("pre", "post", "synapse", "connectivity", "weight", "delay", "plasticity")
+        allowed = ("pre", "post", "synapse", "connectivity", "weight", "delay", "plasticity", "init")
         bad = [k for k in fields if k not in allowed]
         if bad:
             raise NetworkError(f"projection {name!r}: cannot update {bad[0]!r}; {did_you_mean(bad[0], allowed)}"
                                f"fields: {', '.join(allowed)}")
-        cur = dict(pre=pr.pre, post=pr.post, synapse=pr.synapse, connectivity=pr.connectivity,
-                   weight=pr.weight, delay=pr.delay, plasticity=pr.plasticity)
+        cur = dict(pre=pr.source, post=pr.target, synapse=pr.synapse, connectivity=pr.connectivity,
+                   weight=pr.weight, delay=pr.delay, plasticity=pr.plasticity, init=dict(pr.init))
+        if "synapse" in fields and "init" not in fields:       # a new synapse keeps the values of its variables
+            cur["init"] = {k: v for k, v in pr.init.items() if k in getattr(fields["synapse"], "STATE", ())}
         cur.update(fields)
-        new = self._projection(name, self.pool_name(cur.pop("pre")), self.pool_name(cur.pop("post")), **cur)
+        (pre_n, pre_r), (post_n, post_r) = resolve_end(self, cur.pop("pre"), "pre"), resolve_end(self, cur.pop("post"),
+                                                                                              "post")
+        new = self._projection(name, pre_n, post_n, **cur, ranges=(pre_r, post_r))
+        for r in self._records.values():
+            rv = receptor_var(r)
+            if rv is not None and rv[0] == name and (new.post != r.pool or rv[1] not in new.synapse.STATE):
+                raise NetworkError(f"projection {name!r}: {r.key!r} is recorded and would no longer exist; "
+                                   f"unrecord it first (net.unrecord({r.key!r}))")
         self._projections[name] = new
         self._emit("update_projection", name=name)
         return new
@@ -502,6 +555,11 @@ class Network(NodeEdits):
     def __repr__(self):
         return (f"Network(dt={self._dt} ms, seed={self._seed}, pools={list(self._pools)}, "
                 f"projections={list(self._projections)})")
+
+
+def _kept_init(pool: Pool, model) -> dict:
+    """The initial values a pool keeps when its model is replaced by ``model`` (None: kept)."""
+    return {k: v for k, v in pool.init.items() if model is None or k in model.STATE}
 
 
 def _settings(dt, seed, dtype, spike_batch, native) -> tuple:

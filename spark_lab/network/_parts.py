@@ -3,7 +3,7 @@ of the values a network holds outside its components (Dale masks, weights, delay
 plasticity lists), each declared in ``spark_lab/_netparams.py``."""
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -21,12 +21,15 @@ from ..synapses._base import SynapseModel
 @dataclass
 class Pool:
     """``n`` neurons of ``model``. ``excitatory``: Dale's law mask (one bool per neuron) or
-    None; ``g_inh`` (>= 0): weights from its inhibitory neurons act as -g_inh * weight."""
+    None; ``g_inh`` (>= 0): weights from its inhibitory neurons act as -g_inh * weight;
+    ``init``: initial values of some state variables ({var: number | initializer}, not changed in place;
+    see ``spark_lab/network/_init.py``)."""
     name: str
     model: NeuronModel
     n: int
     excitatory: np.ndarray | None = None
     g_inh: float = 1.0
+    init: dict = field(default_factory=dict)
 
     #: declarations of the pool's own run-time parameters (beside its model's PARAMS)
     PARAMS = _netparams.POOL_PARAMS
@@ -34,12 +37,48 @@ class Pool:
     def __repr__(self):
         return f"Pool({self.name!r}, {self.model!r}, n={self.n})"
 
+    def __getitem__(self, key) -> PoolSlice:
+        """A contiguous part of the pool, ``pool[:800]``, ``pool[800:]``, ``pool[range(10, 20)]``
+        (Python's rules for negative and open ends; step 1): a projection's source or target."""
+        where = f"pool {self.name!r}"
+        if not isinstance(key, (slice, range)):
+            raise ParameterError(where, "slice", f"got {_checks.brief(key)}",
+                                 "index a pool with a slice, pool[a:b], or a range: a projection's source or target")
+        try:
+            r = range(self.n)[key] if isinstance(key, slice) else key
+        except (TypeError, ValueError):
+            raise ParameterError(where, "slice", f"got {key!r}", "give whole-number bounds, pool[a:b]") from None
+        if r.step != 1 or len(r) == 0 or (isinstance(key, range) and not 0 <= r.start < r.stop <= self.n):
+            raise ParameterError(where, "slice", f"got {key!r}",
+                                 f"give a non-empty contiguous part (step 1) of the {self.n} neurons, pool[a:b]")
+        return PoolSlice(self.name, r.start, r.stop)
+
+
+@dataclass(frozen=True)
+class PoolSlice:
+    """Neurons ``start .. stop - 1`` of pool ``pool`` (made by ``net.pools[name][a:b]``): as a
+    projection's ``pre`` or ``post``, the connectivity is drawn on the slice's ``n`` neurons
+    and its indices are placed at ``start``. The receptor of a sliced target still spans the
+    whole post pool (only the slice's neurons receive)."""
+    pool: str
+    start: int
+    stop: int
+
+    @property
+    def n(self) -> int:
+        """The number of neurons in the slice."""
+        return self.stop - self.start
+
+    def __repr__(self):
+        return f"{self.pool}[{self.start}:{self.stop}]"
+
 
 @dataclass
 class Projection:
     """Synapses from pool ``pre`` to pool ``post``. ``weight``: a number (one value) or an
     initializer (one value per synapse) in the post pool's input unit; ``delay`` in ms;
-    ``plasticity``: rules applied in order."""
+    ``plasticity``: rules applied in order; ``init``: initial values of some of the synapse's
+    receptor state variables ({var: number | initializer}; see ``_init.py``)."""
     name: str
     pre: str
     post: str
@@ -48,16 +87,41 @@ class Projection:
     weight: Any = 1.0
     delay: float = 0.0
     plasticity: tuple = ()
+    init: dict = field(default_factory=dict)
+    #: the (start, stop) of a pool slice at either end; None: the whole pool
+    pre_range: tuple | None = None
+    post_range: tuple | None = None
+
+    @property
+    def source(self):
+        """``pre`` as given to ``connect``: the pool name, or the PoolSlice."""
+        return self.pre if self.pre_range is None else PoolSlice(self.pre, *self.pre_range)
+
+    @property
+    def target(self):
+        """``post`` as given to ``connect``: the pool name, or the PoolSlice."""
+        return self.post if self.post_range is None else PoolSlice(self.post, *self.post_range)
+
+    def sizes(self, net) -> tuple:
+        """(pre neurons, post neurons) the connectivity is drawn on (slice sizes where sliced)."""
+        return tuple(net.pools[nm].n if r is None else r[1] - r[0]
+                     for nm, r in ((self.pre, self.pre_range), (self.post, self.post_range)))
+
+    @property
+    def same_neurons(self) -> bool:
+        """True when pre and post are the same neurons (one pool, the same slice): autapses possible."""
+        return self.pre == self.post and self.pre_range == self.post_range
 
     def __repr__(self):
         plast = f", plasticity={list(self.plasticity)!r}" if self.plasticity else ""
-        return (f"Projection({self.name!r}: {self.pre} -> {self.post}, {self.synapse!r}, "
+        return (f"Projection({self.name!r}: {self.source} -> {self.target}, {self.synapse!r}, "
                 f"{self.connectivity!r}, weight={self.weight!r}, delay={self.delay} ms{plast})")
 
 
 @dataclass(frozen=True)
 class RecordSpec:
-    """Record ``var`` ("spikes" or a state variable) of ``pool`` for the neurons ``neurons``
+    """Record ``var`` ("spikes", a state variable, or ``"<projection>.<variable>"``: a receptor
+    variable of a synapse into ``pool``, e.g. ``"exc->inh.g"``) of ``pool`` for the neurons ``neurons``
     (indices; None = all), keeping the sample of step t when ``t % every == 0``, t * dt is
     within ``between`` ([t0, t1) in ms; None: always) and the condition ``when`` holds
     (None: always; a rate or an input-tag condition, see ``spark_lab/_record_policy.py``).
@@ -94,6 +158,11 @@ class RecordSpec:
         return replace(self, pool=new if self.pool == old else self.pool,
                        when=None if self.when is None else self.when.renamed(old, new))
 
+    def renamed_projections(self, names: dict) -> RecordSpec:
+        """This spec after the projections ``names`` ({old: new}) were renamed (a receptor record follows)."""
+        rv = receptor_var(self)
+        return self if rv is None or rv[0] not in names else replace(self, var=f"{names[rv[0]]}.{rv[1]}")
+
     @classmethod
     def parse(cls, spec, net) -> RecordSpec:
         """The one record-spec validator: ``spec`` is a "pool.var" string ("pool" alone
@@ -115,9 +184,12 @@ class RecordSpec:
         if not isinstance(spec, RecordSpec):
             raise ParameterError("record", "spec", f"got {_checks.brief(spec)}",
                                  'give a "pool.var" string, a record entry dict or a RecordSpec')
+        if isinstance(spec.pool, str) and spec.pool not in net.pools and spec.pool in net.projections:
+            pr = net.projections[spec.pool]          # a projection's receptor: recorded on its post pool
+            spec = replace(spec, pool=pr.post, var=f"{pr.name}.{spec.var}")
         pn = net.pool_name(spec.pool)
         model = net.pools[pn].model
-        allowed = ("spikes",) + tuple(model.STATE)
+        allowed = recordable(net, pn)
         if spec.var not in allowed:
             raise NetworkError(f"pool {pn!r} ({type(model).__name__}) has no variable {spec.var!r}; "
                                f"{did_you_mean(str(spec.var), allowed)}recordable: {', '.join(allowed)}")
@@ -126,6 +198,19 @@ class RecordSpec:
         neurons = None if spec.neurons is None else _neuron_indices(spec.neurons, net.pools[pn].n, pn, where)
         return cls(pn, spec.var, every, neurons, parse_between(spec.between, where),
                    parse_when(spec.when, net, where))
+
+
+def recordable(net, pool: str) -> tuple:
+    """The variables of ``pool`` a record may name: "spikes", the model's state, and
+    "<projection>.<variable>" for the receptor state of every projection into it."""
+    syn = tuple(f"{pr.name}.{v}" for pr in net.projections.values() if pr.post == pool for v in pr.synapse.STATE)
+    return ("spikes",) + tuple(net.pools[pool].model.STATE) + syn
+
+
+def receptor_var(spec) -> tuple | None:
+    """(projection, variable) when ``spec`` records a receptor variable, else None."""
+    proj, dot, var = spec.var.rpartition(".")
+    return (proj, var) if dot else None
 
 
 #: the keys of a record entry (model file, dict spelling of ``RecordSpec.parse``)
@@ -151,6 +236,19 @@ def _neuron_indices(neurons, n: int, pool: str, where: str) -> tuple:
         raise ParameterError(where, "neurons", f"index {bad[0]} is outside the pool",
                              f"pool {pool!r} has {n} neurons (0..{n - 1})")
     return out
+
+
+def resolve_end(net, end, which: str) -> tuple:
+    """(pool name, (start, stop) or None) of a projection's ``pre`` or ``post`` (``which``): a
+    pool, its name, or a PoolSlice within the pool's current size (the whole pool: None)."""
+    if not isinstance(end, PoolSlice):
+        return net.pool_name(end), None
+    name = net.pool_name(end.pool)
+    n = net.pools[name].n
+    if not (_checks.is_int(end.start) and _checks.is_int(end.stop) and 0 <= end.start < end.stop <= n):
+        raise ParameterError(f"{which} {end!r}", "slice", f"neurons {end.start}..{end.stop} are not within the pool",
+                             f"pool {name!r} has {n} neurons: take the slice from net.pools[{name!r}]")
+    return name, None if (end.start, end.stop) == (0, n) else (int(end.start), int(end.stop))
 
 
 def pool_size(n, name: str) -> int:

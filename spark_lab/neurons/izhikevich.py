@@ -11,23 +11,34 @@ mV/ms; ``a`` (rate of u) and ``b`` (u per mV of v, b v in mV/ms) are in 1/ms; ``
 and ``v_peak`` in mV; ``d`` (jump of u) in mV/ms. Its figures use I around 10 (tonic firing); the same
 number works here. The model has no refractory period.
 
-Integration as in the paper's code (which used dt = 1 ms): v takes two forward-Euler
-half-steps of dt/2, then u one Euler step of dt with the new v. The peak is checked
-after each half-step: if the first half-step reaches v_peak the neuron spikes and
-the second half-step starts from v_peak, so v cannot run away to inf. u is updated
-with ``min(v, v_peak)``. Forward Euler is first order: with dt = 0.1 ms the ISIs of
-the presets at I = 10 differ from a dt = 0.01 ms solution by 1-7 % (most for the
-short fast-spiking and intra-burst ISIs).
+Integration (option ``method``, fixed when the network is built):
 
-Presets (``Izhikevich.preset(name)``, from the paper's Fig. 2): regular_spiking,
-fast_spiking, intrinsically_bursting, chattering.
+* ``"clamped"`` (default): v takes two forward-Euler half-steps of dt/2, then u one
+  Euler step of dt with the new v. The peak is checked after each half-step: if the
+  first half-step reaches v_peak the neuron spikes and the second half-step starts
+  from v_peak, so v cannot run away to inf; u is updated with ``min(v, v_peak)`` and
+  the spike is reported in the step that crosses v_peak. This is *not* the paper's
+  code: at dt = 1 ms, I = 10 the clamp shortens the presets' mean ISI by 11-51 %. Forward
+  Euler is first order: with dt = 0.1 ms the ISIs of the presets at I = 10 differ from
+  a dt = 0.01 ms solution by 1-7 % (most for the short fast-spiking and intra-burst ISIs).
+* ``"paper"``: the paper's MATLAB code (Izhikevich 2003, Fig. 3 / spnet), written for
+  dt = 1 ms: at the start of a step, a neuron whose v >= v_peak spikes (v <- c,
+  u <- u + d); then v takes two forward-Euler half-steps of dt/2 with the same u and I,
+  and u one Euler step of dt with the new v (not clamped: v may overshoot v_peak, and
+  the overshoot enters u, as in the paper). A spike is therefore reported one step
+  after the step in which v crossed v_peak, and the recorded v may lie above v_peak.
+  Voltage jumps (delta synapses) are added after the reset, before the half-steps.
+
+Presets (``Izhikevich.preset(name)``, a, b, c, d from the paper's Fig. 2):
+regular_spiking (RS), intrinsically_bursting (IB), chattering (CH), fast_spiking
+(FS), low_threshold_spiking (LTS), resonator (RZ), thalamo_cortical (TC).
 """
 from __future__ import annotations
 
 import jax.numpy as jnp
 import numpy as np
 
-from .._params import Param, did_you_mean, require_less
+from .._params import Choice, Param, did_you_mean, require_less
 from ..errors import ParameterError
 from ._base import NeuronModel
 
@@ -45,12 +56,19 @@ class Izhikevich(NeuronModel):
         "v_peak": Param(30.0, "mV", help="spike cut: a spike is counted when v reaches it"),
         "v_init": Param(-65.0, "mV", help="initial v (initial u = b v_init)", per_neuron=False),
     }
+    OPTIONS = {"method": Choice("clamped", ("clamped", "paper"),
+                                help="clamped: peak checked after each half-step; paper: the paper's code")}
     STATE = ("v", "u")
+    #: units of the state variables (initial values given with a unit are converted to them)
+    STATE_UNITS = {"v": "mV", "u": "mV/ms"}
     PRESETS = {
         "regular_spiking": dict(a=0.02, b=0.2, c=-65.0, d=8.0),
         "fast_spiking": dict(a=0.1, b=0.2, c=-65.0, d=2.0),
         "intrinsically_bursting": dict(a=0.02, b=0.2, c=-55.0, d=4.0),
         "chattering": dict(a=0.02, b=0.2, c=-50.0, d=2.0),
+        "low_threshold_spiking": dict(a=0.02, b=0.25, c=-65.0, d=2.0),
+        "resonator": dict(a=0.1, b=0.26, c=-65.0, d=2.0),
+        "thalamo_cortical": dict(a=0.02, b=0.25, c=-65.0, d=0.05),
     }
 
     def validate(self, values, component):
@@ -70,6 +88,9 @@ class Izhikevich(NeuronModel):
         return {"v": v, "u": np.broadcast_to(p["b"], (n,)) * v}
 
     def step(self, s, q, syn, t, dt, noise):
+        """One step of ``dt`` ms by the selected ``method`` (module docstring)."""
+        if self.options["method"] == "paper":
+            return _paper_step(s, q, syn, dt)
         v, u = s["v"], s["u"]
         drive = syn.current - u + 140.0
         h = 0.5 * dt
@@ -81,3 +102,16 @@ class Izhikevich(NeuronModel):
         v2 = jnp.minimum(v2, q["v_peak"])
         u = u + dt * q["a"] * (q["b"] * v2 - u)
         return {"v": jnp.where(spk, q["c"], v2), "u": jnp.where(spk, u + q["d"], u)}, spk
+
+
+def _paper_step(s, q, syn, dt):
+    """The paper's step: spike and reset on the v of the previous step, two half-steps, then u."""
+    spk = s["v"] >= q["v_peak"]
+    v = jnp.where(spk, q["c"], s["v"]) + syn.jump
+    u = jnp.where(spk, s["u"] + q["d"], s["u"])
+    drive = syn.current - u + 140.0
+    h = 0.5 * dt
+    v = v + h * (0.04 * v * v + 5.0 * v + drive)
+    v = v + h * (0.04 * v * v + 5.0 * v + drive)
+    u = u + dt * q["a"] * (q["b"] * v - u)
+    return {"v": v, "u": u}, spk

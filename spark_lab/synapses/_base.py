@@ -32,6 +32,12 @@ class SynapseModel(Component):
         """Initial state of ``n`` receptors: zeros for every name in ``STATE``."""
         return {k: np.zeros(n) for k in self.STATE}
 
+    def state_units(self, input_unit: str) -> dict[str, str]:
+        """{state variable: unit string} into a pool whose model has ``input_unit``; used to
+        convert initial values given with a unit (``connect(..., init={"I": "5 mV"})``).
+        Default: none declared (initial values are then plain numbers)."""
+        return {}
+
     def prepare(self, p: dict, dt: float) -> dict:
         """Per-chunk constants from the parameters (traced arrays), e.g. decay factors. Default: the parameters."""
         return dict(p)

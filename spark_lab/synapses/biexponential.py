@@ -50,6 +50,10 @@ class BiExponential(SynapseModel):
         require_less(values, component, "tau_rise", "tau_decay",
                      hint="need 0 < tau_rise < tau_decay (for equal time constants use an alpha synapse)")
 
+    def state_units(self, input_unit):
+        """Units of the receptor state (see ``SynapseModel.state_units``)."""
+        return {"a": input_unit, "b": input_unit}
+
     def prepare(self, p, dt):
         tr, td = p["tau_rise"], p["tau_decay"]
         # validate (at construction and in set_param) rejects tau_rise >= tau_decay, but values

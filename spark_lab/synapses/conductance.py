@@ -32,6 +32,10 @@ class Conductance(SynapseModel):
         "E_rev": Param(0.0, "mV", help="reversal potential"),
     }
 
+    def state_units(self, input_unit):
+        """Units of the receptor state (see ``SynapseModel.state_units``)."""
+        return {"g": f"({input_unit})/mV"}
+
     def prepare(self, p, dt):
         return {"tau": p["tau"], "E_rev": p["E_rev"], "a": jnp.exp(-dt / p["tau"])}
 

@@ -21,6 +21,10 @@ class Exponential(SynapseModel):
     STATE = ("I",)
     PARAMS = {"tau": Param(5.0, "ms", low=0, low_open=True, help="decay time constant of the current", log=True)}
 
+    def state_units(self, input_unit):
+        """Units of the receptor state (see ``SynapseModel.state_units``)."""
+        return {"I": input_unit}
+
     def prepare(self, p, dt):
         return {"tau": p["tau"], "a": jnp.exp(-dt / p["tau"])}
 
