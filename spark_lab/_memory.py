@@ -230,8 +230,8 @@ def estimate(net, steps: int = 0, path_=None) -> Estimate:
                               f"{n:,} receptor slots of {type(pr.synapse).__name__}"))
     delays, synapses, tables = {}, 0.0, {}
     for pr in net.projections.values():
-        pre_n, post_n = pools[pr.pre].n, pools[pr.post].n
-        count = synapse_count(pr.connectivity, pre_n, post_n, pr.pre == pr.post)
+        pre_n, post_n = pr.sizes(net)                    # slice sizes where a pool is sliced
+        count = synapse_count(pr.connectivity, pre_n, post_n, pr.same_neurons)
         synapses += count
         own = pr.plasticity or isinstance(pr.weight, Initializer) or isinstance(pr.connectivity, C.FromMatrix)
         per = SYNAPSE_BYTES[via] + (WEIGHT_BYTES[via] if own else 0)

@@ -971,3 +971,19 @@ def test_a_node_moved_from_code_refits_the_view_a_drag_does_not():
     assert sent == [{"name": "layout"}]
     ed.undo()                                             # moves b back: fits again
     assert len(sent) == 2
+
+
+def test_undo_keeps_initial_values_and_pool_slices():
+    net = sl.Network(dt=0.1, seed=1)
+    net.add_pool("exc", sl.LIF(), n=10, init={"v": sl.initializers.Normal(-60.0, 2.0)})
+    net.add_pool("inh", sl.LIF(), n=5)
+    net.connect(net.pools["exc"][:4], "inh", synapse=sl.Exponential(tau=5.0), init={"I": 0.5})
+    ed = GraphEditor(net)
+    ed.delete("inh")                      # takes the sliced projection with it
+    ed.update_pool("exc", g_inh=2.0)
+    assert ed.undo() and ed.undo()
+    back = ed.network
+    assert back.pools["exc"].init == {"v": sl.initializers.Normal(-60.0, 2.0)}
+    (pr,) = back.projections.values()
+    assert pr.pre_range == (0, 4) and pr.post == "inh" and pr.init == {"I": 0.5}
+    assert back.structure_signature() == net.structure_signature()

@@ -175,11 +175,11 @@ def local_issues(net) -> list[Issue]:
             except SparkLabError as e:
                 out.append(Issue(name, str(e)))
     for name, pr in net.projections.items():
-        n_pre, n_post = net.pools[pr.pre].n, net.pools[pr.post].n
+        n_pre, n_post = pr.sizes(net)                   # slice sizes where a pool is sliced
         if is_source(net.pools[pr.post].model):
             out.append(Issue(name, f"pool {pr.post!r} is an input ({type(net.pools[pr.post].model).__name__}): "
                                    f"it takes no projections"))
-        problem = _connectivity_problem(pr.connectivity, n_pre, n_post, pr.pre == pr.post)
+        problem = _connectivity_problem(pr.connectivity, n_pre, n_post, pr.same_neurons)
         if problem:
             out.append(Issue(name, problem))
     return out + _interface_issues(net)

@@ -26,18 +26,20 @@ class PoolState:
     n: int
     excitatory: object          # bool mask or None
     g_inh: float
+    init: tuple = ()            # (var, value) pairs: the pool's initial values
 
 
 @dataclass(frozen=True)
 class ProjectionState:
     name: str
-    pre: str
-    post: str
+    pre: object                 # a pool name or a PoolSlice (the projection's source)
+    post: object                # a pool name or a PoolSlice (its target)
     synapse: object
     connectivity: object
     weight: object
     delay: float
     plasticity: tuple
+    init: tuple = ()            # (var, value) pairs: the receptor's initial values
 
 
 @dataclass(frozen=True)
@@ -57,9 +59,10 @@ def snapshot(net) -> Snapshot:
     """The state of ``net`` that the editor can change."""
     return Snapshot(
         net.dt, net.seed,
-        tuple(PoolState(p.name, p.model, p.n, p.excitatory, p.g_inh) for p in net.pools.values()),
-        tuple(ProjectionState(p.name, p.pre, p.post, p.synapse, p.connectivity, p.weight, p.delay,
-                              tuple(p.plasticity)) for p in net.projections.values()),
+        tuple(PoolState(p.name, p.model, p.n, p.excitatory, p.g_inh, tuple(p.init.items()))
+              for p in net.pools.values()),
+        tuple(ProjectionState(p.name, p.source, p.target, p.synapse, p.connectivity, p.weight, p.delay,
+                              tuple(p.plasticity), tuple(p.init.items())) for p in net.projections.values()),
         tuple(net.records),
         tuple(net.layout.items()),
         tuple(net.inputs.values()),
@@ -81,7 +84,12 @@ def _same_value(a, b) -> bool:
 def same_pool(a: PoolState, b: PoolState) -> bool:
     mask_same = (a.excitatory is None and b.excitatory is None) or (
         a.excitatory is not None and b.excitatory is not None and np.array_equal(a.excitatory, b.excitatory))
-    return a.name == b.name and a.n == b.n and a.g_inh == b.g_inh and mask_same and a.model == b.model
+    return (a.name == b.name and a.n == b.n and a.g_inh == b.g_inh and mask_same and a.model == b.model
+            and _same_init(a.init, b.init))
+
+
+def _same_init(a: tuple, b: tuple) -> bool:
+    return [k for k, _ in a] == [k for k, _ in b] and all(_same_value(x, y) for (_, x), (_, y) in zip(a, b))
 
 
 def same_projection(a: ProjectionState, b: ProjectionState) -> bool:
@@ -89,7 +97,7 @@ def same_projection(a: ProjectionState, b: ProjectionState) -> bool:
     return (a.name == b.name and a.pre == b.pre and a.post == b.post and a.delay == b.delay
             and a.synapse is b.synapse and a.connectivity == b.connectivity
             and _same_value(a.weight, b.weight) and len(a.plasticity) == len(b.plasticity)
-            and all(x == y for x, y in zip(a.plasticity, b.plasticity)))
+            and all(x == y for x, y in zip(a.plasticity, b.plasticity)) and _same_init(a.init, b.init))
 
 
 def restore(net, snap: Snapshot) -> None:
@@ -128,10 +136,10 @@ def restore(net, snap: Snapshot) -> None:
             continue
         if name in net.pools:
             cur = net.pools[name]
-            if not same_pool(PoolState(name, cur.model, cur.n, cur.excitatory, cur.g_inh), w):
-                net.update_pool(name, model=w.model, n=w.n, excitatory=w.excitatory, g_inh=w.g_inh)
+            if not same_pool(PoolState(name, cur.model, cur.n, cur.excitatory, cur.g_inh, tuple(cur.init.items())), w):
+                net.update_pool(name, model=w.model, n=w.n, excitatory=w.excitatory, g_inh=w.g_inh, init=dict(w.init))
         else:
-            net.add_pool(name, w.model, w.n, excitatory=w.excitatory, g_inh=w.g_inh)
+            net.add_pool(name, w.model, w.n, excitatory=w.excitatory, g_inh=w.g_inh, init=dict(w.init) or None)
     # 5. input nodes (with the pools they make), in the wanted order
     for name, w in want_in.items():
         if name not in net.inputs:
@@ -142,7 +150,7 @@ def restore(net, snap: Snapshot) -> None:
     for name, w in want_proj.items():
         if name not in net.projections:
             net.connect(w.pre, w.post, synapse=w.synapse, connectivity=w.connectivity, weight=w.weight,
-                        delay=w.delay, name=name, plasticity=list(w.plasticity) or None)
+                        delay=w.delay, name=name, plasticity=list(w.plasticity) or None, init=dict(w.init) or None)
     net.reorder(projections=list(want_proj))
     for name, w in want_out.items():
         if name not in net.outputs:
