@@ -7,6 +7,7 @@
     spark-lab run FILE --steps N [--record POOL.VAR ...] [--out results.npz] [--chunk K] [--run-dir DIR]
     spark-lab cartpole [...]       CartPole agents learning with three-factor plasticity (closed_loop/cli.py)
     spark-lab nir import FILE.nir OUT.json | nir export FILE OUT.nir   NIR graphs (nir/_cli.py, docs/nir.md)
+    spark-lab export RUN --nwb OUT.nwb [--epoch E]   a run folder to NWB (formats/_cli.py)
 
 FILE is a path or the name of a shipped example. Errors go to stderr as plain
 lines (no traceback) with exit status 1; Ctrl-C ends with exit status 130.
@@ -245,9 +246,11 @@ def _main(argv) -> int:
                    "seed, versions, records, chunk counts; spark_lab.open_run reads it, also after a crash)")
     r.set_defaults(fn=_run)
     from .closed_loop.cli import add_parser as _cartpole_parser
+    from .formats._cli import add_parser as _export_parser
     from .nir._cli import add_parser as _nir_parser
     _cartpole_parser(sub)
     _nir_parser(sub)
+    _export_parser(sub)
     args = ap.parse_args(argv)
     from .errors import ModelError, SparkLabError
     try:
