@@ -32,7 +32,7 @@ import numpy as np
 
 from ._checks import brief, positive_int
 from ._chunk import compiler_options, make_chunk
-from ._record_policy import POLICY, compile_key, policy_rows
+from ._record_policy import POLICY, TAG_PREFIX, compile_key, policy_rows, split_tags
 from .errors import DivergenceError, NetworkError, ParameterError
 from .simulator import RunResult, Simulator
 
@@ -65,6 +65,7 @@ class BatchedSimulator:
         self._compiled: dict = {}
         self._shareable: dict = {}
         self.compile_count = 0
+        self._windows, self._last_tags = {}, {}    # recording policies: (B, W) rate windows, (B,) last tags
         self.push_params()
         self.push_state()
 
@@ -94,6 +95,7 @@ class BatchedSimulator:
         """Every agent back to its initial state (and its encoder/decoder states)."""
         for s in self.sims:
             s.reset()
+        self._windows, self._last_tags = {}, {}
         self.push_state()
 
     @property
@@ -138,30 +140,36 @@ class BatchedSimulator:
     def run(self, steps: int, inputs: dict | None = None, record=None, chunk: int | None = None) -> list:
         """Simulate ``steps`` steps; one :class:`RunResult` per agent (counts and records).
         ``inputs`` as in ``run_chunk`` (raw pool input and modulators; per-step arrays are
-        cut into chunks); ``record`` as in ``Simulator.run``."""
+        cut into chunks), plus recording tags "tag.<name>": an integer or ``(steps,)``
+        integers for every agent, or ``(B, steps)`` one row per agent. ``record`` as in
+        ``Simulator.run``, with every policy (every, between, when) run on the device for
+        each agent: its own rate windows (kept from call to call, silent after ``reset``)
+        and its own last tag values (-1 before a tag is first given), as a single run keeps them."""
         steps = positive_int(steps, "BatchedSimulator.run", "steps")
         specs = self.ref.record_specs(record)
-        if any(s.when is not None for s in specs):
-            raise ParameterError("BatchedSimulator.run", "record", "a 'when' condition is not batched",
-                                 "record with every and between, or run the agents one by one")
-        raw, enc_states = self._encode(inputs or {}, steps)
+        inputs, tags = self._split_tags(inputs or {}, steps)
+        raw, enc_states = self._encode(inputs, steps)
         chunk = min(steps, 10_000) if chunk is None else positive_int(chunk, "BatchedSimulator.run", "chunk")
         t0 = self.t
         pools = list(self.layout.pools)
         counts = {p: 0 for p in pools}
         recs, done = [[] for _ in specs], 0
+        sizes = {nm: p.n for nm, p in self.layout.pools.items()}
         while done < steps:
             k = min(chunk, steps - done)
             part = {nm: (a[:, done:done + k] if a.ndim == 3 or nm in self.modulators else a) for nm, a in raw.items()}
             if specs:
-                rows = policy_rows(specs, self.dt, {nm: p.n for nm, p in self.layout.pools.items()})
+                rows = policy_rows(specs, self.dt, sizes)
                 part[POLICY] = np.broadcast_to(rows, (self.B, *rows.shape))
-            c, (ys, _) = self._call(k, part, specs, tuple(pools))
+                part.update(self._policy_inputs(specs, tags, done, k))
+            c, (ys, windows) = self._call(k, part, specs, tuple(pools))
+            self._windows.update({nm: np.asarray(w) for nm, w in windows.items()})
             for p in pools:
                 counts[p] = counts[p] + c[p].astype(np.int64)
             for i, (vals, ti, kept) in enumerate(ys):          # thinned on the device: (B, rows, n), (B,)
                 recs[i].append((np.asarray(vals), np.asarray(ti), np.asarray(kept)))
             done += k
+        self._last_tags.update({nm: v[:, -1].copy() for nm, v in tags.items()})
         results = []
         for b, s in enumerate(self.sims):
             s.io.commit(enc_states[b])
@@ -173,6 +181,45 @@ class BatchedSimulator:
             results.append(RunResult(counts=cb, records=records, times=times, t_start=t0, steps=steps, dt=self.dt,
                                      outputs=s.io.decode(cb, steps)))
         return results
+
+    def _split_tags(self, inputs: dict, steps: int):
+        """(``inputs`` without its tags, {tag name: (B, steps) int32}); ParameterError for a bad tag."""
+        if not isinstance(inputs, dict):
+            raise ParameterError("BatchedSimulator", "inputs", f"got {type(inputs).__name__}",
+                                 "give a dict {pool, modulator, input or tag name: values}")
+        per_agent = {}
+        for nm, v in inputs.items():
+            arr = np.asarray(v) if isinstance(nm, str) and nm.startswith(TAG_PREFIX) and \
+                not isinstance(v, (str, bytes)) else None
+            if arr is not None and arr.ndim == 2:
+                if arr.shape != (self.B, steps) or arr.dtype.kind not in "iub" or \
+                        (arr.size and (arr.min() < -2 ** 31 or arr.max() >= 2 ** 31)):
+                    raise ParameterError(f"input {nm!r}", "value", f"got {brief(v)}",
+                                         f"a tag is an integer, {steps} integers, or ({self.B}, {steps}) integers "
+                                         "(one row per agent), 32-bit")
+                per_agent[nm[len(TAG_PREFIX):]] = arr.astype(np.int32)
+        given = {TAG_PREFIX + nm for nm in per_agent}
+        rest, shared = split_tags({k: v for k, v in inputs.items() if k not in given}, steps)
+        tags = {nm: np.broadcast_to(a, (self.B, steps)) for nm, a in shared.items()}
+        return rest, {**tags, **per_agent}
+
+    def _policy_inputs(self, specs, tags: dict, done: int, k: int) -> dict:
+        """The tag and rate-window inputs of the recording policies, one row per agent
+        (``_record_policy.policy_inputs`` of each agent, stacked)."""
+        out = {}
+        for s in specs:
+            w = s.when
+            if w is None:
+                continue
+            if w.kind == "tag":
+                given = tags.get(w.name)
+                last = self._last_tags.get(w.name, np.full(self.B, -1, np.int32))
+                out[TAG_PREFIX + w.name] = (given[:, done:done + k] if given is not None else
+                                            np.broadcast_to(last[:, None], (self.B, k)).astype(np.int32))
+            else:
+                key = w.window_key(self.dt)
+                out[key] = self._windows.get(key, np.zeros((self.B, w.window_steps(self.dt)), np.int32))
+        return out
 
     # ------------------------------------------------------------------ internals
     def _encode(self, inputs: dict, steps: int):

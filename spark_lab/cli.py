@@ -9,6 +9,7 @@
     spark-lab nir import FILE.nir OUT.json | nir export FILE OUT.nir   NIR graphs (nir/_cli.py, docs/nir.md)
     spark-lab app MODEL [--port P]  the combined lab of a model as a page with no code (Voilà; _serve.py)
     spark-lab lab [NOTEBOOK]       JupyterLab on the current folder, opened on the quickstart
+    spark-lab export RUN --nwb OUT.nwb [--epoch E]   a run folder to NWB (formats/_cli.py)
 
 FILE is a path or the name of a shipped example. Errors go to stderr as plain
 lines (no traceback) with exit status 1; Ctrl-C ends with exit status 130.
@@ -248,10 +249,12 @@ def _main(argv) -> int:
     r.set_defaults(fn=_run)
     from ._serve import add_parser as _serve_parser
     from .closed_loop.cli import add_parser as _cartpole_parser
+    from .formats._cli import add_parser as _export_parser
     from .nir._cli import add_parser as _nir_parser
     _cartpole_parser(sub)
     _nir_parser(sub)
     _serve_parser(sub)
+    _export_parser(sub)
     args = ap.parse_args(argv)
     from .errors import ModelError, SparkLabError
     try:

@@ -171,8 +171,9 @@ def test_batch_thins_on_the_device():
         one = net(seed=s, native=False).build().run(400, record=[spec], chunk=90)
         assert np.array_equal(res[b].times["exc.v"], one.times["exc.v"])
         assert np.array_equal(res[b].records["exc.v"], one.records["exc.v"])
-    with pytest.raises(ParameterError, match="not batched"):
-        BatchedSimulator(nets).run(10, record=[{"pool": "exc", "when": {"tag": "x", "equals": 1}}])
+    tagged = BatchedSimulator(nets).run(10, record=[{"pool": "exc", "when": {"tag": "x", "equals": 1}}],
+                                        inputs={"tag.x": 1})       # 'when' is batched (tests/test_batch_when.py)
+    assert [r.times["exc.spikes"].tolist() for r in tagged] == [list(range(10))] * 2
 
 
 @pytest.mark.parametrize("entry,field", [

@@ -104,6 +104,7 @@ class CompareRuns(W.VBox):
         self.pool.observe(lambda _: self.draw(), "value")
         super().__init__([W.HBox([self.picker, W.VBox([self.pool, self.refresh_button])]),
                           self.rate_figure, self.raster_figure, self.table])
+        self.add_class("spark-lab-compare")
         self.draw()
 
     @property

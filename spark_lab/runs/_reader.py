@@ -148,6 +148,13 @@ class Run:
         rows = _rows(os.path.join(self.path, F.RECORDS, f"{d['key']}.{d['part']}.bin"), dtype)
         return rows if epoch is None else rows[rows["epoch"] == epoch]
 
+    def recorded_neurons(self, key: str) -> list:
+        """Pool indices of the neurons recorded in ``key`` ("pool.var") in any of its parts
+        (sorted; every neuron of the pool where a part recorded them all)."""
+        pool = key.rsplit(".", 1)[0]
+        parts = self._known(key)
+        return sorted({i for d in parts for i in (range(self.pools[pool]) if d["neurons"] is None else d["neurons"])})
+
     def spike_trains(self, pool: str, epoch: int | None = None):
         """(spike times in ms, neuron indices in the pool) of the stored spikes of ``pool``."""
         rows = [self._read(d, F.SPIKE_ROW, epoch) for d in self._known(f"{pool}.spikes")]
@@ -159,7 +166,7 @@ class Run:
         Parts with other neuron selections are put in the columns of the union of their
         neurons, NaN where a neuron was not recorded."""
         parts = self._known(f"{pool}.{var}")
-        cols = sorted({i for d in parts for i in (range(self.pools[pool]) if d["neurons"] is None else d["neurons"])})
+        cols = self.recorded_neurons(f"{pool}.{var}")
         pos = {c: i for i, c in enumerate(cols)}
         ts, vs = [], []
         for d in parts:
