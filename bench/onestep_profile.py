@@ -27,15 +27,18 @@ import bench_common as bc  # noqa: E402
 import numpy as np  # noqa: E402
 
 
-def per_call(f, calls, reps):
-    """Minimum over ``reps`` batches of the process CPU time per call of ``f(i)``, in us."""
-    best = float("inf")
+def per_call(fs: dict, calls: int, reps: int) -> dict:
+    """{name: minimum over ``reps`` rounds of the process CPU time per call of ``f(i)``, in us};
+    each round runs every ``f`` once for ``calls`` calls (interleaved, so a burst of load on
+    the machine hits them alike)."""
+    best = dict.fromkeys(fs, float("inf"))
     for _ in range(reps):
-        t = time.process_time()
-        for i in range(calls):
-            f(i)
-        best = min(best, (time.process_time() - t) / calls * 1e6)
-    return round(best, 1)
+        for name, f in fs.items():
+            t = time.process_time()
+            for i in range(calls):
+                f(i)
+            best[name] = min(best[name], (time.process_time() - t) / calls * 1e6)
+    return {name: round(v, 1) for name, v in best.items()}
 
 
 def profile(native: bool, calls: int, reps: int) -> dict:
@@ -71,9 +74,8 @@ def profile(native: bool, calls: int, reps: int) -> dict:
         np.asarray(out)
     jitted(0)
     floor(0)
-    r = dict(path="native" if sim.native else "jax", K=1,
-             run_chunk_us=per_call(call, calls, reps), jitted_us=per_call(jitted, calls, reps),
-             floor_us=per_call(floor, calls, reps),
+    t = per_call({"run_chunk_us": call, "jitted_us": jitted, "floor_us": floor}, calls, reps)
+    r = dict(path="native" if sim.native else "jax", K=1, **t,
              argument_leaves=len(jax.tree_util.tree_leaves((sim.get_state_tree(), args, inputs))))
     r["host_us"] = round(r["run_chunk_us"] - r["jitted_us"], 1)
     r["step_us"] = round(r["jitted_us"] - r["floor_us"], 1)
