@@ -5,6 +5,7 @@
 #   make test         ruff, make docs, unit tests (JOBS=2 workers), browser tests, every notebook under nbval
 #   make docs         the documentation site -> build/docs/index.html (warnings are errors)
 #   make bench        benchmarks (QUICK=1 for the short run)
+#   make bench-gpu    the pure-JAX path on the accelerator JAX sees -> bench/GPU.md
 #   make clean        build/test leftovers (distclean also removes .venv)
 
 PY ?= python3
@@ -19,7 +20,7 @@ CHROMIUM = /usr/bin/chromium
 # JupyterLab refuses to start as root without --allow-root.
 ROOT_FLAG = $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: install lab test-deps test docs bench clean distclean
+.PHONY: install lab test-deps test docs bench bench-gpu clean distclean
 
 install: $(STAMP)
 
@@ -77,6 +78,11 @@ $(DOCS_STAMP): $(STAMP)
 bench: install
 	bash bench/envs.sh
 	$(VPY) bench/run.py $(if $(QUICK),--quick,)
+
+# The pure-JAX path on whatever accelerator JAX sees (the CPU where none): 7-pool benchmark at
+# K = 1 ... 1000 and the microcircuit -> bench/GPU.md, bench/results/gpu.json. A few minutes.
+bench-gpu:
+	$(VPY) bench/gpu.py
 
 clean:
 	rm -rf build dist *.egg-info tests/artifacts .pytest_cache .hypothesis
