@@ -156,6 +156,9 @@ def markdown(info: dict, rows: list, micro: dict, args) -> str:
                 f"{micro['rtf']:.3g} | {micro['simulated_s']} | {micro['build_s']} | {micro['compile_s']} | {dev} | "
                 f"{micro['host_peak_rss_mib']:,.0f} |", "",
                 "Rates (Hz): " + ", ".join(f"{k} {v}" for k, v in micro["rates_hz"].items())]
+    if info["platform"] == "cpu":
+        out += ["", "No accelerator was visible to JAX here: the GPU figures need a run of `make bench-gpu` "
+                "on a machine with a GPU and a CUDA build of JAX (e.g. `pip install -U \"jax[cuda12]\"`)."]
     out += ["", "Raw: bench/results/gpu.json. On a machine with a GPU: `make bench-gpu` (JAX with CUDA installed)."]
     return "\n".join(out) + "\n"
 

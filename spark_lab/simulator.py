@@ -344,7 +344,9 @@ class Simulator:
         Returns {pool: spike counts during the chunk} (numpy, fetched in one transfer) for
         the ``readout`` pools, plus {name: decoded value} for the output nodes named in
         ``outputs`` (every output node is stepped each call either way). NaN/inf still
-        raise DivergenceError.
+        raise DivergenceError. Without input or output nodes, a call of the shape of an
+        earlier one (steps, readout, input names and dimensions) reuses that call's
+        compiled function and plan: the closed loop's fast path (same checks, same errors).
         """
         if not outputs and not self.net.inputs and not self.net.outputs:     # the lean closed loop
             readout = tuple(readout)
