@@ -349,11 +349,11 @@ class Simulator:
         compiled function and plan: the closed loop's fast path (same checks, same errors).
         """
         if not outputs and not self.net.inputs and not self.net.outputs:     # the lean closed loop
-            readout = tuple(readout)
-            c = self._lean_call(steps, inputs, readout)
+            ro = readout if type(readout) is tuple else tuple(readout) if type(readout) is list else None
+            c = None if ro is None else self._lean_call(steps, inputs, ro)
             if c is not None:
                 return c
-            steps = positive_int(steps, "run_chunk", "steps")
+            steps, readout = positive_int(steps, "run_chunk", "steps"), tuple(readout)
             checked = self.check_inputs(inputs or {}, steps)
             fn = self._chunk_fn(steps, checked, (), readout)
             c, _ = self._call(fn, steps, checked, True, readout)
