@@ -7,6 +7,7 @@
 #   make course       the course's student edition -> build/course/student/ (tools/make_course.py)
 #   make docs         the documentation site -> build/docs/index.html (warnings are errors)
 #   make bench        benchmarks (QUICK=1 for the short run)
+#   make bench-gpu    the pure-JAX path on the accelerator JAX sees -> bench/GPU.md
 #   make clean        build/test leftovers (distclean also removes .venv)
 
 PY ?= python3
@@ -18,7 +19,7 @@ DOCS_STAMP = $(VENV)/.docs-deps
 OVERRIDES = $(VENV)/share/jupyter/lab/settings/overrides.json
 CHROMIUM = /usr/bin/chromium
 
-.PHONY: install lab app test-deps test course docs bench clean distclean
+.PHONY: install lab app test-deps test course docs bench bench-gpu clean distclean
 
 install: $(STAMP)
 
@@ -90,6 +91,11 @@ $(DOCS_STAMP): $(STAMP)
 bench: install
 	bash bench/envs.sh
 	$(VPY) bench/run.py $(if $(QUICK),--quick,)
+
+# The pure-JAX path on whatever accelerator JAX sees (the CPU where none): 7-pool benchmark at
+# K = 1 ... 1000 and the microcircuit -> bench/GPU.md, bench/results/gpu.json. A few minutes.
+bench-gpu:
+	$(VPY) bench/gpu.py
 
 clean:
 	rm -rf build dist *.egg-info tests/artifacts .pytest_cache .hypothesis

@@ -108,6 +108,47 @@ def run_one(py, script, args, timeout, env=None):
     return d
 
 
+def cfg_env(cfg):
+    """The environment of a configuration's process: spark_lab's from this checkout (or the
+    baseline's, ``--baseline``) first on the path, whatever the interpreter installs."""
+    if cfg["py"] != "spark":
+        return None
+    return dict(os.environ, PYTHONPATH=cfg.get("pythonpath", ROOT), PYTHONDONTWRITEBYTECODE="1")
+
+
+def baseline_configs(path):
+    """spark_lab's two configurations again, importing the spark_lab of ``path`` (a copy of
+    an earlier checkout): before/after figures from the same run."""
+    out = []
+    for c in CONFIGS[:2]:
+        out.append(dict(c, name=c["name"] + "_baseline", label=c["label"] + f" [baseline {path}]",
+                        pythonpath=os.path.abspath(path)))
+    return out
+
+
+def same_run_table(recs, ks):
+    """Markdown: per K, each configuration's median steps/s and its same-round ratios to
+    Brian2 C++ standalone, BrainPy's jitted loop and (where run) the baseline."""
+    S = summarise(recs)
+    names = list(dict.fromkeys(r["config"] for r in recs if "error" not in r))
+    lines = ["| configuration | K | steps/s median (min-max) | vs Brian2 C++ standalone | vs BrainPy jit loop |"
+             " vs baseline |", "|---|---|---|---|---|---|"]
+    sps = {(r["config"], r["K"], r["round"]): r["steps_per_s"] for r in recs if "error" not in r}
+    for nm in names:
+        for K in ks:
+            if (nm, K) not in S:
+                continue
+            x = S[(nm, K)]
+            base = None
+            if not nm.endswith("_baseline") and nm.startswith("spark_lab"):
+                xs = [sps[(nm, K, r)] / sps[(nm + "_baseline", K, r)] for (c, k, r) in sps
+                      if c == nm and k == K and (nm + "_baseline", K, r) in sps]
+                base = (median(xs), min(xs), max(xs)) if xs else None
+            lines.append(f"| {nm} | {K} | {fmt(x['median'])} ({fmt(x['min'])}-{fmt(x['max'])}) | "
+                         f"{fratio(x['vs_cpp'])} | {fratio(x['vs_brainpy'])} | {fratio(base)} |")
+    return "\n".join(lines)
+
+
 def equivalence(a):
     env = dict(os.environ, BENCH_DETERMINISTIC_INPUT="5")
     impls = EQUIV + ([EQUIV_NUMBA] if a.with_numba else [])
@@ -118,7 +159,8 @@ def equivalence(a):
             extra = ["--steps", "100", "--K", "10"]
         else:
             extra = ["--K", "10", "--seconds", "0.1", "--warmup-chunks", "0"]
-        d = run_one(PYTHONS[key], script, args + extra, a.timeout, env=env)
+        d = run_one(PYTHONS[key], script, args + extra, a.timeout,
+                    env=dict(env, PYTHONPATH=ROOT, PYTHONDONTWRITEBYTECODE="1") if key == "spark" else env)
         return dict(name=name, pool_counts=d.get("pool_counts"), error=d.get("error"))
 
     # not timed, so two at a time (the machine has two cores); the slow C++ compile first
@@ -139,11 +181,11 @@ def measure(a, configs, out_path):
         for r in range(1, rounds + 1):
             for cfg in configs:
                 secs = cfg["quick"] if a.quick else cfg["full"]
-                for K in KS:
+                for K in a.ks:
                     if K not in secs:
                         continue
                     args = cfg["args"] + ["--K", str(K), "--seconds", str(secs[K])]
-                    d = run_one(PYTHONS[cfg["py"]], cfg["script"], args, a.timeout)
+                    d = run_one(PYTHONS[cfg["py"]], cfg["script"], args, a.timeout, env=cfg_env(cfg))
                     d.update(config=cfg["name"], round=r, K=K, requested_seconds=secs[K])
                     out.write(json.dumps(d) + "\n")
                     out.flush()
@@ -425,14 +467,29 @@ def main():
     ap.add_argument("--skip-equivalence", action="store_true")
     ap.add_argument("--report-only", action="store_true", help="rebuild RESULTS.md and the figure from results.jsonl")
     ap.add_argument("--timeout", type=int, default=None, help="per process, s (default 120 quick, 900 full)")
+    ap.add_argument("--ks", default=None, help="comma-separated K values (default: all; with it, only a "
+                                               "same-run table is printed and RESULTS.md is left alone)")
+    ap.add_argument("--envs", default=None, help="the peer environments' folder (default bench/.envs)")
+    ap.add_argument("--baseline", default=None, help="a copy of an earlier spark_lab checkout to run as well")
+    ap.add_argument("--out", default=None, help="results file (default bench/results/results.jsonl)")
+    ap.add_argument("--spark-python", default=None, help="spark_lab's interpreter (default .venv/bin/python)")
     a = ap.parse_args()
     a.timeout = a.timeout or (120 if a.quick else 900)
-    configs = CONFIGS + ([NUMBA] if a.with_numba else [])
+    partial = a.ks is not None
+    a.ks = tuple(int(k) for k in a.ks.split(",")) if partial else KS
+    if a.spark_python:
+        PYTHONS["spark"] = a.spark_python
+    if a.envs:
+        global CYTHON_CACHE
+        CYTHON_CACHE = os.path.join(a.envs, "cython_cache")
+        PYTHONS.update(b2=os.path.join(a.envs, "brian2", "bin", "python"),
+                       jax=os.path.join(a.envs, "jaxpeers", "bin", "python"))
+    configs = CONFIGS + ([NUMBA] if a.with_numba else []) + (baseline_configs(a.baseline) if a.baseline else [])
     if a.only:
         only = set(a.only.split(","))
         configs = [c for c in configs if c["name"] in only]
     os.makedirs(RESULTS, exist_ok=True)
-    out_path = os.path.join(RESULTS, "results.jsonl")
+    out_path = a.out or os.path.join(RESULTS, "results.jsonl")
     eq_path = os.path.join(RESULTS, "equivalence.json")
     t0 = time.perf_counter()
     load_before = machine_info()["loadavg"]
@@ -457,6 +514,10 @@ def main():
             json.dump(eq, open(eq_path, "w"), indent=1)
         print(f"timed runs ({'QUICK' if a.quick else f'{a.rounds} rounds'}) ...", flush=True)
         recs = measure(a, configs, out_path)
+        if partial:
+            print(f"same-run table (load average before / after: {load_before} / {machine_info()['loadavg']}):")
+            print(same_run_table(recs, a.ks))
+            return
     meta_path = os.path.join(RESULTS, "meta.json")
     if a.report_only and os.path.exists(meta_path):
         meta = json.load(open(meta_path))

@@ -3,7 +3,9 @@
 Same command line and one-line JSON output as the reference scripts:
     python bench/spark_lab_bench.py --K 100 --seconds 10 [--native auto|on|off]
 Per chunk: set the 100 input rates, simulate K steps, read pool 6's spike counts
-into a numpy array (the closed loop's host round trip).
+into a numpy array (the closed loop's host round trip). Besides wall-clock steps/s it
+reports steps per second of process CPU time (``steps_per_cpu_s``: what the machine's other
+processes take is not counted) and the load average at the end.
 """
 import math
 import os
@@ -37,10 +39,10 @@ def main():
     for c in range(warm):
         np.asarray(sim.run_chunk(K, {"input": rates[c]}, readout=ro)["p6"])
     compile_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     for c in range(warm, warm + n_chunks):
         out = np.asarray(sim.run_chunk(K, {"input": rates[c]}, readout=ro)["p6"])
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
     steps = n_chunks * K
     # firing rates of the timed part: the same chunks again from the initial state with
     # every pool's counts read out (not timed; same seed and inputs give the same spikes)
@@ -59,7 +61,9 @@ def main():
     from spark_lab import _runtime
     bc.emit(dict(simulator="spark_lab", variant="native" if sim.native else "jax", K=K, seconds=sim_s, steps=steps,
                  xla_serial_loops=_runtime.STATE["serial_loops"],
-                 steps_per_s=round(steps / wall, 1), wall_s=round(wall, 3), setup_s=round(setup_s, 2),
+                 steps_per_s=round(steps / wall, 1), wall_s=round(wall, 3), cpu_s=round(cpu, 3),
+                 steps_per_cpu_s=round(steps / cpu, 1), load_avg=round(os.getloadavg()[0], 2),
+                 setup_s=round(setup_s, 2),
                  compile_s=round(compile_s, 2), fingerprint=fp, last_readout_sum=int(out.sum()),
                  peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1), **st))
 

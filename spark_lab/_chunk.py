@@ -3,7 +3,8 @@
 ``make_chunk(layout, K, specs, input_layout, readout, qpack, on_trace)`` returns
 ``chunk(state, args, inputs) -> (state, out, (records, windows))`` with ``args`` a
 :class:`~spark_lab._paramstore.DeviceArgs`. ``out`` is int32 ``[finite flag, spike counts of
-the counted pools, samples kept per record spec]``; ``records`` one ``(values (K, neurons),
+the counted pools, samples kept per record spec]``, the flag 1 when the new state and every
+float input (pools' inputs, modulators) are finite; ``records`` one ``(values (K, neurons),
 step indices (K,), kept)`` per record spec whose first ``kept`` rows are the samples its
 policies (``every``, ``between``, ``when``) keep: decided step by step and moved to the front
 on the device, so only those rows need to leave it. ``windows``: the rings of per-step spike
@@ -63,6 +64,7 @@ def make_chunk(layout, K: int, specs, input_layout, readout, qpack, on_trace, sh
                 noise.setdefault(str(f.index), {})[name] = u.astype(fdtype)
         inputs = dict(inputs)
         policy = inputs.pop(POLICY, None)
+        float_in = [a for a in inputs.values() if jnp.issubdtype(a.dtype, jnp.floating)]
         if policy is None and specs:         # the specs' own values, compiled in
             policy = jnp.asarray(policy_rows(specs, lay.dt, {nm: p.n for nm, p in pools.items()}))
         win0 = {nm: (a, jnp.sum(a)) for nm, a in inputs.items() if nm.startswith("win.")}
@@ -86,7 +88,7 @@ def make_chunk(layout, K: int, specs, input_layout, readout, qpack, on_trace, sh
             order = jnp.nonzero(keep, size=K, fill_value=0)[0]
             records.append((ys[g][:, o:o + m][order], steps[order], jnp.sum(keep.astype(jnp.int32))))
         floats = [v for v in jax.tree_util.tree_leaves(st) if jnp.issubdtype(v.dtype, jnp.floating)]
-        ok = jnp.all(jnp.stack([jnp.all(jnp.isfinite(v)) for v in floats] or [jnp.array(True)]))
+        ok = _all_finite(floats + float_in)
         kept = [jnp.stack([r[2] for r in records])] if records else []
         out = jnp.concatenate([ok.astype(jnp.int32)[None]] + [
             cnt[nm] if acc[nm] == nm else cnt[acc[nm]][pools[nm].local:pools[nm].local + pools[nm].n]
@@ -94,6 +96,15 @@ def make_chunk(layout, K: int, specs, input_layout, readout, qpack, on_trace, sh
         return st, out, (tuple(records), {nm: ring for nm, (ring, _) in win.items()})
 
     return chunk
+
+
+def _all_finite(arrays):
+    """True when every element of ``arrays`` is finite: one test over all of them (one loop
+    and one reduction in XLA instead of one each per array: at K = 1 each costs a call)."""
+    if not arrays:
+        return jnp.array(True)
+    dt = jnp.result_type(*arrays)
+    return jnp.all(jnp.isfinite(jnp.concatenate([jnp.ravel(a).astype(dt) for a in arrays])))
 
 
 def _condition(lay, spec):

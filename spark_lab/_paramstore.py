@@ -119,6 +119,7 @@ class ParamStore:
         self._packer = Packer(self._device_tree(), lay.fdtype)
         self._make_prepare()
         self.syn_w = {}
+        self.version = 0              # counts changes of the device arguments (push, refresh_syn_w)
         self.push()
         self.refresh_syn_w(g.gid for g in lay.groups if g.per_synapse)
 
@@ -387,6 +388,7 @@ class ParamStore:
                 if g.csr is not None:        # the native kernel weighs runs by projection
                     derived["proj_w"][g.gid] = jnp.asarray(wv, fd)
         self.derived = derived
+        self.version += 1
 
     def signed_weights(self, projection: str, w) -> np.ndarray:
         """Weights ``w`` (magnitudes) of ``projection``, one per synapse, with the Dale sign
@@ -401,6 +403,7 @@ class ParamStore:
     def refresh_syn_w(self, gids):
         """Rebuild the device ELL weight arrays of the given per-synapse groups."""
         lay = self.layout
+        self.version += 1
         for gid in gids:
             g = lay.group(gid)
             W = np.zeros(lay.rows * g.width, np.float64)

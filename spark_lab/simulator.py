@@ -93,6 +93,9 @@ class Simulator:
         self.net = net
         self.dt = net.dt
         self._compiled: dict = {}
+        self._plans: dict = {}        # lean run_chunk calls: (steps, readout, input names) -> (fn, inputs)
+        self._offsets: dict = {}      # counted pools -> (name, start, end) in the chunk's output vector
+        self._args = (None, None)     # (parameter store version, device_args()) of the last call
         self.compile_count = 0        # traces of the chunk function (each trace = one compilation)
         self._n_draws = 0             # initializer draws by set_param (seeds the next one)
         self._layout = lower(net, float_type(net.dtype))
@@ -341,12 +344,23 @@ class Simulator:
         Returns {pool: spike counts during the chunk} (numpy, fetched in one transfer) for
         the ``readout`` pools, plus {name: decoded value} for the output nodes named in
         ``outputs`` (every output node is stepped each call either way). NaN/inf still
-        raise DivergenceError.
+        raise DivergenceError. Without input or output nodes, a call of the shape of an
+        earlier one (steps, readout, input names and dimensions) reuses that call's
+        compiled function and plan: the closed loop's fast path (same checks, same errors).
         """
-        steps = positive_int(steps, "run_chunk", "steps")
         if not outputs and not self.net.inputs and not self.net.outputs:     # the lean closed loop
-            c, _ = self._run_chunk(steps, self.check_inputs(inputs or {}, steps), (), True, tuple(readout))
+            ro = readout if type(readout) is tuple else tuple(readout) if type(readout) is list else None
+            c = None if ro is None else self._lean_call(steps, inputs, ro)
+            if c is not None:
+                return c
+            steps, readout = positive_int(steps, "run_chunk", "steps"), tuple(readout)
+            checked = self.check_inputs(inputs or {}, steps)
+            fn = self._chunk_fn(steps, checked, (), readout)
+            c, _ = self._call(fn, steps, checked, True, readout)
+            self._plans[(steps, readout, tuple(inputs) if inputs else ())] = (fn, tuple(
+                (nm, 0 if nm in self._layout.modulators else self._sizes[nm], a.ndim) for nm, a in checked.items()))
             return c
+        steps = positive_int(steps, "run_chunk", "steps")
         names, readout = self.io.check_names(outputs), tuple(readout)
         inputs, enc_states = self.io.encode(inputs or {}, steps, self.check_inputs)
         counted = readout + tuple(p for p in self.io.pools_needed() if p not in readout)
@@ -399,7 +413,42 @@ class Simulator:
             out[nm] = arr
         return out
 
-    def _run_chunk(self, k, inputs, specs, check_finite, readout):
+    def _lean_call(self, steps, inputs, readout):
+        """The lean closed loop's fast path: a call of the shape of an earlier one (steps,
+        readout, input names, input dimensions) reuses its compiled function, with the checks
+        of ``check_inputs`` made per input, but for NaN/inf: the chunk tests its inputs with its
+        state (one flag) and a refused chunk raises what ``check_inputs`` says, with nothing
+        changed. None where anything differs or is refused: the general path then checks (and
+        raises) as before."""
+        if type(steps) is not int or (inputs is not None and type(inputs) is not dict):
+            return None
+        try:
+            plan = self._plans.get((steps, readout, tuple(inputs) if inputs else ()))
+        except TypeError:                  # an unhashable readout entry: the general path says why
+            return None
+        if plan is None:
+            return None
+        fn, ins = plan
+        fd, checked = self._layout.fdtype, {}
+        for nm, n, nd in ins:             # n: the pool's size; 0 for a modulator channel
+            a = inputs[nm] if n else (inputs or {}).get(nm, 0.0)
+            if not n and isinstance(a, (str, bytes, bool)):
+                return None
+            if type(a) is not np.ndarray or a.dtype != fd:
+                try:
+                    a = np.asarray(a, dtype=fd)
+                except (TypeError, ValueError):
+                    return None
+            if a.ndim == 0:
+                a = np.full(n or steps, a, fd)
+            if a.ndim != nd or a.shape[-1] != (n or steps) or a.shape[0] != (steps if nd == 2 or not n else n):
+                return None
+            checked[nm] = a
+        return self._call(fn, steps, checked, True, readout, inputs or {})[0]
+
+    def _chunk_fn(self, k, inputs, specs, readout):
+        """The jitted chunk for these inputs (their names and dimensions), record specs and
+        counted pools (None: all), compiled on first use."""
         layout = tuple(sorted((nm, a.ndim) for nm, a in inputs.items()))
         key = (k, tuple(compile_key(s) for s in specs), layout, readout)
         fn = self._compiled.get(key)
@@ -407,18 +456,36 @@ class Simulator:
             fn = self._compiled[key] = jax.jit(
                 make_chunk(self._layout, k, specs, layout, readout, self.prepared_packer, self._count_trace),
                 compiler_options=compiler_options())
-        new_state, out, ys = fn(self._state, self.device_args(), inputs)
-        out = np.asarray(out)            # one transfer: [finite flag, counts of the counted pools]
+        return fn
+
+    def _run_chunk(self, k, inputs, specs, check_finite, readout):
+        return self._call(self._chunk_fn(k, inputs, specs, readout), k, inputs, check_finite, readout)
+
+    def _call(self, fn, k, inputs, check_finite, readout, unchecked=None):
+        """Run the chunk ``fn``: one dispatch, one transfer back ([finite flag, counts of the
+        counted pools, samples kept per record spec]); the state advances unless NaN/inf
+        (then DivergenceError, or the ParameterError of ``check_inputs(unchecked)`` when the
+        caller left the inputs' NaN/inf test to the chunk). -> (counts, (records, rate windows, kept))."""
+        s = self._store
+        if self._args[0] != s.version:     # the device arguments, rebuilt when a parameter changed
+            self._args = (s.version, self.device_args())
+        new_state, out, ys = fn(self._state, self._args[1], inputs)
+        out = np.asarray(out)
         if check_finite and not out[0]:
+            if unchecked is not None:
+                self.check_inputs(unchecked, k)
             raise DivergenceError(self.locate_bad(new_state), self.t, k)
         self._state = new_state
         self._t_host += k
-        counts, o = {}, 1
-        for nm in (readout if readout is not None else list(self._layout.pools)):
-            n = self._layout.pools[nm].n
-            counts[nm] = out[o:o + n]
-            o += n
-        return counts, (*ys, out[o:])           # records, rate windows, samples kept per record spec
+        offsets = self._offsets.get(readout)
+        if offsets is None:
+            o, offsets = 1, []
+            for nm in (readout if readout is not None else list(self._layout.pools)):
+                offsets.append((nm, o, o + self._layout.pools[nm].n))
+                o += self._layout.pools[nm].n
+            offsets = self._offsets[readout] = (tuple(offsets), o)
+        counts = {nm: out[a:b] for nm, a, b in offsets[0]}
+        return counts, (*ys, out[offsets[1]:])   # records, rate windows, samples kept per record spec
 
     def _count_trace(self):
         self.compile_count += 1

@@ -113,3 +113,77 @@ def test_state_tree_round_trip_and_checks():
         sim.set_state_tree({"t": 0}, 0)
     with pytest.raises(sl.ParameterError, match="t"):
         sim.set_state_tree(tree, -1)
+
+
+def _counts_by_run(net, inputs, steps):
+    """Spike counts per call from Simulator.run (the general path), one call per entry."""
+    sim = net.build()
+    return [{nm: c.copy() for nm, c in sim.run(steps, inputs=x).counts.items()} for x in inputs]
+
+
+def test_repeated_lean_run_chunk_calls_equal_the_general_path():
+    """The fast path of a repeated run_chunk (same shape of call) gives the spikes of run()."""
+    net = _net()
+    rng = np.random.default_rng(3)
+    xs = [{"ext": rng.uniform(0, 400, 10).astype(np.float32)} for _ in range(4)]
+    xs += [{"ext": 300.0}, {"ext": list(rng.uniform(0, 400, 10))}, {"ext": rng.uniform(0, 400, (3, 10))}]
+    want = _counts_by_run(net, xs, 3)
+    sim = net.build()
+    for x, w in zip(xs, want):
+        got = sim.run_chunk(3, x, readout=("exc", "inh"))
+        assert set(got) == {"exc", "inh"}
+        for nm in got:
+            np.testing.assert_array_equal(got[nm], w[nm])
+    assert sim.t == 21
+
+
+def test_repeated_lean_run_chunk_refuses_what_the_first_call_refuses():
+    """After a warm call, bad inputs raise what check_inputs raises, and nothing advances."""
+    sim = _net().build()
+    good = np.full(10, 100.0, np.float32)
+    sim.run_chunk(2, {"ext": good}, readout=("exc",))
+    before = sim.state
+    bad = good.copy()
+    bad[4] = np.nan
+    for x, err, text in [({"ext": bad}, sl.ParameterError, "NaN"), ({"ext": np.inf}, sl.ParameterError, "NaN"),
+                         ({"ext": good[:5]}, sl.ParameterError, "shape"), ({"nope": good}, sl.NetworkError, "nope"),
+                         ({"ext": "x"}, ValueError, "convert")]:
+        with pytest.raises(err, match=text):
+            sim.run_chunk(2, x, readout=("exc",))
+        assert sim.t == 2
+        np.testing.assert_array_equal(sim.state["pools"]["exc"]["v"], before["pools"]["exc"]["v"])
+    with pytest.raises(sl.ParameterError):
+        sim.run_chunk(0, {"ext": good}, readout=("exc",))
+    sim.run_chunk(2, {"ext": good}, readout=("exc",))
+    assert sim.t == 4
+
+
+def test_lean_run_chunk_sees_parameter_changes():
+    """The device arguments a repeated run_chunk reuses are rebuilt when a parameter changes."""
+    net = _net()
+    x = {"ext": np.full(10, 300.0, np.float32)}
+    a = net.build()
+    a.run_chunk(5, x, readout=("exc",))
+    a.set_param("ext->exc", "weight", 0.0)
+    got = a.run_chunk(5, x, readout=("exc",))["exc"]
+    b = net.build()
+    b.run_chunk(5, x, readout=("exc",))
+    b.set_param("ext->exc", "weight", 0.0)
+    np.testing.assert_array_equal(got, b.run(5, inputs=x).counts["exc"])
+
+
+def test_chunk_finite_flag_covers_float_inputs():
+    """The chunk's finite flag (out[0]) is 0 for a NaN input even where the state stays finite
+    (a NaN rate of a Poisson pool: no spike, nothing non-finite in the state)."""
+    import jax
+
+    from spark_lab._chunk import make_chunk
+    sim = _net().build()
+    fn = jax.jit(make_chunk(sim.layout, 2, (), (("ext", 1),), ("exc",), sim.prepared_packer, lambda: None))
+    rate = np.full(10, 100.0, np.float32)
+    _, out, _ = fn(sim.get_state_tree(), sim.device_args(), {"ext": rate})
+    assert int(out[0]) == 1
+    rate[3] = np.nan
+    st, out, _ = fn(sim.get_state_tree(), sim.device_args(), {"ext": rate})
+    assert int(out[0]) == 0
+    assert all(np.isfinite(np.asarray(v)).all() for v in jax.tree_util.tree_leaves(st))
