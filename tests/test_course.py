@@ -309,7 +309,7 @@ def test_lesson4_mean_field_rate_against_scipy():
 
 def test_lesson4_regimes_of_a_small_network():
     results, _ = bal.measure_points({"SR": (3.0, 2.0), "irregular": (6.0, 4.0)}, skip_ms=50.0, measure_ms=100.0,
-                                    n_e=400)
+                                    n_e=800)     # at 400 neurons the SR state's synchrony is only ~1.5x the AI's
     assert results["SR"]["cv"] < 0.3 < results["irregular"]["cv"]
     assert results["SR"]["rate"] > 2 * results["irregular"]["rate"]
     assert results["SR"]["synchrony"] > 2 * results["irregular"]["synchrony"]
