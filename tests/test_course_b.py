@@ -4,7 +4,8 @@ Every check accepts the answer its lesson's solution cell computes (the cell's c
 run here, from the notebook) and rejects typical wrong answers with specific feedback.
 The numbers a lesson states are tested against independent references: the STDP
 window against the rule's analytic window, Oja's weight against numpy's principal
-eigenvector, short-term depression against the Tsodyks-Markram steady state.
+eigenvector, short-term depression against the Tsodyks-Markram steady state,
+decoding against the exact Poisson ideal observer and the Cramer-Rao bound.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import numpy as np
 import pytest
 
 from spark_lab.course import CheckFailed
+from spark_lab.course import coding as cd
 from spark_lab.course import plasticity as pl
 
 COURSE = Path(__file__).resolve().parents[1] / "notebooks" / "course"
@@ -27,7 +29,7 @@ def _solutions(name):
 
 def _run_solution(name, k, **given):
     """The namespace after running solution cell ``k`` of notebook ``name`` (with ``given`` defined)."""
-    ns = {"np": np, "plasticity": pl, **given}
+    ns = {"np": np, "plasticity": pl, "coding": cd, **given}
     exec(compile(_solutions(name)[k], f"{name}:solution{k}", "exec"), ns)  # noqa: S102 - the lesson's own cell
     return ns
 
@@ -94,3 +96,51 @@ def test_lesson5_facilitation_recursion_against_the_simulator():
     assert amps[1] > amps[0]
     np.testing.assert_allclose(amps, pl.stp_recursion(20.0, 0.1, 100.0, 1000.0, 8),
                                rtol=2e-3)
+
+
+L6 = "06_coding.ipynb"
+
+
+def test_lesson6_checks_accept_the_solutions(capsys):
+    assert cd.check_mean_count(_run_solution(L6, 0)["mean_count"])
+    assert cd.check_classifier(_run_solution(L6, 1)["classify"])
+    assert cd.check_latency_decoder(_run_solution(L6, 2)["value_from_latency"])
+    assert capsys.readouterr().out.count("\u2713") == 3
+
+
+def test_lesson6_checks_reject_typical_mistakes():
+    _fails(cd.check_mean_count, 40.0 * 250.0, match="1000x too high")
+    _fails(cd.check_mean_count, 40.0 * 0.25 / 1000, match="1000x too low")
+    seconds = lambda counts, T: (counts > 50.0 * T).astype(int)  # noqa: E731 - window taken as seconds
+    _fails(cd.check_classifier, seconds, match="for every trial")
+    _fails(cd.check_classifier, lambda counts, T: (counts < 50.0 * T / 1000).astype(int), match="swapped the labels")
+    _fails(cd.check_latency_decoder, lambda t: t / 9.9, match="reversed")
+    _fails(cd.check_latency_decoder, lambda t: 1.0 - t / 5.0, match="comes from the value")
+
+
+def test_lesson6_ideal_observer_against_a_direct_poisson_sum():
+    from scipy.stats import poisson
+
+    for window in (50.0, 200.0):
+        mu_a, mu_b = 40.0 * window / 1000, 60.0 * window / 1000
+        k = np.arange(0, 200)
+        says_b = poisson.pmf(k, mu_b) > poisson.pmf(k, mu_a)        # likelihood ratio, term by term
+        direct = 0.5 * (poisson.pmf(k, mu_a)[~says_b].sum() + poisson.pmf(k, mu_b)[says_b].sum())
+        assert cd.ideal_accuracy(window) == pytest.approx(direct, rel=1e-9)
+
+
+def test_lesson6_simulated_discrimination_follows_the_ideal_observer():
+    spikes, labels = cd.rate_trials(trials=2000, duration_ms=300.0, seed=3)
+    for window in (50.0, 300.0):
+        mu_a, mu_b = 40.0 * window / 1000, 60.0 * window / 1000
+        k = np.floor((mu_b - mu_a) / np.log(mu_b / mu_a))
+        rule = lambda c, T, k=k: (c > k).astype(int)  # noqa: E731
+        assert cd.accuracy(rule, spikes, labels, window) == pytest.approx(cd.ideal_accuracy(window), abs=0.03)
+
+
+def test_lesson6_population_error_falls_towards_the_cramer_rao_bound():
+    sizes = (8, 32)
+    errors = cd.population_errors(sizes, trials=200)
+    bounds = np.array([cd.cramer_rao(n) for n in sizes])
+    assert errors[1] < errors[0] * 0.65                             # 1/sqrt(4) = 0.5, with sampling error
+    assert np.all(errors > 0.9 * bounds) and np.all(errors < 1.4 * bounds)
