@@ -5,7 +5,9 @@ run here, from the notebook) and rejects typical wrong answers with specific fee
 The numbers a lesson states are tested against independent references: the STDP
 window against the rule's analytic window, Oja's weight against numpy's principal
 eigenvector, short-term depression against the Tsodyks-Markram steady state,
-decoding against the exact Poisson ideal observer and the Cramer-Rao bound.
+decoding against the exact Poisson ideal observer and the Cramer-Rao bound, the
+decision circuit against Wong & Wang's (2006) reduced model as published (winner-take-all,
+reaction time falling and accuracy rising with coherence).
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ import pytest
 
 from spark_lab.course import CheckFailed
 from spark_lab.course import coding as cd
+from spark_lab.course import decisions as de
 from spark_lab.course import plasticity as pl
 
 COURSE = Path(__file__).resolve().parents[1] / "notebooks" / "course"
@@ -29,7 +32,7 @@ def _solutions(name):
 
 def _run_solution(name, k, **given):
     """The namespace after running solution cell ``k`` of notebook ``name`` (with ``given`` defined)."""
-    ns = {"np": np, "plasticity": pl, "coding": cd, **given}
+    ns = {"np": np, "plasticity": pl, "coding": cd, "decisions": de, **given}
     exec(compile(_solutions(name)[k], f"{name}:solution{k}", "exec"), ns)  # noqa: S102 - the lesson's own cell
     return ns
 
@@ -144,3 +147,48 @@ def test_lesson6_population_error_falls_towards_the_cramer_rao_bound():
     bounds = np.array([cd.cramer_rao(n) for n in sizes])
     assert errors[1] < errors[0] * 0.65                             # 1/sqrt(4) = 0.5, with sampling error
     assert np.all(errors > 0.9 * bounds) and np.all(errors < 1.4 * bounds)
+
+
+L7 = "07_decisions.ipynb"
+
+
+def test_lesson7_checks_accept_the_solutions(capsys):
+    ns = _run_solution(L7, 0)
+    assert de.check_stimulus(ns["I1"], ns["I2"])
+    assert de.check_reaction_time(_run_solution(L7, 1)["first_crossing"])
+    assert de.check_no_decision(_run_solution(L7, 2)["weak_j11"])
+    assert capsys.readouterr().out.count("\u2713") == 3
+
+
+def test_lesson7_checks_reject_typical_mistakes():
+    _fails(de.check_stimulus, *de.stimulus(2560.0), match="100x too much")
+    _fails(de.check_stimulus, *de.stimulus(-25.6), match="favours population 1")
+    index = lambda t, r1, r2, th: (int(np.argmax((r1 >= th) | (r2 >= th))), 1)  # noqa: E731
+    _fails(de.check_reaction_time, index, match="step index")
+    last_high = lambda t, r1, r2, th: (t[np.argmax(r2 >= th)], 2)  # noqa: E731
+    _fails(de.check_reaction_time, last_high, match="reaches 15 Hz first")
+    _fails(de.check_no_decision, 0.2609, match="still decides")
+    _fails(de.check_no_decision, 200.0, match="pA")
+
+
+def test_lesson7_rate_function_is_wong_wang_h():
+    # H(x) = (a x - b) / (1 - exp(-d (a x - b))), Wong & Wang 2006 eq. 6, by hand at two points
+    for x in (0.3, 0.45):
+        y = 270.0 * x - 108.0
+        assert float(de.rate(x)) == pytest.approx(y / (1 - np.exp(-0.154 * y)), rel=1e-12)
+    assert float(de.rate(108.0 / 270.0)) == pytest.approx(1 / 0.154, rel=1e-6)   # the limit at a x = b
+
+
+def test_lesson7_winner_take_all_and_reaction_time_fall_with_coherence():
+    t, r1, r2 = de.simulate(12.8, trials=100, seed=5)
+    winner, loser = np.maximum(r1[-1], r2[-1]), np.minimum(r1[-1], r2[-1])
+    assert np.all(winner > 20.0) and np.all(loser < 5.0)
+    coherences, correct, rt = de.psychometric(coherences=(0.0, 12.8, 51.2), trials=100, seed=11)
+    assert abs(correct[0] - 0.5) < 0.15 and correct[2] == 1.0
+    assert rt[0] > rt[1] > rt[2]
+
+
+def test_lesson7_no_noise_zero_coherence_stays_symmetric():
+    t, r1, r2 = de.simulate(0.0, trials=1, sigma=0.0)
+    assert r1[-1, 0] == pytest.approx(r2[-1, 0], rel=1e-12)
+    assert np.isnan(de.reaction_times(t, r1, r2)[0][0])
