@@ -7,7 +7,8 @@ window against the rule's analytic window, Oja's weight against numpy's principa
 eigenvector, short-term depression against the Tsodyks-Markram steady state,
 decoding against the exact Poisson ideal observer and the Cramer-Rao bound, the
 decision circuit against Wong & Wang's (2006) reduced model as published (winner-take-all,
-reaction time falling and accuracy rising with coherence).
+reaction time falling and accuracy rising with coherence), the three-factor rule against
+its analytic eligibility, and CartPole learning in a short seeded run.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import numpy as np
 import pytest
 
 from spark_lab.course import CheckFailed
+from spark_lab.course import acting as ac
 from spark_lab.course import coding as cd
 from spark_lab.course import decisions as de
 from spark_lab.course import plasticity as pl
@@ -32,7 +34,7 @@ def _solutions(name):
 
 def _run_solution(name, k, **given):
     """The namespace after running solution cell ``k`` of notebook ``name`` (with ``given`` defined)."""
-    ns = {"np": np, "plasticity": pl, "coding": cd, "decisions": de, **given}
+    ns = {"np": np, "plasticity": pl, "coding": cd, "decisions": de, "acting": ac, **given}
     exec(compile(_solutions(name)[k], f"{name}:solution{k}", "exec"), ns)  # noqa: S102 - the lesson's own cell
     return ns
 
@@ -192,3 +194,56 @@ def test_lesson7_no_noise_zero_coherence_stays_symmetric():
     t, r1, r2 = de.simulate(0.0, trials=1, sigma=0.0)
     assert r1[-1, 0] == pytest.approx(r2[-1, 0], rel=1e-12)
     assert np.isnan(de.reaction_times(t, r1, r2)[0][0])
+
+
+L8 = "08_learning_to_act.ipynb"
+
+
+def test_lesson8_checks_accept_the_solutions(capsys):
+    assert ac.check_eligibility_left(_run_solution(L8, 0)["left_after_300ms"])
+    assert ac.check_weight_change(_run_solution(L8, 1)["dw_punished"])
+    assert ac.check_pole_only(_run_solution(L8, 2)["pole_only"])
+    assert capsys.readouterr().out.count("\u2713") == 3
+
+
+def test_lesson8_checks_reject_typical_mistakes():
+    _fails(ac.check_eligibility_left, np.exp(-500.0 / 300.0), match="time over time constant")
+    _fails(ac.check_eligibility_left, 1 - 300.0 / 500.0, match="linear")
+    _fails(ac.check_eligibility_left, 1 - np.exp(-300.0 / 500.0), match="decayed")
+    _fails(ac.check_weight_change, 10.0 * 0.5 * 1.0 / 1000.0, match="sign is wrong")
+    _fails(ac.check_weight_change, -10.0 * 0.5 * 1.0, match="1000x too")
+    _fails(ac.check_pole_only, lambda o: -np.where(np.abs(o[:, 2]) > 0.2095, np.sign(o[:, 2]), 0.0),
+           match="same way it falls")
+    _fails(ac.check_pole_only, ac.library_direction, match="no feedback there")
+
+
+def test_lesson8_eligibility_decay_against_the_formula():
+    delays = np.array([0.0, 250.0, 1000.0])
+    dw = ac.eligibility_run(delays)
+    expected = 10.0 * 1.0 * np.exp(-10.0 / 20.0) * np.exp(-delays / 500.0) * 1.0 / 1000.0
+    np.testing.assert_allclose(dw, expected, rtol=1e-3)
+    assert ac.eligibility_run([100.0], modulator=0.0)[0] == 0.0
+    assert ac.eligibility_run([100.0], modulator=-1.0)[0] == pytest.approx(-expected[0] * np.exp(-100 / 500), rel=1e-3)
+
+
+def test_lesson8_direction_feedback_reproduces_the_library_feedback():
+    from spark_lab.closed_loop import CartPoleConfig, FailureFeedback
+    from spark_lab.closed_loop.bridge import StepEvents
+
+    cfg = CartPoleConfig()
+    ours, theirs = ac.DirectionFeedback(cfg, 3, ac.library_direction), FailureFeedback(cfg, 3)
+    final = np.array([[0.0, 0.0, 0.3, 0.0], [2.5, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0]])
+    for k in range(12):
+        end = k == 11
+        ev = StepEvents(obs=final, actions=np.zeros(3, int), rewards=np.ones(3),
+                        terminated=np.array([end, end, False]), truncated=np.zeros(3, bool), final_obs=final)
+        a, b = ours(ev), theirs(ev)
+        for ch in ("m_left", "m_right"):
+            np.testing.assert_allclose(a[ch], b[ch])
+
+
+def test_lesson8_cartpole_learns_in_a_short_seeded_run_and_flipped_feedback_does_not():
+    learned = ac.train(seeds=(0, 1), episodes=10)
+    flipped = ac.train(seeds=(0, 1), episodes=10, direction=ac.flipped_direction)
+    assert learned[:, -4:].mean() > 3 * learned[:, :2].mean()
+    assert flipped[:, -4:].mean() < 20
