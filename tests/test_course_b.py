@@ -215,6 +215,7 @@ def test_lesson8_checks_reject_typical_mistakes():
     _fails(ac.check_pole_only, lambda o: -np.where(np.abs(o[:, 2]) > 0.2095, np.sign(o[:, 2]), 0.0),
            match="same way it falls")
     _fails(ac.check_pole_only, ac.library_direction, match="no feedback there")
+    assert ac.check_pole_only(ac.pole_only_direction)
 
 
 def test_lesson8_eligibility_decay_against_the_formula():

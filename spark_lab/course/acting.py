@@ -19,7 +19,7 @@ from ._feedback import close, fail, passed
 
 __all__ = [
     "TAU_E", "ETA", "A_PLUS", "TAU_PLUS", "eligibility_run", "eligibility_formula", "plot_eligibility",
-    "library_direction", "flipped_direction", "DirectionFeedback", "train", "plot_lengths",
+    "library_direction", "pole_only_direction", "flipped_direction", "DirectionFeedback", "train", "plot_lengths",
     "check_eligibility_left", "check_weight_change", "check_pole_only",
 ]
 
@@ -81,6 +81,12 @@ def library_direction(final_obs):
     from spark_lab.closed_loop.cartpole import failure_direction
 
     return failure_direction(np.asarray(final_obs, np.float64), "outward")
+
+
+def pole_only_direction(final_obs):
+    """Feedback from the pole only: +1 / -1 by the side the pole fell to, 0 when only the cart left the track."""
+    theta = np.asarray(final_obs, np.float64)[:, 2]
+    return np.where(np.abs(theta) > 0.2095, np.sign(theta), 0.0)
 
 
 def flipped_direction(final_obs):
