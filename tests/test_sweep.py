@@ -260,3 +260,21 @@ def test_sweep_panel_in_lab_loads_through_the_network():
         assert np.all(lab.session.get_param("inh", "g_inh") == 7.0)
     finally:
         lab.close()
+
+
+def test_sweep_panel_map_joins_the_page_only_when_its_accordion_is_open():
+    """A map drawn inside the closed accordion has no size in the browser (bqplot then lays it out
+    with negative widths): it joins the panel when the accordion opens."""
+    from spark_lab.notebook import LiveLab
+    lab = LiveLab(small_brunel(), params=[("inh", "g_inh"), ("ext", "rate")], sweep=True, chunk=20,
+                  analysis=False, traces={})
+    try:
+        panel = lab.sweep_panel
+        _small_panel(panel)
+        assert lab.sweep_accordion.selected_index is None
+        panel.run(wait=True)
+        assert panel.error is None and panel.figure not in panel.map_box.children
+        lab.sweep_accordion.selected_index = 0
+        assert panel.map_box.children == (panel.figure,)
+    finally:
+        lab.close()

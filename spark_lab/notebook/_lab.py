@@ -103,6 +103,9 @@ class LiveLab:
         if self.sweep_panel is not None:
             acc = W.Accordion(children=[self.sweep_panel.widget])
             acc.set_title(0, "Sweep: a parameter map, click a cell to load it")
+            self.sweep_panel.show(False)                       # the accordion starts closed
+            acc.observe(lambda ch: self.sweep_panel.show(ch["new"] is not None), "selected_index")
+            self.sweep_accordion = acc
             parts.append(acc)
         self.widget = W.VBox(parts, layout=W.Layout(width="100%"))
         self.widget.add_class("spark-lab-live")

@@ -104,6 +104,7 @@ class SweepPanel:
         # the figure joins the panel with the first map: drawn inside the lab's closed accordion
         # (no size), bqplot would lay it out with negative widths (console errors)
         self.map_box = W.Box([W.HTML("<i>the map appears here after Run sweep</i>")])
+        self.visible = True            # False while a closed container hides the panel (see ``show``)
 
     def _default_range(self, dropdown, fields) -> None:
         key = self.addresses.get(dropdown.value)
@@ -204,8 +205,18 @@ class SweepPanel:
             f"{params[0]}: {self.xs[0]:.4g} .. {self.xs[-1]:.4g}, {len(self.xs)} values")
         self.y_axis.label = params[1] if len(params) > 1 else ""
         self.figure.title = self.colour.value
-        if self.map_box.children[0] is not self.figure:
+        self._place_figure()
+
+    def _place_figure(self) -> None:
+        if self.visible and self.table is not None and self.map_box.children[0] is not self.figure:
             self.map_box.children = [self.figure]
+
+    def show(self, visible: bool = True) -> None:
+        """Tell the panel whether it can be seen (LiveLab: its Accordion opened or closed). A map
+        drawn while hidden joins the panel when it is shown: bqplot lays a figure out at the size
+        it has when it joins the page, and a hidden one has none."""
+        self.visible = visible
+        self._place_figure()
 
     def _cell_clicked(self, _mark, content) -> None:
         """A click on a cell in the browser: select it (which loads it; again if it was selected)."""
