@@ -25,6 +25,7 @@ import numpy as np
 from ..errors import ParameterError
 from ..network import RecordSpec
 from ..session import Monitor
+from ._axis_range import sticky_range
 from ._png import encode_indexed, hex_rgb
 from ._throttle import Throttle
 
@@ -64,6 +65,15 @@ class _FigureMonitor(Monitor):
                                 fig_margin=dict(top=40, bottom=40, left=60, right=20),
                                 layout=W.Layout(width="100%", height=self._height, min_width="240px",
                                                 min_height="160px"), **kw)
+
+    def _fit_y(self, values, floor=None) -> None:
+        """Give the y scale a range that holds ``values`` (``sticky_range``: it changes only when
+        the data leave it or shrink well inside it, so the axis is not redrawn every frame)."""
+        cur = (self.yscale.min, self.yscale.max) if self.yscale.max is not None else None
+        new = sticky_range(cur, values, floor=floor)
+        if new is not None and new != cur:
+            with self.yscale.hold_sync():
+                self.yscale.min, self.yscale.max = new
 
     def end_step(self) -> int:
         """The step the window ends at: now, or ``back_steps`` before it while scrubbing."""
@@ -266,7 +276,7 @@ class TraceMonitor(_FigureMonitor):
         self.max_points = int(max_points)
         self.records = (RecordSpec(pool, var, 1, self.neurons),)
         unit = "mV" if var == "v" else ""
-        self.yscale = bq.LinearScale()
+        self.yscale = bq.LinearScale(allow_padding=False)
         self.mark = bq.Lines(x=np.zeros(0), y=np.zeros((len(self.neurons), 0)),
                              scales={"x": self.xscale, "y": self.yscale},
                              colors=list(COLOURS[:len(self.neurons)]), stroke_width=1.2,
@@ -287,6 +297,7 @@ class TraceMonitor(_FigureMonitor):
 
     def _draw(self):
         x, y = self.data()
+        self._fit_y(y)
         _set_lines(self.mark, x - self.end_step() * self.session.sim.dt, y)
 
     def plot(self, ax) -> None:
@@ -314,7 +325,7 @@ class RateMonitor(_FigureMonitor):
             f"{p} ({COLOUR_NAMES[i % len(COLOUR_NAMES)]})" for i, p in enumerate(pools)), window_ms, max_fps, "240px")
         self.pools, self.bin_ms = pools, float(bin_ms)
         self.sizes = np.array([sim.net.pools[p].n for p in pools], np.float64)
-        self.yscale = bq.LinearScale(min=0.0)
+        self.yscale = bq.LinearScale(min=0.0, allow_padding=False)
         self.mark = bq.Lines(x=np.zeros(0), y=np.zeros((len(pools), 0)), scales={"x": self.xscale, "y": self.yscale},
                              colors=[COLOURS[i % len(COLOURS)] for i in range(len(pools))], labels=pools,
                              stroke_width=1.5)
@@ -347,6 +358,7 @@ class RateMonitor(_FigureMonitor):
 
     def _draw(self):
         x, y = self.data()
+        self._fit_y(y, floor=0.0)
         _set_lines(self.mark, x - self.end_step() * self.session.sim.dt, y)
 
     def plot(self, ax) -> None:
