@@ -70,3 +70,4 @@ def test_the_throttle_restarts_after_a_gap_instead_of_bursting():
     for _ in range(20):                                       # flushes while paused do not push
         th.record(time.perf_counter(), time.thread_time())    # the schedule far into the future
     assert th.next_due <= time.perf_counter() + 0.1 + 1e-3
+

@@ -291,3 +291,23 @@ def test_raster_takes_one_pool_name_as_well_as_a_list():
     lab = LiveLab(sim, raster="exc")
     assert [p for p, _ in lab.raster.pools] == ["exc"]
     lab.close()
+
+
+def test_live_rates_start_at_zero_and_traces_keep_their_range(lab):
+    """The monitors of a running lab (the module's ``lab``): the rate axis starts at 0 Hz and
+    holds every rate shown; the trace axis holds the traces and stays put from frame to frame."""
+    s = lab.session
+    s.reset()
+    s.run()
+    assert s.wait(steps=2000)
+    s.pause()
+    rates, trace = lab.rates, lab.traces[0]
+    rates.draw_now()
+    trace.draw_now()
+    _, r = rates.data()
+    assert rates.yscale.min == 0.0 and rates.yscale.max >= float(np.max(r))
+    _, v = trace.data()
+    first = (trace.yscale.min, trace.yscale.max)
+    assert first[0] <= float(np.min(v)) and float(np.max(v)) <= first[1]
+    trace.draw_now()
+    assert (trace.yscale.min, trace.yscale.max) == first

@@ -358,7 +358,7 @@ class RateMonitor(_FigureMonitor):
 
     def _draw(self):
         x, y = self.data()
-        self._fit_y(y, floor=0.0)
+        self._fit_y(np.append(np.ravel(y), 0.0), floor=0.0)         # rates from 0 Hz
         _set_lines(self.mark, x - self.end_step() * self.session.sim.dt, y)
 
     def plot(self, ax) -> None:
