@@ -14,9 +14,11 @@ import argparse
 import json
 import os
 import resource
-import subprocess
 import sys
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_runs import child_row  # noqa: E402
 
 POPS = ("L23E", "L23I", "L4E", "L4I", "L5E", "L5I", "L6E", "L6I")
 # the NEST example's full-scale mean rates (network_params.py, 'full_mean_rates'), Hz
@@ -124,18 +126,11 @@ def main():
     rows = []
     for scale in a.scales.split(","):
         for bg in a.background.split(","):
-            res = subprocess.run([sys.executable, os.path.abspath(__file__), "--one", f"{scale}:{bg}",
-                                  "--k-scale", str(a.k_scale), "--presim", str(a.presim), "--sim", str(a.sim),
-                                  "--native", a.native, "--chunk", str(a.chunk)], capture_output=True, text=True)
-            if res.returncode != 0:
-                print(f"scale {scale} {bg}: failed: {res.stderr.strip().splitlines()[-1:]}", flush=True)
-                continue
-            line = res.stdout.strip().splitlines()[-1]
-            print(line, flush=True)
-            rows.append(json.loads(line))
-            if a.out:
-                with open(a.out, "a") as fh:
-                    fh.write(line + "\n")
+            row = child_row(os.path.abspath(__file__), ["--one", f"{scale}:{bg}", "--k-scale", a.k_scale,
+                                                         "--presim", a.presim, "--sim", a.sim, "--native", a.native,
+                                                         "--chunk", a.chunk], out=a.out, failed=f"scale {scale} {bg}")
+            if row is not None:
+                rows.append(row)
     if a.md and rows:
         with open(a.md, "w") as fh:
             fh.write(markdown(rows, a))

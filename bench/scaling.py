@@ -17,25 +17,21 @@ import argparse
 import json
 import os
 import resource
-import subprocess
 import sys
 import time
 
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_runs import child_row, scaling_network, timed_chunks  # noqa: E402
+
 
 def one(n, K, seconds, native):
-    import spark_lab as sl
+    import spark_lab  # noqa: F401 - before rss0 and t0: the runtime is neither set-up time nor per synapse
 
     rss0 = _rss_mb()
     t0 = time.perf_counter()
-    net = sl.Network(dt=1.0, seed=1, native={"auto": None, "on": True, "off": False}[native])
-    lif = sl.LIF(tau_m=20.0, v_rest=0.0, v_th=1.0, v_reset=0.0, t_ref=2.0, v_init_low=0.0, v_init_high=1.0)
-    net.add_pool("net", lif, n, excitatory=0.8, g_inh=5.0)
-    net.add_pool("input", sl.PoissonSource(rate=0.0), max(10, n // 10))
-    syn = sl.Exponential(tau=5.0)
-    net.connect("net", "net", synapse=syn, connectivity=sl.FixedInDegree(k=100), weight=0.4)
-    net.connect("input", "net", synapse=syn, connectivity=sl.FixedInDegree(k=20), weight=0.3)
+    net = scaling_network(n, native={"auto": None, "on": True, "off": False}[native])
     from spark_lab import _memory
     est = _memory.estimate(net)
     t1 = time.perf_counter()
@@ -43,21 +39,12 @@ def one(n, K, seconds, native):
     build_s = time.perf_counter() - t1
     setup_s = time.perf_counter() - t0
     rates = np.random.default_rng(5678).uniform(0, 50, size=(10_000, max(10, n // 10))).astype(np.float32)
-    t0 = time.perf_counter()
-    for c in range(2):
-        sim.run_chunk(K, {"input": rates[c]}, readout=("net",))
-    compile_s = time.perf_counter() - t0
-    n_chunks = max(2, int(seconds * 1000 / K))
-    spikes = 0
-    t0 = time.perf_counter()
-    for c in range(n_chunks):
-        spikes += int(sim.run_chunk(K, {"input": rates[2 + c % 9000]}, readout=("net",))["net"].sum())
-    wall = time.perf_counter() - t0
+    loop = timed_chunks(sim, K, seconds, rates[:9002])
     n_syn = sum(p.n_syn for p in sim.layout.projections.values())
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return dict(neurons=n, synapses=n_syn, K=K, native=sim.native, steps_per_s=round(n_chunks * K / wall, 1),
-                mean_rate_hz=round(spikes / n / (n_chunks * K * 1e-3), 2), setup_s=round(setup_s, 2),
-                build_s=round(build_s, 2), compile_s=round(compile_s, 2), estimate_mb=round(est.total / 2 ** 20, 1),
+    return dict(neurons=n, synapses=n_syn, K=K, native=sim.native, steps_per_s=loop["steps_per_s"],
+                mean_rate_hz=loop["mean_rate_hz"], setup_s=round(setup_s, 2),
+                build_s=round(build_s, 2), compile_s=loop["compile_s"], estimate_mb=round(est.total / 2 ** 20, 1),
                 peak_rss_mb=round(peak, 1),
                 bytes_per_synapse=round((peak - rss0) * 2 ** 20 / max(n_syn, 1), 1),
                 load=round(os.getloadavg()[0], 1))
@@ -85,15 +72,8 @@ def main():
     rows = []
     for native in (["on", "off"] if a.md else [a.native]):
         for n in (int(x) for x in a.sizes.split(",")):
-            res = subprocess.run([sys.executable, os.path.abspath(__file__), "--one", str(n), "--K", str(a.K),
-                                  "--seconds", str(a.seconds), "--native", native],
-                                 capture_output=True, text=True, check=True)
-            line = res.stdout.strip().splitlines()[-1]
-            print(line, flush=True)
-            rows.append(json.loads(line))
-            if a.out:
-                with open(a.out, "a") as fh:
-                    fh.write(line + "\n")
+            rows.append(child_row(os.path.abspath(__file__), ["--one", n, "--K", a.K, "--seconds", a.seconds,
+                                                              "--native", native], out=a.out))
     if a.md:
         out = ["# Scaling: spark_lab against network size", "",
                f"`python bench/scaling.py --md bench/SCALING.md` (K = {a.K}, {a.seconds:g} s simulated per size, "

@@ -2,9 +2,9 @@
 devices (``net.build(devices=jax.devices())``), CPU devices forced with
 ``XLA_FLAGS=--xla_force_host_platform_device_count=D`` (one process per device count and size).
 
-The network of bench/scaling.py: LIF, 80 % excitatory (Dale, g_inh = 5), fixed in-degree
-k = 100, a Poisson pool of N/10 channels (in-degree 20), dt = 1 ms, closed loop of K
-steps per call with new input rates each call.
+The network of bench/scaling.py (``bench_runs.scaling_network``): LIF, 80 % excitatory (Dale,
+g_inh = 5), fixed in-degree k = 100, a Poisson pool of N/10 channels (in-degree 20), dt = 1 ms,
+closed loop of K steps per call with new input rates each call (``bench_runs.timed_chunks``).
 
     python bench/scaling_sharded.py [--sizes 1000,10000,50000] [--devices 1,2,4] [--K 100] [--seconds 1]
         [--md bench/SHARDED.md]
@@ -17,50 +17,31 @@ or hosts under jax.distributed).
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 
 import numpy as np
 
-
-def network(n):
-    import spark_lab as sl
-    net = sl.Network(dt=1.0, seed=1, native=False)
-    lif = sl.LIF(tau_m=20.0, v_rest=0.0, v_th=1.0, v_reset=0.0, t_ref=2.0, v_init_low=0.0, v_init_high=1.0)
-    net.add_pool("net", lif, n, excitatory=0.8, g_inh=5.0)
-    net.add_pool("input", sl.PoissonSource(rate=0.0), max(10, n // 10))
-    syn = sl.Exponential(tau=5.0)
-    net.connect("net", "net", synapse=syn, connectivity=sl.FixedInDegree(k=100), weight=0.4)
-    net.connect("input", "net", synapse=syn, connectivity=sl.FixedInDegree(k=20), weight=0.3)
-    return net
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_runs import child_row, scaling_network, timed_chunks  # noqa: E402
 
 
 def one(n, D, K, seconds):
     import jax
     t0 = time.perf_counter()
-    net = network(n)
+    net = scaling_network(n, native=False)
     sim = net.build() if D == 1 else net.build(devices=jax.devices()[:D])
     setup_s = time.perf_counter() - t0
     rates = np.random.default_rng(5678).uniform(0, 50, size=(64, max(10, n // 10))).astype(np.float32)
-    t0 = time.perf_counter()
-    for c in range(2):
-        sim.run_chunk(K, {"input": rates[c]}, readout=("net",))
-    compile_s = time.perf_counter() - t0
-    n_chunks = max(3, int(seconds * 1000 / K))
-    spikes = 0
-    t0 = time.perf_counter()
-    for c in range(n_chunks):
-        spikes += int(sim.run_chunk(K, {"input": rates[2 + c % 60]}, readout=("net",))["net"].sum())
-    wall = time.perf_counter() - t0
+    loop = timed_chunks(sim, K, seconds, rates[:62], min_chunks=3)
     n_syn = sum(p.n_syn for p in sim.layout.projections.values())
     if D == 1:
         table = sum(g.targets.nbytes for g in sim.layout.groups)
     else:
         table = max(sum(sim.plan.targets(g.gid)[d].nbytes for g in sim.layout.groups) for d in range(D))
-    return dict(neurons=n, synapses=n_syn, devices=D, K=K, steps_per_s=round(n_chunks * K / wall, 1),
-                mean_rate_hz=round(spikes / n / (n_chunks * K * 1e-3), 2), setup_s=round(setup_s, 2),
-                compile_s=round(compile_s, 2), target_bytes_per_device=int(table),
+    return dict(neurons=n, synapses=n_syn, devices=D, K=K, steps_per_s=loop["steps_per_s"],
+                mean_rate_hz=loop["mean_rate_hz"], setup_s=round(setup_s, 2),
+                compile_s=loop["compile_s"], target_bytes_per_device=int(table),
                 bytes_per_synapse_per_device=round(table / n_syn, 2))
 
 
@@ -82,14 +63,10 @@ def main():
         for D in (int(x) for x in a.devices.split(",")):
             env = dict(os.environ, XLA_FLAGS=f"--xla_force_host_platform_device_count={D}",
                        PYTHONPATH=os.environ.get("PYTHONPATH", root))
-            res = subprocess.run([sys.executable, os.path.abspath(__file__), "--one", str(n), str(D), "--K", str(a.K),
-                                  "--seconds", str(a.seconds)], capture_output=True, text=True, env=env)
-            if res.returncode:
-                sys.stderr.write(res.stderr[-2000:])
-                continue
-            line = res.stdout.strip().splitlines()[-1]
-            print(line, flush=True)
-            rows.append(json.loads(line))
+            row = child_row(os.path.abspath(__file__), ["--one", n, D, "--K", a.K, "--seconds", a.seconds], env=env,
+                            failed=f"{n} neurons on {D} devices")
+            if row is not None:
+                rows.append(row)
     if a.md:
         single = {r["neurons"]: r["steps_per_s"] for r in rows if r["devices"] == 1}
         out = ["| neurons | synapses | devices | steps/s | vs 1 device | mean rate (Hz) | set-up s | compile s | "

@@ -171,23 +171,32 @@ def split_tags(inputs: dict, steps: int) -> tuple:
 
 
 def policy_inputs(specs, dt: float, sizes: dict, tags: dict, last_tags: dict, windows: dict, done: int,
-                  k: int) -> dict:
+                  k: int, agents: int | None = None) -> dict:
     """The chunk inputs the recording policies of ``specs`` read, for steps ``done .. done+k``
     of a call: "tag.<name>" (k,) (the tag given, else its last value, else -1) and each rate
     window's ring "win.<pool>.<W>" (from ``windows``, else zeros: a new window starts silent),
-    and POLICY (``policy_rows``) when anything is recorded."""
-    out = {POLICY: policy_rows(specs, dt, sizes)} if specs else {}
+    and POLICY (``policy_rows``) when anything is recorded.
+
+    ``agents``: None for one network; B for a batch of B (``BatchedSimulator``), where every
+    input has a leading agent axis: ``tags`` (B, steps), ``last_tags`` (B,) arrays,
+    ``windows`` (B, W), and so the outputs (POLICY the same rows for every agent)."""
+    lead = () if agents is None else (agents,)
+    out = {}
+    if specs:
+        rows = policy_rows(specs, dt, sizes)
+        out[POLICY] = np.broadcast_to(rows, lead + rows.shape) if lead else rows
     for s in specs:
         w = s.when
         if w is None:
             continue
         if w.kind == "tag":
             given = tags.get(w.name)
-            out[TAG_PREFIX + w.name] = (given[done:done + k] if given is not None else
-                                        np.full(k, last_tags.get(w.name, -1), np.int32))
+            last = np.asarray(last_tags.get(w.name, -1))
+            out[TAG_PREFIX + w.name] = (given[..., done:done + k] if given is not None else
+                                        np.full(lead + (k,), last[..., None], np.int32))
         else:
             key = w.window_key(dt)
-            out[key] = windows.get(key, np.zeros(w.window_steps(dt), np.int32))
+            out[key] = windows.get(key, np.zeros(lead + (w.window_steps(dt),), np.int32))
     return out
 
 

@@ -32,7 +32,7 @@ import numpy as np
 
 from ._checks import brief, positive_int
 from ._chunk import compiler_options, make_chunk
-from ._record_policy import POLICY, TAG_PREFIX, compile_key, policy_rows, split_tags
+from ._record_policy import TAG_PREFIX, compile_key, policy_inputs, split_tags
 from .errors import DivergenceError, NetworkError, ParameterError
 from .simulator import RunResult, Simulator
 
@@ -158,10 +158,8 @@ class BatchedSimulator:
         while done < steps:
             k = min(chunk, steps - done)
             part = {nm: (a[:, done:done + k] if a.ndim == 3 or nm in self.modulators else a) for nm, a in raw.items()}
-            if specs:
-                rows = policy_rows(specs, self.dt, sizes)
-                part[POLICY] = np.broadcast_to(rows, (self.B, *rows.shape))
-                part.update(self._policy_inputs(specs, tags, done, k))
+            part.update(policy_inputs(specs, self.dt, sizes, tags, self._last_tags, self._windows, done, k,
+                                      agents=self.B))
             c, (ys, windows) = self._call(k, part, specs, tuple(pools))
             self._windows.update({nm: np.asarray(w) for nm, w in windows.items()})
             for p in pools:
@@ -202,24 +200,6 @@ class BatchedSimulator:
         rest, shared = split_tags({k: v for k, v in inputs.items() if k not in given}, steps)
         tags = {nm: np.broadcast_to(a, (self.B, steps)) for nm, a in shared.items()}
         return rest, {**tags, **per_agent}
-
-    def _policy_inputs(self, specs, tags: dict, done: int, k: int) -> dict:
-        """The tag and rate-window inputs of the recording policies, one row per agent
-        (``_record_policy.policy_inputs`` of each agent, stacked)."""
-        out = {}
-        for s in specs:
-            w = s.when
-            if w is None:
-                continue
-            if w.kind == "tag":
-                given = tags.get(w.name)
-                last = self._last_tags.get(w.name, np.full(self.B, -1, np.int32))
-                out[TAG_PREFIX + w.name] = (given[:, done:done + k] if given is not None else
-                                            np.broadcast_to(last[:, None], (self.B, k)).astype(np.int32))
-            else:
-                key = w.window_key(self.dt)
-                out[key] = self._windows.get(key, np.zeros((self.B, w.window_steps(self.dt)), np.int32))
-        return out
 
     # ------------------------------------------------------------------ internals
     def _encode(self, inputs: dict, steps: int):

@@ -32,6 +32,7 @@ from ._layout import Layout, lower
 from ._params import did_you_mean
 from ._paramstore import DeviceArgs, ParamStore, ParamUpdate
 from ._record_policy import compile_key, kept_rows, policy_inputs, split_tags
+from ._views import LayoutViews
 from .errors import DivergenceError, NetworkError, ParameterError
 
 if TYPE_CHECKING:
@@ -79,10 +80,12 @@ def float_type(dtype: str):
     return np.float32 if dtype == "float32" else np.float64
 
 
-class Simulator:
+class Simulator(LayoutViews):
     """Runs a built :class:`Network`. Create it with ``network.build()``.
 
-    Public accessors for runners (batching, a sharded or GPU runner): ``layout`` (frozen),
+    Public accessors for runners (batching, a sharded or GPU runner): ``layout`` (frozen; the
+    views of it, ``fdtype``, ``native``, ``modulators``, ``plastic``, ``fingerprint()`` and
+    ``time_ms``, come from ``spark_lab._views.LayoutViews``, shared with the sharded runner),
     ``device_args()``, ``get_state_tree()`` / ``set_state_tree(tree, t)``, ``t``, ``io``
     (encoder/decoder states), ``stage`` / ``apply`` (parameter changes)."""
 
@@ -108,26 +111,6 @@ class Simulator:
         """The frozen layout of the built network (pools, families, receptors, projections,
         ELL groups); ``layout.structure_signature()`` says what is structure."""
         return self._layout
-
-    @property
-    def fdtype(self):
-        """numpy float type of the state (float32 or float64, from ``Network(dtype=...)``)."""
-        return self._layout.fdtype
-
-    @property
-    def native(self) -> bool:
-        """True when the C++ propagation kernel is used (CPU, float32)."""
-        return self._layout.native
-
-    @property
-    def modulators(self) -> tuple:
-        """Names of the modulator channels read by plasticity rules."""
-        return self._layout.modulators
-
-    @property
-    def plastic(self) -> tuple:
-        """Names of the plastic projections, in state order."""
-        return self._layout.plastic
 
     @property
     def io(self) -> IOState:
@@ -161,11 +144,6 @@ class Simulator:
         if not is_int(t) or t < 0:
             raise ParameterError("set_state_tree", "t", f"got {brief(t)}", "give the step index, an integer >= 0")
         self._t_host = int(t)
-
-    def fingerprint(self) -> str:
-        """Hash of the structure (``layout.structure_signature()``, row widths, connectivity):
-        equal for equal networks."""
-        return self._layout.fingerprint()
 
     # ---------------------------------------------------------------- state
     def reset(self):
@@ -212,11 +190,6 @@ class Simulator:
     def t(self) -> int:
         """Current step index."""
         return self._t_host
-
-    @property
-    def time_ms(self) -> float:
-        """Current time in ms."""
-        return self.t * self.dt
 
     def locate_bad(self, state) -> list:
         """[(where, variable, index)] of the non-finite values of a state tree."""

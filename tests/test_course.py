@@ -8,19 +8,23 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
+import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from spark_lab.course import CheckFailed, close, fail, lif, passed
 from spark_lab.course import balanced as bal
+from spark_lab.course import close, fail, lif, passed
 from spark_lab.course import neuron_models as nm
 from spark_lab.course import synapses as sy
 
+sys.path.insert(0, os.path.dirname(__file__))
+from _course_helpers import COURSE, fails, notebook, solution_runner, source, tags  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
-COURSE = ROOT / "notebooks" / "course"
 
 
 def _load_make_course():
@@ -33,44 +37,19 @@ def _load_make_course():
 make_course = _load_make_course()
 
 
-def _nb(name):
-    return json.loads((COURSE / name).read_text(encoding="utf-8"))
-
-
-def _source(cell):
-    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-
-
-def _tags(cell):
-    return cell.get("metadata", {}).get("tags", [])
-
-
-def _solutions(name):
-    return [_source(c) for c in _nb(name)["cells"] if "solution" in _tags(c)]
-
-
-def _run_solution(name, k, **given):
-    """The namespace after running solution cell ``k`` of notebook ``name`` (with ``given`` defined)."""
-    ns = {"np": np, "lif": lif, "nm": nm, "sy": sy, "bal": bal, **given}
-    exec(compile(_solutions(name)[k], f"{name}:solution{k}", "exec"), ns)  # noqa: S102 - the lesson's own cell
-    return ns
-
-
-def _fails(check, *args, match):
-    with pytest.raises(CheckFailed, match=match):
-        check(*args)
+_run_solution = solution_runner({"np": np, "lif": lif, "nm": nm, "sy": sy, "bal": bal})
 
 
 # ---------------------------------------------------------------- the feedback API
 
 def test_close_names_direction_and_unit_slips(capsys):
     assert close(15.2, 15.0, rtol=0.05) == pytest.approx(15.2)
-    _fails(close, 0.015, 15.0, 0.01, "your rheobase", "mV", match=r"1000x too low.*mV and V")
-    _fails(close, 150.0, 15.0, 0.01, "your rheobase", "mV", match=r"10x too high")
-    _fails(close, 18.0, 15.0, 0.05, "x", "mV", match=r"20% too high")
-    _fails(close, -15.0, 15.0, 0.05, "x", "mV", match=r"sign is wrong")
-    _fails(close, float("nan"), 15.0, 0.05, "x", "mV", match=r"nan")
-    _fails(close, "fifteen", 15.0, 0.05, "x", "mV", match=r"should be a number")
+    fails(close, 0.015, 15.0, 0.01, "your rheobase", "mV", match=r"1000x too low.*mV and V")
+    fails(close, 150.0, 15.0, 0.01, "your rheobase", "mV", match=r"10x too high")
+    fails(close, 18.0, 15.0, 0.05, "x", "mV", match=r"20% too high")
+    fails(close, -15.0, 15.0, 0.05, "x", "mV", match=r"sign is wrong")
+    fails(close, float("nan"), 15.0, 0.05, "x", "mV", match=r"nan")
+    fails(close, "fifteen", 15.0, 0.05, "x", "mV", match=r"should be a number")
     assert passed("fine") is True
     assert capsys.readouterr().out == "\u2713 fine\n"
     with pytest.raises(AssertionError, match="plain"):
@@ -104,9 +83,9 @@ def test_student_notebook_tags_and_clears():
     code = [c for c in out["cells"] if c["cell_type"] == "code"]
     assert [c["outputs"] for c in code] == [[], [], []]
     assert [c["execution_count"] for c in code] == [None, None, None]
-    assert _tags(code[0]) == []
-    assert _tags(code[1]) == ["solution", "raises-exception"]
-    assert _tags(code[2]) == ["check", "raises-exception"]
+    assert tags(code[0]) == []
+    assert tags(code[1]) == ["solution", "raises-exception"]
+    assert tags(code[2]) == ["check", "raises-exception"]
     assert "b = 2" not in code[1]["source"]
 
 
@@ -125,16 +104,16 @@ def test_student_edition_has_every_lesson(student):
 
 def test_student_edition_has_no_solution_code(student):
     for name, nb in student.items():
-        instructor = _nb(name)
+        instructor = notebook(name)
         text = json.dumps(nb)
         assert len(nb["cells"]) == len(instructor["cells"]), name
         n_solutions = 0
         for mine, theirs in zip(nb["cells"], instructor["cells"]):
-            if "solution" not in _tags(theirs):
+            if "solution" not in tags(theirs):
                 continue
             n_solutions += 1
-            code_lines = [ln for ln in _source(theirs).splitlines() if ln.strip() and not ln.startswith("#")]
-            stub_lines = [ln for ln in _source(mine).splitlines() if ln.strip() and not ln.startswith("#")]
+            code_lines = [ln for ln in source(theirs).splitlines() if ln.strip() and not ln.startswith("#")]
+            stub_lines = [ln for ln in source(mine).splitlines() if ln.strip() and not ln.startswith("#")]
             assert len(stub_lines) == 1 and stub_lines[0].startswith("raise NotImplementedError("), (name, mine)
             for line in code_lines:
                 if len(line.strip()) > 12:
@@ -143,17 +122,17 @@ def test_student_edition_has_no_solution_code(student):
         for cell in nb["cells"]:
             if cell["cell_type"] == "code":
                 assert cell["outputs"] == [] and cell["execution_count"] is None
-                assert ("raises-exception" in _tags(cell)) == bool({"solution", "check"} & set(_tags(cell))), name
+                assert ("raises-exception" in tags(cell)) == bool({"solution", "check"} & set(tags(cell))), name
         assert "widgets" not in nb["metadata"]
 
 
 def test_every_exercise_is_followed_by_a_check():
     for path in sorted(COURSE.glob("0[1-4]_*.ipynb")):
-        cells = [c for c in _nb(path.name)["cells"] if c["cell_type"] == "code"]
+        cells = [c for c in notebook(path.name)["cells"] if c["cell_type"] == "code"]
         for k, cell in enumerate(cells):
-            if "solution" in _tags(cell):
-                assert "check" in _tags(cells[k + 1]), (path.name, _source(cell))
-        assert 2 <= sum("solution" in _tags(c) for c in cells) <= 4, path.name
+            if "solution" in tags(cell):
+                assert "check" in tags(cells[k + 1]), (path.name, source(cell))
+        assert 2 <= sum("solution" in tags(c) for c in cells) <= 4, path.name
 
 
 # ---------------------------------------------------------------- lesson 1
@@ -177,8 +156,8 @@ def test_lesson1_checks_accept_the_solutions(capsys):
 
 
 def test_lesson1_checks_reject_typical_mistakes():
-    _fails(lif.check_rheobase, 0.015, match="1000x too low")
-    _fails(lif.check_rheobase, -50.0, match="threshold potential itself")
+    fails(lif.check_rheobase, 0.015, match="1000x too low")
+    fails(lif.check_rheobase, -50.0, match="threshold potential itself")
 
     def no_refractory(I, tau_m=20.0, t_ref=2.0):
         return 0.0 if I <= 15 else 1000.0 / (tau_m * np.log(I / (I - 15.0)))
@@ -190,11 +169,11 @@ def test_lesson1_checks_reject_typical_mistakes():
         with np.errstate(all="ignore"):
             return 1000.0 / (t_ref + tau_m * np.log(I / (I - 15.0)))
 
-    _fails(lif.check_rate_formula, no_refractory, match="without the refractory period")
-    _fails(lif.check_rate_formula, in_khz, match="1000x too low")
-    _fails(lif.check_rate_formula, no_guard, match="below the rheobase")
-    _fails(lif.check_max_rate, 0.5, match="1000x too low")
-    _fails(lif.check_tau_for_rate, 20.0 / np.log(4.0), match="refractory")
+    fails(lif.check_rate_formula, no_refractory, match="without the refractory period")
+    fails(lif.check_rate_formula, in_khz, match="1000x too low")
+    fails(lif.check_rate_formula, no_guard, match="below the rheobase")
+    fails(lif.check_max_rate, 0.5, match="1000x too low")
+    fails(lif.check_tau_for_rate, 20.0 / np.log(4.0), match="refractory")
 
 
 def test_lesson1_measured_fi_matches_analytic():
@@ -219,9 +198,9 @@ def test_lesson2_checks_reject_typical_mistakes():
     def short_intervals(times):
         return int(np.sum(np.diff(times) <= 10.0)) if len(times) > 1 else 0
 
-    _fails(nm.check_count_bursts, short_intervals, match="number of short intervals")
-    _fails(nm.check_pattern, "IB", match="burst once at the onset")
-    _fails(nm.check_pattern, "bursty", match="not one of the four")
+    fails(nm.check_count_bursts, short_intervals, match="number of short intervals")
+    fails(nm.check_pattern, "IB", match="burst once at the onset")
+    fails(nm.check_pattern, "bursty", match="not one of the four")
     p = nm.ADEX
 
     def no_input(v, I):
@@ -230,8 +209,8 @@ def test_lesson2_checks_reject_typical_mistakes():
     def flipped(v, I):
         return -(no_input(v, I)) + I
 
-    _fails(nm.check_v_nullcline, no_input, match="does not move with the input")
-    _fails(nm.check_v_nullcline, flipped, match="wrong sign")
+    fails(nm.check_v_nullcline, no_input, match="does not move with the input")
+    fails(nm.check_v_nullcline, flipped, match="wrong sign")
 
 
 def test_lesson2_patterns_and_rheobase():
@@ -261,11 +240,11 @@ def test_lesson3_checks_accept_the_solutions_and_reject_mistakes(capsys):
     assert sy.check_reversal(_run_solution(name, 1, baselines=baselines, amplitudes=amplitudes)["E_rev_estimate"],
                              baselines, amplitudes)
     assert capsys.readouterr().out.count("\u2713") == 2
-    _fails(sy.check_peak_time, 5.0, match="synaptic time constant")
-    _fails(sy.check_peak_time, -9.242, match="negative")
-    _fails(sy.check_reversal, -80.0, baselines, amplitudes, match="one of the holding potentials")
+    fails(sy.check_peak_time, 5.0, match="synaptic time constant")
+    fails(sy.check_peak_time, -9.242, match="negative")
+    fails(sy.check_reversal, -80.0, baselines, amplitudes, match="one of the holding potentials")
     slope = np.polyfit(baselines, amplitudes, 1)[0]
-    _fails(sy.check_reversal, slope, baselines, amplitudes, match="slope")
+    fails(sy.check_reversal, slope, baselines, amplitudes, match="slope")
 
 
 # ---------------------------------------------------------------- lesson 4
@@ -286,11 +265,11 @@ def test_lesson4_checks_accept_the_solutions_and_reject_mistakes(capsys):
     df = _toy_sweep()
     assert bal.check_boundary(_run_solution(name, 2, df=df)["g_boundary"], df)
     assert capsys.readouterr().out.count("\u2713") == 3
-    _fails(bal.check_nu_thr, 0.01, match="1000x too low")
-    _fails(bal.check_cv, lambda isis: np.var(isis) / np.mean(isis), match="var/mean")
-    _fails(bal.check_cv, np.std, match="divide it by the mean")
-    _fails(bal.check_boundary, 0.7, df, match="is a CV")
-    _fails(bal.check_boundary, 3.0, df, match="still")
+    fails(bal.check_nu_thr, 0.01, match="1000x too low")
+    fails(bal.check_cv, lambda isis: np.var(isis) / np.mean(isis), match="var/mean")
+    fails(bal.check_cv, np.std, match="divide it by the mean")
+    fails(bal.check_boundary, 0.7, df, match="is a CV")
+    fails(bal.check_boundary, 3.0, df, match="still")
 
 
 def test_lesson4_mean_field_rate_against_scipy():

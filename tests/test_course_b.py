@@ -12,36 +12,21 @@ its analytic eligibility, and CartPole learning in a short seeded run.
 """
 from __future__ import annotations
 
-import json
-from pathlib import Path
+import os
+import sys
 
 import numpy as np
 import pytest
 
-from spark_lab.course import CheckFailed
 from spark_lab.course import acting as ac
 from spark_lab.course import coding as cd
 from spark_lab.course import decisions as de
 from spark_lab.course import plasticity as pl
 
-COURSE = Path(__file__).resolve().parents[1] / "notebooks" / "course"
+sys.path.insert(0, os.path.dirname(__file__))
+from _course_helpers import fails, solution_runner  # noqa: E402
 
-
-def _solutions(name):
-    nb = json.loads((COURSE / name).read_text(encoding="utf-8"))
-    return ["".join(c["source"]) for c in nb["cells"] if "solution" in c.get("metadata", {}).get("tags", [])]
-
-
-def _run_solution(name, k, **given):
-    """The namespace after running solution cell ``k`` of notebook ``name`` (with ``given`` defined)."""
-    ns = {"np": np, "plasticity": pl, "coding": cd, "decisions": de, "acting": ac, **given}
-    exec(compile(_solutions(name)[k], f"{name}:solution{k}", "exec"), ns)  # noqa: S102 - the lesson's own cell
-    return ns
-
-
-def _fails(check, *args, match):
-    with pytest.raises(CheckFailed, match=match):
-        check(*args)
+_run_solution = solution_runner({"np": np, "plasticity": pl, "coding": cd, "decisions": de, "acting": ac})
 
 
 L5 = "05_plasticity.ipynb"
@@ -56,17 +41,17 @@ def test_lesson5_checks_accept_the_solutions(capsys):
 
 def test_lesson5_checks_reject_typical_mistakes():
     mirrored = lambda lag: float(pl.stdp_formula(-lag))  # noqa: E731
-    _fails(pl.check_stdp_window, mirrored, match="mirrored")
+    fails(pl.check_stdp_window, mirrored, match="mirrored")
     swapped = lambda lag: float(pl.stdp_formula(lag, tau_plus=pl.TAU_MINUS, tau_minus=pl.TAU_PLUS))  # noqa: E731
-    _fails(pl.check_stdp_window, swapped, match="swapped the time constants")
-    _fails(pl.check_stdp_window, lambda lag: abs(float(pl.stdp_formula(lag))), match="depresses")
-    _fails(pl.check_oja_step, lambda w, x, eta: w + eta * (w @ x) * x, match="plain Hebbian")
-    _fails(pl.check_oja_step, lambda w, x, eta: eta * (w @ x) * (x - (w @ x) * w), match="not the new weight")
+    fails(pl.check_stdp_window, swapped, match="swapped the time constants")
+    fails(pl.check_stdp_window, lambda lag: abs(float(pl.stdp_formula(lag))), match="depresses")
+    fails(pl.check_oja_step, lambda w, x, eta: w + eta * (w @ x) * x, match="plain Hebbian")
+    fails(pl.check_oja_step, lambda w, x, eta: eta * (w @ x) * (x - (w @ x) * w), match="not the new weight")
     E = np.exp(-50.0 / 800.0)
-    _fails(pl.check_stp_steady_state, (1 - E) / (1 - 0.5 * E), match="R\\*")
+    fails(pl.check_stp_steady_state, (1 - E) / (1 - 0.5 * E), match="R\\*")
     Es = np.exp(-0.05 / 800.0)
-    _fails(pl.check_stp_steady_state, 0.5 * (1 - Es) / (1 - 0.5 * Es), match="seconds")
-    _fails(pl.check_stp_steady_state, 0.5, match="too high")
+    fails(pl.check_stp_steady_state, 0.5 * (1 - Es) / (1 - 0.5 * Es), match="seconds")
+    fails(pl.check_stp_steady_state, 0.5, match="too high")
 
 
 def test_lesson5_stdp_pairings_match_the_analytic_window():
@@ -114,13 +99,13 @@ def test_lesson6_checks_accept_the_solutions(capsys):
 
 
 def test_lesson6_checks_reject_typical_mistakes():
-    _fails(cd.check_mean_count, 40.0 * 250.0, match="1000x too high")
-    _fails(cd.check_mean_count, 40.0 * 0.25 / 1000, match="1000x too low")
+    fails(cd.check_mean_count, 40.0 * 250.0, match="1000x too high")
+    fails(cd.check_mean_count, 40.0 * 0.25 / 1000, match="1000x too low")
     seconds = lambda counts, T: (counts > 50.0 * T).astype(int)  # noqa: E731 - window taken as seconds
-    _fails(cd.check_classifier, seconds, match="for every trial")
-    _fails(cd.check_classifier, lambda counts, T: (counts < 50.0 * T / 1000).astype(int), match="swapped the labels")
-    _fails(cd.check_latency_decoder, lambda t: t / 9.9, match="reversed")
-    _fails(cd.check_latency_decoder, lambda t: 1.0 - t / 5.0, match="comes from the value")
+    fails(cd.check_classifier, seconds, match="for every trial")
+    fails(cd.check_classifier, lambda counts, T: (counts < 50.0 * T / 1000).astype(int), match="swapped the labels")
+    fails(cd.check_latency_decoder, lambda t: t / 9.9, match="reversed")
+    fails(cd.check_latency_decoder, lambda t: 1.0 - t / 5.0, match="comes from the value")
 
 
 def test_lesson6_ideal_observer_against_a_direct_poisson_sum():
@@ -163,14 +148,14 @@ def test_lesson7_checks_accept_the_solutions(capsys):
 
 
 def test_lesson7_checks_reject_typical_mistakes():
-    _fails(de.check_stimulus, *de.stimulus(2560.0), match="100x too much")
-    _fails(de.check_stimulus, *de.stimulus(-25.6), match="favours population 1")
+    fails(de.check_stimulus, *de.stimulus(2560.0), match="100x too much")
+    fails(de.check_stimulus, *de.stimulus(-25.6), match="favours population 1")
     index = lambda t, r1, r2, th: (int(np.argmax((r1 >= th) | (r2 >= th))), 1)  # noqa: E731
-    _fails(de.check_reaction_time, index, match="step index")
+    fails(de.check_reaction_time, index, match="step index")
     last_high = lambda t, r1, r2, th: (t[np.argmax(r2 >= th)], 2)  # noqa: E731
-    _fails(de.check_reaction_time, last_high, match="reaches 15 Hz first")
-    _fails(de.check_no_decision, 0.2609, match="still decides")
-    _fails(de.check_no_decision, 200.0, match="pA")
+    fails(de.check_reaction_time, last_high, match="reaches 15 Hz first")
+    fails(de.check_no_decision, 0.2609, match="still decides")
+    fails(de.check_no_decision, 200.0, match="pA")
 
 
 def test_lesson7_rate_function_is_wong_wang_h():
@@ -207,14 +192,14 @@ def test_lesson8_checks_accept_the_solutions(capsys):
 
 
 def test_lesson8_checks_reject_typical_mistakes():
-    _fails(ac.check_eligibility_left, np.exp(-500.0 / 300.0), match="time over time constant")
-    _fails(ac.check_eligibility_left, 1 - 300.0 / 500.0, match="linear")
-    _fails(ac.check_eligibility_left, 1 - np.exp(-300.0 / 500.0), match="decayed")
-    _fails(ac.check_weight_change, 10.0 * 0.5 * 1.0 / 1000.0, match="sign is wrong")
-    _fails(ac.check_weight_change, -10.0 * 0.5 * 1.0, match="1000x too")
-    _fails(ac.check_pole_only, lambda o: -np.where(np.abs(o[:, 2]) > 0.2095, np.sign(o[:, 2]), 0.0),
+    fails(ac.check_eligibility_left, np.exp(-500.0 / 300.0), match="time over time constant")
+    fails(ac.check_eligibility_left, 1 - 300.0 / 500.0, match="linear")
+    fails(ac.check_eligibility_left, 1 - np.exp(-300.0 / 500.0), match="decayed")
+    fails(ac.check_weight_change, 10.0 * 0.5 * 1.0 / 1000.0, match="sign is wrong")
+    fails(ac.check_weight_change, -10.0 * 0.5 * 1.0, match="1000x too")
+    fails(ac.check_pole_only, lambda o: -np.where(np.abs(o[:, 2]) > 0.2095, np.sign(o[:, 2]), 0.0),
            match="same way it falls")
-    _fails(ac.check_pole_only, ac.library_direction, match="no feedback there")
+    fails(ac.check_pole_only, ac.library_direction, match="no feedback there")
     assert ac.check_pole_only(ac.pole_only_direction)
 
 

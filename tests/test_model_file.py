@@ -266,6 +266,13 @@ CASES = [
      "mode", "options of lif"),
     (lambda d: set_in(d, ["interfaces", "inputs"], [{"name": "obs", "component": "poisson_rate"}]),
      "/interfaces/inputs/0/component", "input 'obs'", "component", "encoder"),
+    # a name of the other section: the hint says where it belongs
+    (lambda d: set_in(d, ["projections", 2, "plasticity", 0, "params", "bounds"], "soft"),
+     "/projections/2/plasticity/0/params/bounds", "plasticity rule 0 of projection 'plastic' (stdp)", "bounds",
+     "'bounds' is an option: put it under options"),
+    (lambda d: set_in(d, ["projections", 2, "plasticity", 0, "options", "w_min"], 0.0),
+     "/projections/2/plasticity/0/options/w_min", "plasticity rule 0 of projection 'plastic' (stdp)", "w_min",
+     "'w_min' is a parameter: put it under params"),
 ]
 
 

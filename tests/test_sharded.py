@@ -86,6 +86,10 @@ def test_one_device_mesh_runs_the_same_spikes():
     assert set(ca) == set(cb) == {"exc", "inh"}
     for p in ca:
         np.testing.assert_array_equal(ca[p], cb[p])
+    # the layout views (spark_lab._views.LayoutViews) read the same as the single-device simulator's
+    assert sh.t == single.t == 100 and sh.time_ms == single.time_ms == 100 * net.dt
+    assert (sh.fdtype, sh.modulators, sh.plastic, sh.fingerprint()) == \
+        (single.fdtype, single.modulators, single.plastic, single.fingerprint())
 
 
 @pytest.mark.parametrize("D", [2, 3, 5], ids=["D2", "D3", "D5"])

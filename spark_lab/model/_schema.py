@@ -338,43 +338,9 @@ class Schema:
             cls, data = made_from(self, cls, x.get("data", {}), F.pointer(path, "data"), where)
             if cls is None:
                 return None
-        ok = True
-        params = {}
-        raw = x.get("params", {})
-        pp = F.pointer(path, "params")
-        if self.obj(raw, pp, where, "parameters"):
-            for k, v in raw.items():
-                if k not in cls.PARAMS:
-                    self.issue(F.pointer(pp, k), where, str(k), "unknown parameter",
-                               lambda k=k: f"{k!r} is an option: put it under options" if k in cls.OPTIONS else
-                               f"{did_you_mean(str(k), cls.PARAMS)}parameters of {nm}: "
-                               f"{', '.join(cls.PARAMS) or '(none)'}")
-                    ok = False
-                    continue
-                val = self.value(v, F.pointer(pp, k), where, k, cls.PARAMS[k], n)
-                ok = ok and val is not None
-                params[k] = val
-        else:
-            ok = False
-        options = {}
-        raw = x.get("options", {})
-        po = F.pointer(path, "options")
-        if self.obj(raw, po, where, "options"):
-            for k, v in raw.items():
-                if k not in cls.OPTIONS:
-                    self.issue(F.pointer(po, k), where, str(k), "unknown option",
-                               lambda k=k: f"{k!r} is a parameter: put it under params" if k in cls.PARAMS else
-                               f"{did_you_mean(str(k), cls.OPTIONS)}options of {nm}: "
-                               f"{', '.join(cls.OPTIONS) or '(none)'}")
-                    ok = False
-                    continue
-                try:
-                    options[k] = cls.OPTIONS[k].check(v, where, k)
-                except SparkLabError as e:
-                    self.from_error(e, F.pointer(po, k), where)
-                    ok = False
-        else:
-            ok = False
+        params, pok = self.component_fields(x, path, where, nm, cls, "params", n)
+        options, ook = self.component_fields(x, path, where, nm, cls, "options")
+        ok = pok and ook
         if not from_data:
             data = {}
             if "data" in x and not cls.DATA:
@@ -393,6 +359,38 @@ class Schema:
             sub = "data" if field in cls.DATA else "options" if field in cls.OPTIONS else "params"
             self.from_error(e, F.pointer(path, sub) if field in fields else path, where, fields)
             return None
+
+    def component_fields(self, x: dict, path, where, nm: str, cls, section: str, n=None) -> tuple:
+        """The ``section`` ("params" or "options") of component ``x`` (registry name ``nm``,
+        class ``cls``) checked: ({name: value}, ok). A name of the other section is an issue
+        that says where it belongs; parameter values are read for ``n`` neurons."""
+        params = section == "params"
+        own, other = (cls.PARAMS, cls.OPTIONS) if params else (cls.OPTIONS, cls.PARAMS)
+        word, other_word, other_section = ("parameter", "an option", "options") if params else \
+            ("option", "a parameter", "params")
+        raw = x.get(section, {})
+        ptr = F.pointer(path, section)
+        if not self.obj(raw, ptr, where, "parameters" if params else "options"):
+            return {}, False
+        ok, out = True, {}
+        for k, v in raw.items():
+            if k not in own:
+                self.issue(F.pointer(ptr, k), where, str(k), f"unknown {word}",
+                           lambda k=k: f"{k!r} is {other_word}: put it under {other_section}" if k in other else
+                           f"{did_you_mean(str(k), own)}{word}s of {nm}: {', '.join(own) or '(none)'}")
+                ok = False
+                continue
+            if params:
+                val = self.value(v, F.pointer(ptr, k), where, k, own[k], n)
+                ok = ok and val is not None
+                out[k] = val
+                continue
+            try:
+                out[k] = own[k].check(v, where, k)
+            except SparkLabError as e:
+                self.from_error(e, F.pointer(ptr, k), where)
+                ok = False
+        return out, ok
 
     def data(self, raw, path, where, cls):
         if not self.obj(raw, path, where, "data"):

@@ -29,6 +29,7 @@ from .._chunk import compiler_options, make_chunk
 from .._packing import Packer
 from .._paramstore import DeviceArgs
 from .._record_policy import compile_key, policy_inputs, split_tags
+from .._views import LayoutViews
 from ..errors import DivergenceError, ParameterError
 from ..simulator import RunResult
 from ._plan import ShardPlan
@@ -74,7 +75,7 @@ class _Exchange:
         return lax.axis_index(self.axes).astype(jnp.uint32) * np.uint32(family.n)
 
 
-class ShardedSimulator:
+class ShardedSimulator(LayoutViews):
     """A built network run across devices (see the module docstring). Create it with
     ``network.build(devices=jax.devices())``; ``devices`` may be a ``jax.sharding.Mesh``
     (all its axes together split the neurons).
@@ -133,24 +134,9 @@ class ShardedSimulator:
         return self.sim.dt
 
     @property
-    def fdtype(self):
-        """numpy float type of the state."""
-        return self.sim.fdtype
-
-    @property
     def native(self) -> bool:
         """Always False: the sharded simulator propagates in pure JAX."""
         return False
-
-    @property
-    def modulators(self) -> tuple:
-        """Modulator channels (none: plasticity is not sharded)."""
-        return self.sim.modulators
-
-    @property
-    def plastic(self) -> tuple:
-        """Plastic projections (none: refused at build)."""
-        return self.sim.plastic
 
     @property
     def io(self):
@@ -161,15 +147,6 @@ class ShardedSimulator:
     def t(self) -> int:
         """Current step index."""
         return self._t
-
-    @property
-    def time_ms(self) -> float:
-        """Current time in ms."""
-        return self._t * self.dt
-
-    def fingerprint(self) -> str:
-        """Hash of the structure, equal to the single-device simulator's (checkpoints)."""
-        return self.sim.fingerprint()
 
     # ---------------------------------------------------------------- host <-> devices
     def _put(self, tree):

@@ -243,20 +243,21 @@ class History:
     def undo(self, current: Snapshot) -> Snapshot | None:
         """The state to go back to (``current`` goes onto the redo stack), or None;
         ``last_label`` then says which edit was undone."""
-        if not self._undo:
-            return None
-        before, self.last_label = self._undo.pop()
-        self._redo.append((current, self.last_label))
-        return before
+        return self._step(self._undo, self._redo, current)
 
     def redo(self, current: Snapshot) -> Snapshot | None:
         """The state an undone edit made (``current`` goes back onto the undo stack), or None;
         ``last_label`` then says which edit was redone."""
-        if not self._redo:
+        return self._step(self._redo, self._undo, current)
+
+    def _step(self, source: list, target: list, current: Snapshot) -> Snapshot | None:
+        """Undo and redo alike: the newest snapshot of ``source`` (None when it is empty), its
+        label as ``last_label``; ``current`` goes onto ``target`` under that label."""
+        if not source:
             return None
-        after, self.last_label = self._redo.pop()
-        self._undo.append((current, self.last_label))
-        return after
+        snapshot, self.last_label = source.pop()
+        target.append((current, self.last_label))
+        return snapshot
 
     @property
     def labels(self) -> list[str]:
