@@ -65,12 +65,20 @@ class Inspector:
         self.actions = actions
         self.widget = W.VBox(layout=W.Layout(width="330px", flex="0 0 330px", padding="0 0 0 8px", overflow="auto",
                                              max_height="520px"))
+        self.widget.add_class("sl-ed-inspector")
         self.message = W.HTML()
         self.fields: dict[str, Field] = {}       # "name", "n", "tau_m", "synapse.tau", ... (for tests)
         self.choosers: dict[str, W.Dropdown] = {}
         self.equation_forms: dict = {}           # "model", "synapse": the EquationForm shown
         self.selected = None
         self.show(None)
+
+    def set_width(self, width: str, grow: bool = False) -> None:
+        """The width of the inspector's column (a CSS length; its fields are 230 px wide plus
+        their unit); ``grow``: wider where the row has room (all of it once it wraps below the canvas)."""
+        self.widget.layout.width = "auto" if grow else width
+        self.widget.layout.flex = f"1 1 {width}" if grow else f"0 0 {width}"
+        self.widget.layout.min_width = width if grow else None
 
     # ------------------------------------------------------------------ building
     def show(self, name) -> None:
