@@ -93,10 +93,10 @@ class Lab:
         "stacked" (editor above) or "lab" (editor hidden)."""
         mode = self.view.value
         side = mode == "side"
-        # side by side fits from ~800 px of output width (a 1366 px laptop screen with JupyterLab's
-        # side bar open): the editor (narrow: its inspector below the canvas when its column is under
-        # ~680 px) takes two thirds of the room above 440 px, the lab one third above 340 px; narrower
-        # still, the lab wraps below the editor
+        # side by side fits from ~790 px of output width (a 1366 px laptop screen with JupyterLab's side
+        # bar open gives ~930): the editor (narrow: its inspector goes below the canvas when its column
+        # is under ~740 px) takes two thirds of the room above 440 px, the lab one third above 340 px;
+        # narrower still, the lab wraps below the editor
         self._body.layout = W.Layout(width="100%", display="flex", flex_flow="row wrap" if side else "column",
                                      align_items="flex-start")
         self._editor_box.layout = W.Layout(flex="2 1 440px" if side else "0 0 auto",

@@ -46,10 +46,10 @@ from ._history import History, describe, restore, snapshot
 from ._inspector import Inspector
 
 UNDO_LEVELS = 100
-# (palette, its buttons, canvas height (None: the editor's own), inspector, (file box, example box)); narrow:
+# (palette, its buttons, canvas height (None: the editor's own), (file box, example box)); narrow:
 # palette and canvas 300 px high, so that the inspector below them starts in view at 768 px
-WIDE = ("150px", "140px", None, "330px", ("160px", "150px"))
-NARROW = ("124px", "116px", "300px", "260px", ("120px", "130px"))
+WIDE = ("150px", "140px", None, ("160px", "150px"))
+NARROW = ("124px", "116px", "300px", ("120px", "130px"))
 PALETTE_HEIGHT = "520px"
 
 
@@ -547,15 +547,15 @@ class GraphEditor:
     # ================================================================== view
     def arrange(self, narrow: bool) -> None:
         """Size the editor for the room it has: ``narrow`` (beside the live lab, ``Lab(view="side")``)
-        makes palette, inspector and toolbar boxes narrower and the canvas lower; either way the
-        inspector goes below the canvas where the row is too narrow for all three."""
-        palette, button, canvas, inspector, boxes = NARROW if narrow else WIDE
+        makes palette and toolbar boxes narrower and palette and canvas lower; either way the
+        inspector goes below the canvas where the row is too narrow for all three (the canvas is
+        not squeezed below its minimum width)."""
+        palette, button, canvas, boxes = NARROW if narrow else WIDE
         self.palette.layout.width, self.palette.layout.flex = palette, f"0 0 {palette}"
         self.palette.layout.max_height = canvas or PALETTE_HEIGHT
         for b in self.palette_buttons.values():
             b.layout.width = button
         self.canvas.set_size(canvas or self._height, "280px" if narrow else MIN_WIDTH)
-        self.inspector.set_width(inspector, grow=narrow)
         self.path_box.layout.width, self.example_box.layout.width = boxes
 
     def fit(self) -> None:

@@ -73,13 +73,6 @@ class Inspector:
         self.selected = None
         self.show(None)
 
-    def set_width(self, width: str, grow: bool = False) -> None:
-        """The width of the inspector's column (a CSS length; its fields are 230 px wide plus
-        their unit); ``grow``: wider where the row has room (all of it once it wraps below the canvas)."""
-        self.widget.layout.width = "auto" if grow else width
-        self.widget.layout.flex = f"1 1 {width}" if grow else f"0 0 {width}"
-        self.widget.layout.min_width = width if grow else None
-
     # ------------------------------------------------------------------ building
     def show(self, name) -> None:
         """Rebuild the form for ``name`` (a node, projection or interface edge; None: a hint)."""
