@@ -115,7 +115,7 @@ _JS_DRAWN = """() => ({
 _CLUES = ("error", "could not", "not found", "websocket", "connection", "reconnect", "restart")
 
 
-def _not_drawn_report(page, server, log, error) -> str:
+def _not_drawn_report(page, server, log, error, name="test_editor_in_jupyterlab-first-run-all-not-drawn") -> str:
     """Write what the page and the kernel hold, with the console's clues, next to the screenshot."""
     try:
         drawn = page.evaluate(_JS_DRAWN)
@@ -133,7 +133,7 @@ def _not_drawn_report(page, server, log, error) -> str:
                       "console clues:", *clues, "stderr on the page:", error_outputs_text(page)[-2000:],
                       "server log (tail):", server.log_tail(40)])
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
-    (SCREENSHOT_DIR / "test_editor_in_jupyterlab-first-run-all-not-drawn.txt").write_text(text)
+    (SCREENSHOT_DIR / f"{name}.txt").write_text(text)
     return text
 
 
@@ -295,7 +295,11 @@ def test_editor_canvas_wheel_fit_keys_and_export(lab_server, lab_page, shot):
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=lab_server.url.rstrip("/"))
     console = []
     page.on("console", lambda m: console.append((m.type, m.text)))
-    run_all(page, NOTEBOOK)
+    log = ConsoleLog(page)
+    try:                  # the same fault can end this Run All (one prompt left at [*]): say what was held
+        run_all(page, NOTEBOOK)
+    except (AssertionError, TimeoutError) as e:
+        raise AssertionError(_not_drawn_report(page, lab_server, log, e, name="test_editor_canvas-run-all")) from e
     assert_no_tracebacks(page)
     editor = page.locator(EDITOR).first
     for node in ("exc", "stim", "exc_rate"):
