@@ -93,15 +93,18 @@ class Lab:
         "stacked" (editor above) or "lab" (editor hidden)."""
         mode = self.view.value
         side = mode == "side"
-        # side by side needs ~1,110 px (the editor's palette, canvas and inspector in 730, the lab in
-        # 380): a 1366 px laptop screen with JupyterLab's side bar closed; narrower, the lab wraps below
+        # side by side fits from ~790 px of output width (a 1366 px laptop screen with JupyterLab's side
+        # bar open gives ~930): the editor (narrow: its inspector goes below the canvas when its column
+        # is under ~740 px) takes two thirds of the room above 440 px, the lab one third above 340 px;
+        # narrower still, the lab wraps below the editor
         self._body.layout = W.Layout(width="100%", display="flex", flex_flow="row wrap" if side else "column",
                                      align_items="flex-start")
-        self._editor_box.layout = W.Layout(flex="0 1 730px" if side else "0 0 auto",
-                                           min_width="730px" if side else "0", width="auto" if side else "100%",
+        self._editor_box.layout = W.Layout(flex="2 1 440px" if side else "0 0 auto",
+                                           min_width="440px" if side else "0", width="auto" if side else "100%",
                                            display="none" if mode == "lab" else "flex")
-        self._live_box.layout = W.Layout(flex="1 1 380px" if side else "0 0 auto", width="auto" if side else "100%",
-                                         min_width="380px" if side else "0", padding="0 0 0 8px" if side else "0")
+        self._live_box.layout = W.Layout(flex="1 1 340px" if side else "0 0 auto", width="auto" if side else "100%",
+                                         min_width="340px" if side else "0", padding="0 0 0 8px" if side else "0")
+        self.editor.arrange(narrow=side)
         if self.live is not None:
             self.live.arrange(narrow=side)
 

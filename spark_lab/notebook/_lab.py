@@ -76,7 +76,8 @@ class LiveLab:
                                    description="look back", readout_format=".1f", continuous_update=True,
                                    tooltip="while paused: move the raster, traces and rates back in time "
                                            "(ms before now, as far as the ring buffers reach)",
-                                   style={"description_width": "70px"}, layout=W.Layout(width="420px"))
+                                   style={"description_width": "70px"},
+                                   layout=W.Layout(width="100%", max_width="420px"))
         self._scrubbing = False
         self.scrub.observe(lambda ch: None if self._scrubbing else self.look_back(-ch["new"]), "value")
         s.on_status(lambda _: self._status_changed())

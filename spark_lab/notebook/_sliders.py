@@ -52,7 +52,7 @@ class ParamSlider:
         tip = _tooltip(target, name, decl, self.heterogeneous)
         style = {"description_width": "initial"}
         common = dict(description=desc, tooltip=tip, continuous_update=continuous_update, style=style,
-                      readout_format=".3g", layout=W.Layout(width="420px"))
+                      readout_format=".3g", layout=W.Layout(width="100%", max_width="420px"))
         if self.log:
             self.slider = W.FloatLogSlider(value=value, base=10, min=math.log10(lo), max=math.log10(hi),
                                            step=(math.log10(hi) - math.log10(lo)) / 200, **common)

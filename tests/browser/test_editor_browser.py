@@ -11,12 +11,17 @@ Screenshots: tests/artifacts/screenshots/test_editor_*.png.
 from __future__ import annotations
 
 import time
+import warnings
 
 import pytest
 from harness import (
+    SCREENSHOT_DIR,
+    WIDGET_WARNING_PATTERNS,
+    ConsoleLog,
     assert_no_news_toast,
     assert_no_tracebacks,
     assert_no_widget_errors,
+    error_outputs_text,
     run_all,
 )
 
@@ -98,17 +103,56 @@ def _run_and_wait_drawn(page) -> None:
         wait_for(lambda node=node: page.evaluate(_JS_NODE, node), f"node {node!r} of the notebook on the canvas")
 
 
+# what a page that lost the notebook's later nodes is asked (see _not_drawn_report)
+_JS_DRAWN = """() => ({
+  canvases: Array.from(document.querySelectorAll('.spark-lab-graph-editor .custom-widget'))
+    .map(el => el._cyreg ? el._cyreg.cy.nodes().map(n => n.id()) : 'no cytoscape'),
+  prompts: Array.from(document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt'))
+    .map(p => p.textContent.trim())})"""
+# console lines that name the known ways a widget model loses updates in ipywidgets 8: a failed update
+# (its model then drops every later one), a lost or reconnected kernel connection (the widget manager
+# then re-applies a snapshot of every model's state)
+_CLUES = ("error", "could not", "not found", "websocket", "connection", "reconnect", "restart")
+
+
+def _not_drawn_report(page, server, log, error, name="test_editor_in_jupyterlab-first-run-all-not-drawn") -> str:
+    """Write what the page and the kernel hold, with the console's clues, next to the screenshot."""
+    try:
+        drawn = page.evaluate(_JS_DRAWN)
+    except Exception as e:  # noqa: BLE001 - a report, best effort
+        drawn = f"page not readable: {e}"
+    try:
+        kernel = kernel_print(server, "print([n.data['id'] for n in editor.canvas.widget.graph.nodes])", 20)
+    except Exception as e:  # noqa: BLE001
+        kernel = f"kernel not readable: {e}"
+    clues = [f"{k}: {t[:400]}" for k, t in log.messages if any(c in t.lower() for c in _CLUES)
+             and "whole cytoscape relayout" not in t]
+    # the server drops iopub messages (widget updates included) above its rate limit and says so in
+    # its log and as stderr in the notebook; both are kept here too
+    text = "\n".join([f"first Run All failed: {error}", f"page: {drawn}", f"kernel canvas nodes: {kernel}",
+                      "console clues:", *clues, "stderr on the page:", error_outputs_text(page)[-2000:],
+                      "server log (tail):", server.log_tail(40)])
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    (SCREENSHOT_DIR / f"{name}.txt").write_text(text)
+    return text
+
+
 def test_editor_in_jupyterlab(lab_server, lab_page, shot):
     page = lab_page
-    # Known intermittent fault (open in issue 18, seen in about half of the runs of this file since the
-    # canvas script landed): after Run All the page sometimes never draws the nodes that cells 3-4 add
+    log = ConsoleLog(page)
+    # Known intermittent fault (open in issue 18; about half of the runs of this file in session 2, none in
+    # 6 runs of it without this retry in session 3): after Run All the page never draws the nodes cells 3-4 add
     # (the kernel has them), or one prompt stays [*]. One second Run All of a reloaded page is allowed;
-    # its first failure is kept as a screenshot. Two failures fail the test.
+    # the first failure is kept as a screenshot and a report of page, kernel and console (a warning
+    # says so). Two failures fail the test.
     try:
         _run_and_wait_drawn(page)
-    except (AssertionError, TimeoutError):
+    except (AssertionError, TimeoutError) as e:
         shot(page, "first-run-all-not-drawn")
+        warnings.warn("the first Run All did not draw the notebook's nodes:\n"
+                      + _not_drawn_report(page, lab_server, log, e), stacklevel=1)
         _run_and_wait_drawn(page)
+    first_ok = len(log.messages)
     editor = page.locator(EDITOR).first
     for edge in ("inh->exc", "exc~>exc_rate"):
         wait_for(lambda edge=edge: page.evaluate(_JS_HAS_EDGE, edge), f"edge {edge!r} on the canvas")
@@ -180,7 +224,8 @@ def test_editor_in_jupyterlab(lab_server, lab_page, shot):
     tau.press("Enter")
     wait_for(lambda: editor.locator(".widget-text.sl-invalid").count() == 1, "tau_m marked invalid")
     assert kernel_print(lab_server, "print(net.pools['lif'].model.values['tau_m'])") == "12.5"
-    assert editor.get_by_text("must be > 0 ms").count() >= 1
+    # the reason is a widget of its own, drawn a moment after the red mark (seen: not there yet, load 17)
+    wait_for(lambda: editor.get_by_text("must be > 0 ms").count() >= 1, "the reason next to the field")
     shot(editor, "inspector-invalid")
 
     # --- drag a node: its position reaches net.layout
@@ -201,6 +246,9 @@ def test_editor_in_jupyterlab(lab_server, lab_page, shot):
     wait_for(lambda: kernel_print(lab_server, "print(net.layout['lif_2'])") == before, "undo of the drag")
     assert_no_widget_errors(page)
     shot(editor, "final")
+    problems = [f"{k}: {t[:300]}" for k, t in log.messages[first_ok:]
+                if k == "error" or any(p.search(t) for p in WIDGET_WARNING_PATTERNS)]
+    assert not problems, "console problems:\n" + "\n".join(problems)
 
 
 # ----------------------------------------------------------------------------- the canvas as a user meets it
@@ -247,7 +295,11 @@ def test_editor_canvas_wheel_fit_keys_and_export(lab_server, lab_page, shot):
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=lab_server.url.rstrip("/"))
     console = []
     page.on("console", lambda m: console.append((m.type, m.text)))
-    run_all(page, NOTEBOOK)
+    log = ConsoleLog(page)
+    try:                  # the same fault can end this Run All (one prompt left at [*]): say what was held
+        run_all(page, NOTEBOOK)
+    except (AssertionError, TimeoutError) as e:
+        raise AssertionError(_not_drawn_report(page, lab_server, log, e, name="test_editor_canvas-run-all")) from e
     assert_no_tracebacks(page)
     editor = page.locator(EDITOR).first
     for node in ("exc", "stim", "exc_rate"):

@@ -45,6 +45,7 @@ STYLE_FILE = Path(__file__).with_name("editor-style.json")   # a link to widgets
 SCRIPT_FILE = Path(__file__).with_name("editor-canvas.js")   # a link to widgets/editor-canvas.js
 MIN_ZOOM, MAX_ZOOM = 0.2, 1.5
 FIT_PADDING = 30            # pixels around the graph when the view is fitted
+MIN_WIDTH = "300px"         # the narrowest the canvas gets in the editor's row
 FRESH_MAX = 4               # at most this many new edges are highlighted (not a whole new graph)
 
 
@@ -86,10 +87,10 @@ class Canvas:
     """
 
     def __init__(self, on_node_tap, on_edge_tap, on_node_moved, height: str = "460px"):
-        # in the editor's row the canvas takes the width that palette and inspector leave;
-        # min_width 0 lets it shrink below the size of cytoscape's own canvases
-        self.widget = _CanvasWidget(layout={"height": height, "width": "auto", "min_width": "0",
-                                                           "flex": "1 1 0%", "border": "1px solid #d0d7de"})
+        # in the editor's row the canvas takes the width that palette and inspector leave, down to
+        # its min_width (``set_size``); narrower, the row wraps
+        self.widget = _CanvasWidget(layout={"height": height, "width": "auto", "min_width": MIN_WIDTH,
+                                            "flex": "1 1 0%", "border": "1px solid #d0d7de"})
         self.widget.cytoscape_layout = {"name": "preset", "fit": True, "padding": FIT_PADDING, "animate": False}
         self.widget.set_style(load_style())
         self.widget.min_zoom, self.widget.max_zoom, self.widget.zoom = MIN_ZOOM, MAX_ZOOM, 1.0
@@ -116,6 +117,12 @@ class Canvas:
             if "x" in pos and "y" in pos:
                 on_node_moved(ev["data"]["id"], float(pos["x"]), float(pos["y"]))
         self.widget.on("node", "dragfree", moved)
+
+    def set_size(self, height: str, min_width: str) -> None:
+        """The canvas's height and the width it keeps in the editor's row (CSS lengths): below
+        that the row wraps (the inspector goes under the canvas) instead of squeezing it."""
+        self.widget.layout.height = height
+        self.widget.layout.min_width = min_width
 
     def fit(self) -> None:
         """Fit the view to the whole graph (the browser runs the preset layout: no node moves)."""

@@ -40,12 +40,17 @@ from ...errors import SparkLabError
 from ...network import Network
 from . import _autolayout, _backend, _elements, _io_edits, _palette
 from ._backend import EditorError
-from ._canvas import Canvas, script_output
+from ._canvas import MIN_WIDTH, Canvas, script_output
 from ._code_pane import CodePane
 from ._history import History, describe, restore, snapshot
 from ._inspector import Inspector
 
 UNDO_LEVELS = 100
+# (palette, its buttons, canvas height (None: the editor's own), (file box, example box)); narrow:
+# palette and canvas 300 px high, so that the inspector below them starts in view at 768 px
+WIDE = ("150px", "140px", None, ("160px", "150px"))
+NARROW = ("124px", "116px", "300px", ("120px", "130px"))
+PALETTE_HEIGHT = "520px"
 
 
 class GraphEditor:
@@ -88,14 +93,14 @@ class GraphEditor:
         for group, entries in _palette.entries().items():
             if not entries:
                 continue
-            rows.append(W.HTML(f"<b>{html.escape(group)}</b>"))
+            rows.append(W.HTML(f"<b>{html.escape(group)}</b>", layout=W.Layout(flex="0 0 auto")))
             for e in entries:
-                b = W.Button(description=e.label, tooltip=e.help, layout=W.Layout(width="140px"))
+                b = W.Button(description=e.label, tooltip=e.help, layout=W.Layout(width="140px", flex="0 0 auto"))
                 b.on_click(lambda _b, entry=e: self._ui(lambda: self.palette_click(entry.label)))
                 self.palette_buttons[e.label] = b
                 rows.append(b)
         self.palette = W.VBox(rows, layout=W.Layout(width="150px", flex="0 0 150px", overflow="auto",
-                                                    max_height="520px"))
+                                                    max_height=PALETTE_HEIGHT))
         # toolbar
         self.connect_toggle = W.ToggleButton(description="Connect", icon="link",
                                              tooltip="connect mode: click the source node, then the target")
@@ -140,11 +145,14 @@ class GraphEditor:
         self.issues_box = W.HTML()
         self.code_pane = CodePane(self._say)
         self.code = self.code_pane.text
+        # a row that wraps: too narrow for palette, canvas (its min width) and inspector, the
+        # inspector goes below the canvas (``arrange``)
         body = W.HBox([self.palette, self.canvas.widget, self.inspector.widget],
-                      layout=W.Layout(width="100%", align_items="flex-start"))
+                      layout=W.Layout(width="100%", align_items="flex-start", flex_flow="row wrap"))
         self.widget = W.VBox([self.toolbar, body, self.status_line, self.issues_box, self.code_pane.widget,
                               script_output()], layout=W.Layout(width="100%"))
         self.widget.add_class("spark-lab-graph-editor")
+        self._height = height
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
@@ -537,6 +545,19 @@ class GraphEditor:
             return f"# this network cannot be written as a script: {e}"
 
     # ================================================================== view
+    def arrange(self, narrow: bool) -> None:
+        """Size the editor for the room it has: ``narrow`` (beside the live lab, ``Lab(view="side")``)
+        makes palette and toolbar boxes narrower and palette and canvas lower; either way the
+        inspector goes below the canvas where the row is too narrow for all three (the canvas is
+        not squeezed below its minimum width)."""
+        palette, button, canvas, boxes = NARROW if narrow else WIDE
+        self.palette.layout.width, self.palette.layout.flex = palette, f"0 0 {palette}"
+        self.palette.layout.max_height = canvas or PALETTE_HEIGHT
+        for b in self.palette_buttons.values():
+            b.layout.width = button
+        self.canvas.set_size(canvas or self._height, "280px" if narrow else MIN_WIDTH)
+        self.path_box.layout.width, self.example_box.layout.width = boxes
+
     def fit(self) -> None:
         """Fit the canvas's view to the whole graph (what the Fit button does)."""
         self.canvas.fit()

@@ -65,6 +65,7 @@ class Inspector:
         self.actions = actions
         self.widget = W.VBox(layout=W.Layout(width="330px", flex="0 0 330px", padding="0 0 0 8px", overflow="auto",
                                              max_height="520px"))
+        self.widget.add_class("sl-ed-inspector")
         self.message = W.HTML()
         self.fields: dict[str, Field] = {}       # "name", "n", "tau_m", "synapse.tau", ... (for tests)
         self.choosers: dict[str, W.Dropdown] = {}
