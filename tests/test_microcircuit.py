@@ -79,16 +79,15 @@ def test_structure_in_degrees_delays_and_weights(small):
             if w.size > 2000:                                        # normal, relative sd 0.1
                 assert np.mean(w) == pytest.approx(W[i, j], rel=0.01)
                 assert np.std(w) == pytest.approx(0.1 * abs(W[i, j]), rel=0.1)
-    # the background: m private sources per neuron, summed rate 8 Hz x K_ext x k_scale
+    # the background: a Poisson input of 8 Hz x K_ext x k_scale per neuron (LIFPoissonInput), no sources
+    assert set(net.pools) == set(POPS)
+    w_ext = mc.PSP_E * mc.psp_to_current() / math.sqrt(0.1)
     for i, pop in enumerate(POPS):
-        src = net.pools[f"bg_{pop}"]
-        m = src.n // n[pop]
-        assert src.n == m * n[pop]
-        assert float(src.model.values["rate"]) * m == pytest.approx(8.0 * mc.K_EXT[i] * 0.1)
-        assert float(src.model.values["rate"]) * 0.1e-3 <= 0.1 + 1e-12
-        pre, post, _ = sim.synapses(f"bg_{pop}->{pop}")
-        assert np.array_equal(np.bincount(post, minlength=n[pop]), np.full(n[pop], m))
-        assert np.array_equal(np.sort(pre), np.arange(src.n))           # each source feeds one neuron
+        v = net.pools[pop].model.values
+        assert type(net.pools[pop].model).__name__ == "LIFPoissonInput"
+        assert float(v["input_n"]) * float(v["input_rate"]) == pytest.approx(8.0 * mc.K_EXT[i] * 0.1)
+        assert float(v["input_weight"]) == pytest.approx(w_ext)
+        assert float(v["input_tau"]) == 0.5
 
 
 def test_rates_per_layer_in_a_plausible_band(small):
@@ -133,14 +132,29 @@ def test_load_options_are_checked():
 
 
 def test_full_scale_refused_before_anything_is_built():
-    """The estimate of the full model (about 0.3e9 synapses, and padded tables of one row per
-    neuron, 1.3M of them background sources) against a 4 GiB limit: a spark_lab error that
-    names the estimate and the limit, before a synapse is drawn."""
+    """The estimate of the full model (about 0.3e9 synapses with a weight each, in padded
+    tables of one row per neuron) against a 4 GiB limit: a spark_lab error that names the
+    estimate and the limit, before a synapse is drawn."""
     with pytest.raises(ParameterError) as e:
         sl.load("microcircuit", scale=1.0, memory_limit=4 * 2 ** 30)
     msg = str(e.value)
     assert "memory limit is 4.0 GiB" in msg and "GiB for the whole network" in msg
     assert "padded propagation table" in msg or "synapses" in msg            # the largest need, named
+
+
+def test_full_scale_with_one_weight_per_projection_is_estimated_in_the_compact_layout():
+    """weight_sd = 0 on the native CPU path: no padded tables, about COMPACT_BYTES a synapse
+    (bench/MICROCIRCUIT.md measures the build), still refused under a limit it exceeds."""
+    from spark_lab import _memory, _native, _sparse
+    if not (_native.available() and _sparse.on_cpu()):
+        pytest.skip("the compact layout is the native CPU kernel's")
+    net = mc.build(scale=1.0, weight_sd=0.0)
+    est = _memory.estimate(net)
+    assert not any(n.field == "table" for n in est.needs)
+    assert 0.29e9 < est.synapses < 0.31e9
+    assert 4 * 2 ** 30 < est.total < 9 * 2 ** 30
+    with pytest.raises(ParameterError, match="memory limit is 4.0 GiB"):
+        _memory.check(net, 4 * 2 ** 30)
 
 
 def test_default_in_degree_scale_follows_scale():

@@ -1,7 +1,7 @@
 """The cortical microcircuit of Potjans & Diesmann (2014), built as a spark_lab Network.
 
     net = sl.load("microcircuit", scale=0.1)                  # 7,717 neurons, in-degrees x 0.1
-    net = sl.load("microcircuit", scale=1.0)                  # the full model: 77,169 neurons, 0.3e9 synapses
+    net = sl.load("microcircuit", scale=1.0, weight_sd=0.0)   # the full model: 77,169 neurons, 0.3e9 synapses
     net = sl.load("microcircuit", scale=0.1, k_scale=1.0, background="dc")
 
 Eight populations (L23E, L23I, L4E, L4I, L5E, L5I, L6E, L6I; sizes ``N_FULL`` x ``scale``)
@@ -26,11 +26,10 @@ uniform with the NEST example's "optimized" mean and standard deviation (``V0``)
 Background (``background``):
 
 * ``"poisson"``: each neuron receives ``K_EXT`` x k_scale independent Poisson inputs of
-  8 Hz (weight: a 0.15 mV PSP). spark_lab's Poisson sources spike at most once a step, so a
-  neuron's summed background rate (up to 23 kHz) is split over m private sources of at
-  most 100 / dt Hz each (FromList from a source pool ``bg_<population>``; m = 13 .. 24 at
-  dt = 0.1 ms): the mean input is exact, its variance 1 - p of a Poisson process's (p <=
-  0.1, the spike probability per step of a source).
+  8 Hz (weight: a 0.15 mV PSP) into an exponential current of tau_syn, drawn per neuron and
+  step as one Poisson count (:class:`~spark_lab.LIFPoissonInput`, Brian2's
+  PoissonInput; NEST's poisson_generator gives each neuron the same Poisson process):
+  no source neurons, no synapses.
 * ``"dc"``: the mean of that input as a constant current instead (NEST's
   ``poisson_input = False``), ``8 Hz x K_EXT x w_ext x tau_syn``.
 
@@ -50,7 +49,16 @@ default ``k_scale = scale`` (capped at 1), as the NEST example (N_scaling = K_sc
 Differences from the NEST example, all documented here: one delay per projection (the
 means; NEST draws normal delays with relative sd 0.5); fixed in-degree per target neuron
 (NEST: a fixed total number, so in-degrees vary binomially); a uniform initial v of the
-same mean and sd (NEST: normal); the Poisson background as described above.
+same mean and sd (NEST: normal). Before 2026-12-02 the Poisson background came from m
+private PoissonSource neurons per neuron (at most one spike a step each: variance 1 - p of
+Poisson's, p <= 0.1) through FromList synapses; with ``LIFPoissonInput`` it is NEST's
+Poisson process, and a seed draws other spikes than before.
+
+Memory: ``weight_sd = 0`` (one weight per projection) keeps the native CPU kernel's compact
+layout (about 4 bytes a synapse beside the (pre, post) index lists); the full model (0.3e9
+synapses) then builds and runs in about 10 GB (bench/MICROCIRCUIT.md). With ``weight_sd > 0``
+every synapse carries its weight in the padded tables: far more (the memory estimate refuses
+what does not fit, before drawing anything).
 """
 from __future__ import annotations
 
@@ -59,11 +67,11 @@ import math
 import numpy as np
 
 from .. import _checks
-from ..connectivity import FixedInDegree, FromList
+from ..connectivity import FixedInDegree
 from ..errors import ParameterError
 from ..initializers import Normal
 from ..network import Network
-from ..neurons import LIF, PoissonSource
+from ..neurons import LIF, LIFPoissonInput
 from ..synapses import Exponential
 
 POPULATIONS = ("L23E", "L23I", "L4E", "L4I", "L5E", "L5I", "L6E", "L6I")
@@ -176,10 +184,13 @@ def build(scale: float = 0.1, k_scale: float | None = None, background: str = "p
     n, K, W = sizes(scale), in_degrees(k_scale), weights_mv(k_scale)
     dc = dc_input_mv(k_scale, background)
     net = Network(dt=dt, seed=seed, native=native)
+    w_ext = PSP_E * psp_to_current() / math.sqrt(k_scale)
     for i, pop in enumerate(POPULATIONS):
         half = math.sqrt(3.0) * V0[1][i]                # uniform with the sd of the NEST example's normal
-        lif = LIF(tau_m=TAU_M, v_rest=E_L + dc[i], v_th=V_TH, v_reset=V_RESET, t_ref=T_REF,
+        kw = dict(tau_m=TAU_M, v_rest=E_L + dc[i], v_th=V_TH, v_reset=V_RESET, t_ref=T_REF,
                   v_init_low=V0[0][i] - half, v_init_high=V0[0][i] + half)
+        lif = LIF(**kw) if background == "dc" else LIFPoissonInput(
+            **kw, input_n=float(K_EXT[i] * k_scale), input_rate=BG_RATE, input_weight=w_ext, input_tau=TAU_SYN)
         net.add_pool(pop, lif, int(n[i]))
     syn = {pop: Exponential(tau=TAU_SYN) for pop in POPULATIONS}     # one receptor per population
     for i, post in enumerate(POPULATIONS):
@@ -192,23 +203,7 @@ def build(scale: float = 0.1, k_scale: float | None = None, background: str = "p
             net.connect(pre, post, synapse=syn[post], weight=weight, name=f"{pre}->{post}",
                         delay=DELAY_E if j % 2 == 0 else DELAY_I,
                         connectivity=FixedInDegree(k=int(K[i, j]), autapses=1, multapses=1))
-    if background == "poisson":
-        _poisson_background(net, n, k_scale, dt, syn)
     return net
-
-
-def _poisson_background(net, n, k_scale, dt, syn):
-    """Per population, m private Poisson sources per neuron (see the module docstring)."""
-    w_ext = PSP_E * psp_to_current() / math.sqrt(k_scale)
-    r_max = 100.0 / dt                                   # Hz: spike probability 0.1 per step
-    for i, pop in enumerate(POPULATIONS):
-        total = BG_RATE * K_EXT[i] * k_scale             # Hz per neuron
-        m = max(1, math.ceil(total / r_max))
-        name = f"bg_{pop}"
-        net.add_pool(name, PoissonSource(rate=total / m), int(n[i]) * m)
-        src = np.arange(int(n[i]) * m)
-        net.connect(name, pop, synapse=syn[pop], weight=w_ext, name=f"{name}->{pop}",
-                    connectivity=FromList(src, src // m))
 
 
 def rates(result, net, t_ms: float) -> dict:
