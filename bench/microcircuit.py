@@ -33,7 +33,7 @@ def _rss_mb():
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2 ** 20
 
 
-def one(scale, k_scale, background, presim, sim_ms, native, chunk, weight_sd=0.1):
+def one(scale, k_scale, background, presim, sim_ms, native, chunk, weight_sd=0.1, delay_bins=8):
     import spark_lab as sl
     from spark_lab import _memory
     from spark_lab.examples import microcircuit as mc
@@ -41,6 +41,7 @@ def one(scale, k_scale, background, presim, sim_ms, native, chunk, weight_sd=0.1
     rss0 = _rss_mb()
     t0 = time.perf_counter()
     net = sl.load("microcircuit", scale=scale, k_scale=k_scale, background=background, weight_sd=weight_sd,
+                  delay_bins=delay_bins,
                   native={"auto": None, "on": True, "off": False}[native])
     describe_s = time.perf_counter() - t0
     est = _memory.estimate(net)
@@ -59,7 +60,8 @@ def one(scale, k_scale, background, presim, sim_ms, native, chunk, weight_sd=0.1
     n_syn = sum(p.n_syn for p in sim.layout.projections.values())
     rec = sum(p.n_syn for nm, p in sim.layout.projections.items() if not nm.startswith("bg_"))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return dict(scale=scale, k_scale=k_scale, background=background, weight_sd=weight_sd, native=sim.native,
+    return dict(scale=scale, k_scale=k_scale, background=background, weight_sd=weight_sd, delay_bins=delay_bins,
+                native=sim.native,
                 neurons=sum(net.pools[p].n for p in POPS), synapses=n_syn, recurrent_synapses=rec,
                 rates={p: round(rates[p], 3) for p in POPS}, describe_s=round(describe_s, 2),
                 build_s=round(build_s, 2), presim_s=round(presim_s, 2), sim_ms=sim_ms, wall_s=round(wall, 2),
@@ -124,13 +126,15 @@ def main():
     ap.add_argument("--sim", type=float, default=500.0)
     ap.add_argument("--native", default="auto", choices=["auto", "on", "off"])
     ap.add_argument("--weight-sd", type=float, default=0.1, help="relative sd of the weights (0: one per projection)")
+    ap.add_argument("--delay-bins", type=int, default=8, help="NEST's normal delays in this many bins (1: the means)")
     ap.add_argument("--one", help=argparse.SUPPRESS)
     ap.add_argument("--out")
     ap.add_argument("--md")
     a = ap.parse_args()
     if a.one:
         scale, bg = a.one.split(":")
-        print(json.dumps(one(float(scale), a.k_scale, bg, a.presim, a.sim, a.native, a.chunk, a.weight_sd)),
+        print(json.dumps(one(float(scale), a.k_scale, bg, a.presim, a.sim, a.native, a.chunk, a.weight_sd,
+                                 a.delay_bins)),
               flush=True)
         return
     rows = []
@@ -138,7 +142,8 @@ def main():
         for bg in a.background.split(","):
             res = subprocess.run([sys.executable, os.path.abspath(__file__), "--one", f"{scale}:{bg}",
                                   "--k-scale", str(a.k_scale), "--presim", str(a.presim), "--sim", str(a.sim),
-                                  "--native", a.native, "--chunk", str(a.chunk), "--weight-sd", str(a.weight_sd)],
+                                  "--native", a.native, "--chunk", str(a.chunk), "--weight-sd", str(a.weight_sd),
+                                  "--delay-bins", str(a.delay_bins)],
                                  capture_output=True, text=True)
             if res.returncode != 0:
                 print(f"scale {scale} {bg}: failed: {res.stderr.strip().splitlines()[-1:]}", flush=True)

@@ -399,22 +399,28 @@ def _modulators(net: Network, projections: dict) -> tuple:
 
 def _groups(projections: dict, offsets: dict, receptors: tuple, rows: int, n_slots: int, compact: bool = False):
     """Fuse the non-plastic projections into ELL groups: per delay, one class group and one
-    synapse group. ``compact`` (the native kernel on the CPU): a class group whose padded
-    table would exceed ``_sparse.TABLE_LIMIT`` is built in the kernel's layout only
-    (``_sparse.build_runs_csr``). -> (groups, {gid: class index table}, {projection: gid})."""
+    synapse group. ``compact`` (the native kernel on the CPU): when the class groups' padded
+    tables together would exceed ``_sparse.TABLE_LIMIT``, every class group is built in the
+    kernel's layout only (``_sparse.build_runs_csr``). -> (groups, {gid: class index table}, {projection: gid})."""
     groups, by_key, cls_index, gid_of = [], {}, {}, {}
     for nm, p in projections.items():
         if not p.plastic:
             by_key.setdefault((p.delay, p.per_syn), []).append(nm)
-    for (delay, per_syn), names in sorted(by_key.items()):
+    klasses = {}
+    for (delay, per_syn), names in by_key.items():
         klass, used = {}, {}
         for nm in names:
             if not per_syn:
                 klass[nm] = used.get(projections[nm].receptor, 0)
                 used[projections[nm].receptor] = klass[nm] + 1
+        klasses[(delay, per_syn)] = klass
+    # the class groups' tables together over the limit: all of them in the kernel's layout only
+    compact = compact and sum(_table_bytes(projections, names, offsets, rows, n_slots, klasses[key])
+                              for key, names in by_key.items() if not key[1]) > _sparse.TABLE_LIMIT
+    for (delay, per_syn), names in sorted(by_key.items()):
+        klass = klasses[(delay, per_syn)]
         gid = f"{'syn' if per_syn else 'cls'}{delay}"
-        if not per_syn and compact and _table_bytes(projections, names, offsets, rows, n_slots, klass) \
-                > _sparse.TABLE_LIMIT:
+        if not per_syn and compact:
             parts = [(p.pre, offsets[p.pre_pool], p.post, receptors[p.receptor].offset,
                       klass[nm] * n_slots + receptors[p.receptor].offset)
                      for nm, p in ((nm, projections[nm]) for nm in names)]

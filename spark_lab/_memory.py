@@ -26,10 +26,11 @@ builds and short runs, spark_lab 0.x, within about 30 %):
   the network, as wide as the largest expected out-degree (mean + 4 sd + 2), 2 bytes per
   entry (+ a float with per-synapse weights), ``2x``: many neurons feeding a few wide rows
   (e.g. the microcircuit at a small scale with full in-degrees) cost more here than their
-  synapses. Except: a group of one weight per projection on the native CPU path whose table
-  would exceed ``_sparse.TABLE_LIMIT`` is built without it (the kernel's compressed rows
-  only): its synapses cost ``COMPACT_BYTES`` each, plus ``DRAW_BYTES`` per synapse of the
-  largest such projection (drawing and sorting one projection at a time), and no table;
+  synapses. Except: on the native CPU path, when the tables of the groups of one weight per
+  projection would together exceed ``_sparse.TABLE_LIMIT``, those groups are built without
+  them (the kernel's compressed rows only): their synapses cost ``COMPACT_BYTES`` each, plus
+  ``DRAW_BYTES`` per synapse of the largest such projection (drawing and sorting one
+  projection at a time), and no table;
 * delay buffers: one ring buffer of ``delay steps x slots`` floats per distinct delay,
   ``3x`` (the state, its device copy and the copy the chunk's loop carries);
 * recordings (only when ``steps`` is given): ``2 x`` the samples of ``steps`` steps;
@@ -253,12 +254,14 @@ def estimate(net, steps: int = 0, path_=None) -> Estimate:
             group["out"][pr.pre] = group["out"].get(pr.pre, 0.0) + count / max(pre_n, 1)
         projs.append((pr, pre_n, post_n, count, own, key))
     rows = sum(p.n for p in pools.values()) + 1
-    compact = set()
+    widths = {key: max(mean + 4 * math.sqrt(mean) + 2 for mean in g["out"].values()) for key, g in tables.items()}
+    cls_bytes = sum(rows * w * (2 if slots + w <= 65535 else 4) for key, w in widths.items() if not key[1])
+    # the class groups' tables together over the limit: the native kernel's layout only (_sparse.build_runs_csr)
+    compact = {key for key in tables if not key[1]} if via == "native" and _sparse.on_cpu() and \
+        cls_bytes > _sparse.TABLE_LIMIT else set()
     for key, g in tables.items():
-        width = max(mean + 4 * math.sqrt(mean) + 2 for mean in g["out"].values())
-        if via == "native" and not key[1] and _sparse.on_cpu() and \
-                rows * width * (2 if slots + width <= 65535 else 4) > _sparse.TABLE_LIMIT:
-            compact.add(key)                    # the native kernel's layout only (_sparse.build_runs_csr)
+        width = widths[key]
+        if key in compact:
             continue
         per = TABLE_COPIES * (2 + (item if key[1] else 0))
         needs.append(Need("projection", g["first"], "table", int(rows * width * per),

@@ -205,8 +205,8 @@ def build_csr(group: EllGroup, n_slots, proj_index=None) -> Csr:
     return Csr(rows, runs.astype(np.int32), tg, packed, ell_index)
 
 
-#: a native group whose padded table would need more bytes than this is built without it
-#: (``build_runs_csr``): on the CPU the native kernel never reads the table
+#: when the class groups' padded tables would together need more bytes than this, the native
+#: CPU path builds them without (``build_runs_csr``): on the CPU the kernel never reads a table
 TABLE_LIMIT = 256 * 2 ** 20
 _CHUNK = 1 << 23        # synapses per pass of build_runs_csr (bounds its temporaries)
 
@@ -228,7 +228,7 @@ class NoTable:
             raise AttributeError(name)
         from .errors import NetworkError
         raise NetworkError(f"propagation group {self.gid!r} was built for the native CPU kernel without its padded "
-                           f"table (it would need more than {TABLE_LIMIT / 2 ** 20:.0f} MiB); sharding and batching "
+                           f"table (the tables would need over {TABLE_LIMIT / 2 ** 20:.0f} MiB); sharding and batching "
                            "need the table: build the network with Network(native=False)")
 
     def __repr__(self):

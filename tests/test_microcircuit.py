@@ -65,16 +65,23 @@ def test_structure_in_degrees_delays_and_weights(small):
     W = mc.weights_mv(0.1)
     n = {p: net.pools[p].n for p in POPS}
     assert [n[p] for p in POPS] == [round(x * 0.02) for x in mc.N_FULL]
+    bins = {j % 2: dict(mc.binned_delays(mc.DELAY_MEANS[j % 2], 8)) for j in range(2)}
     for i, post in enumerate(POPS):
         for j, pre in enumerate(POPS):
-            name = f"{pre}->{post}"
+            names = [nm for nm in net.projections if nm.startswith(f"{pre}->{post}_")]
             if K[i, j] == 0:
-                assert name not in net.projections
+                assert not names
                 continue
-            p_pre, p_post, w = sim.synapses(name)
-            assert np.array_equal(np.bincount(p_post, minlength=n[post]), np.full(n[post], K[i, j])), name
-            assert p_pre.min() >= 0 and p_pre.max() < n[pre]
-            assert net.projections[name].delay == (1.5 if j % 2 == 0 else 0.8)
+            deg = np.zeros(n[post], np.int64)
+            ws = []
+            for name in names:                                       # one projection per delay bin
+                p_pre, p_post, w = sim.synapses(name)
+                deg += np.bincount(p_post, minlength=n[post])
+                assert p_pre.min() >= 0 and p_pre.max() < n[pre]
+                assert net.projections[name].delay in bins[j % 2]
+                ws.append(w)
+            assert np.array_equal(deg, np.full(n[post], K[i, j])), (pre, post)
+            w = np.concatenate(ws)
             assert np.all(np.sign(w) == np.sign(W[i, j]))
             if w.size > 2000:                                        # normal, relative sd 0.1
                 assert np.mean(w) == pytest.approx(W[i, j], rel=0.01)
@@ -126,7 +133,7 @@ def test_load_options_are_checked():
     with pytest.raises(ParameterError, match="k_scale"):
         sl.load("microcircuit", scale=0.01, k_scale=2.0)
     with pytest.raises(ParameterError, match="dt"):
-        sl.load("microcircuit", scale=0.01, dt=0.3)
+        sl.load("microcircuit", scale=0.01, dt=0.3, delay_bins=1)      # the mean delays are not whole steps
     with pytest.raises(ModelError, match="options are only for"):
         sl.load("balanced_ei", scale=0.1)
 
@@ -160,7 +167,33 @@ def test_full_scale_with_one_weight_per_projection_is_estimated_in_the_compact_l
 def test_default_in_degree_scale_follows_scale():
     """k_scale defaults to scale (the NEST example's N_scaling = K_scaling): a small network
     with full in-degrees would be denser than the model."""
-    net = sl.load("microcircuit", scale=0.01)
+    net = sl.load("microcircuit", scale=0.01, delay_bins=1)
     assert net.projections["L4E->L23E"].connectivity.values["k"] == mc.in_degrees(0.01)[0, 2]
     full = sl.load("microcircuit", scale=0.01, k_scale=1.0)
-    assert full.projections["L4E->L23E"].connectivity.values["k"] == mc.in_degrees(1.0)[0, 2]
+    assert sum(p.connectivity.values["k"] for nm, p in full.projections.items()
+               if nm.startswith("L4E->L23E_")) == mc.in_degrees(1.0)[0, 2]
+
+
+def test_delay_bins_follow_nests_normal_delays():
+    """8 bins of equal probability of N(mean, 0.5 mean) redrawn below dt: the binned mean and sd
+    against the truncated normal's (computed here by numerical integration), and the in-degree
+    split exactly; delay_bins=1 gives the means on the grid (0.75 ms -> 0.8 ms), one per pair."""
+    for mean in mc.DELAY_MEANS:
+        b = mc.binned_delays(mean, 8, 0.1)
+        d, f = np.array([x for x, _ in b]), np.array([y for _, y in b])
+        assert f.sum() == pytest.approx(1.0) and np.all(d >= 0.1 - 1e-12)
+        x = np.linspace(0.1, mean * 6, 200_001)
+        pdf = np.exp(-0.5 * ((x - mean) / (0.5 * mean)) ** 2)
+        m_ref = (x * pdf).sum() / pdf.sum()
+        sd_ref = math.sqrt(((x - m_ref) ** 2 * pdf).sum() / pdf.sum())
+        assert (d * f).sum() == pytest.approx(m_ref, abs=0.03)
+        assert math.sqrt(((d - (d * f).sum()) ** 2 * f).sum()) == pytest.approx(sd_ref, rel=0.15)
+    assert mc.binned_delays(1.5, 1) == [(1.5, 1.0)] and mc.binned_delays(0.75, 1) == [(0.8, 1.0)]
+    fr = [y for _, y in mc.binned_delays(1.5, 8)]
+    for k in (0, 1, 3, 11, 2200):
+        parts = mc.split_in_degree(k, fr)
+        assert sum(parts) == k and max(parts) - min(parts) <= 1
+    one = sl.load("microcircuit", scale=0.01, delay_bins=1)
+    assert one.projections["L23I->L23E"].delay == 0.8 and "L23I->L23E_0" not in one.projections
+    with pytest.raises(ParameterError, match="delay_bins"):
+        sl.load("microcircuit", scale=0.01, delay_bins=2.5)
