@@ -64,10 +64,12 @@ SYNAPSE_BYTES = {"native": 100, "jax": 95}
 #: per synapse with its own weight (the ELL weight table, its device copy, the CSR copy)
 WEIGHT_BYTES = {"native": 32, "jax": 16}
 #: per synapse in a group laid out for the native kernel only (no padded table; ``_sparse.TABLE_LIMIT``):
-#: the (pre, post) int32 lists, the kernel's targets and their device copy (bench/MICROCIRCUIT.md)
-COMPACT_BYTES = 16
+#: the (pre, post) int32 lists, the kernel's targets and their device copy, 16 after the build, and
+#: the build's peak: the full microcircuit measured 19.7 (0.3e9 synapses, bench/MICROCIRCUIT.md)
+COMPACT_BYTES = 20
 #: per synapse of the largest projection of such a group: the temporaries of drawing and sorting it
-DRAW_BYTES = 48
+#: (int64 keys) beyond what COMPACT_BYTES covers
+DRAW_BYTES = 24
 RING_COPIES = 3            # copies of a delay buffer at run time
 RECORD_COPIES = 2          # device result and host copy of a recording
 TABLE_COPIES = 2           # the host table and the device copy of a padded propagation table

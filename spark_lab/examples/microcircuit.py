@@ -50,8 +50,9 @@ Delays (``delay_bins``, default 8): NEST's normal delays (means 1.5 and 0.75 ms,
 sd 0.5, redrawn below dt) in bins of equal probability, each at its conditional mean on the
 dt grid: each projection is split into one per bin, its in-degree shared by the bins
 (``split_in_degree``). ``delay_bins=1``: one delay per projection, the means (1.5, 0.8 ms).
-That matters: with one delay per projection the full-scale network fires 3-30x the NEST
-example's rates (synchronised: bench/MICROCIRCUIT.md); with the binned delays it is near them.
+That matters: with one delay per projection the full-scale network is far from the NEST
+example's rates (L2/3 20-35x, L4I, L5 and L6I 4-7x, bench/MICROCIRCUIT.md); with the binned
+delays, at scale 0.1 with full in-degrees, every population is within 1.4x of them.
 
 Differences from the NEST example, all documented here: the delays in bins as above (NEST
 draws each synapse's delay); fixed in-degree per target neuron
@@ -63,7 +64,8 @@ Poisson process, and a seed draws other spikes than before.
 
 Memory: ``weight_sd = 0`` (one weight per projection) keeps the native CPU kernel's compact
 layout (about 4 bytes a synapse beside the (pre, post) index lists); the full model (0.3e9
-synapses) then builds and runs in about 10 GB (bench/MICROCIRCUIT.md). With ``weight_sd > 0``
+synapses) then builds with a peak of 5.8 GB, 16 bytes a synapse after the build
+(bench/MICROCIRCUIT.md). With ``weight_sd > 0``
 every synapse carries its weight in the padded tables: far more (the memory estimate refuses
 what does not fit, before drawing anything).
 """
