@@ -259,8 +259,8 @@ def estimate(net, steps: int = 0, path_=None) -> Estimate:
     widths = {key: max(mean + 4 * math.sqrt(mean) + 2 for mean in g["out"].values()) for key, g in tables.items()}
     cls_bytes = sum(rows * w * (2 if slots + w <= 65535 else 4) for key, w in widths.items() if not key[1])
     # the class groups' tables together over the limit: the native kernel's layout only (_sparse.build_runs_csr)
-    compact = {key for key in tables if not key[1]} if via == "native" and _sparse.on_cpu() and \
-        cls_bytes > _sparse.TABLE_LIMIT else set()
+    compact = {key for key in tables if not key[1]} if via == "native" and cls_bytes > _sparse.TABLE_LIMIT and \
+        _sparse.on_cpu() else set()
     for key, g in tables.items():
         width = widths[key]
         if key in compact:

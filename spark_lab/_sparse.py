@@ -237,8 +237,12 @@ class NoTable:
 
 def on_cpu() -> bool:
     """True when the compiled chunk runs on the CPU (where the native kernel replaces the
-    pure-JAX propagation, so a large group may leave out its padded table)."""
+    pure-JAX propagation, so a large group may leave out its padded table). Starts JAX's
+    backend the way the simulator does (``_runtime.init_backend``: serial XLA:CPU loops)."""
     import jax
+
+    from . import _runtime
+    _runtime.init_backend()
     return jax.default_backend() == "cpu"
 
 

@@ -51,8 +51,8 @@ sd 0.5, redrawn below dt) in bins of equal probability, each at its conditional 
 dt grid: each projection is split into one per bin, its in-degree shared by the bins
 (``split_in_degree``). ``delay_bins=1``: one delay per projection, the means (1.5, 0.8 ms).
 That matters: with one delay per projection the full-scale network is far from the NEST
-example's rates (L2/3 20-35x, L4I, L5 and L6I 4-7x, bench/MICROCIRCUIT.md); with the binned
-delays, at scale 0.1 with full in-degrees, every population is within 1.4x of them.
+example's rates (L2/3 20-35x, L4I, L5 and L6I 4-7x, bench/MICROCIRCUIT.md); with 8 bins
+every population is within 10 % of them.
 
 Differences from the NEST example, all documented here: the delays in bins as above (NEST
 draws each synapse's delay); fixed in-degree per target neuron
