@@ -39,7 +39,18 @@ from .interfaces import (
 )
 from .model import dumps, load, loads, save
 from .network import Network, RecordSpec
-from .neurons import ALIF, EIF, LIF, AdEx, Izhikevich, NeuronModel, PoissonSource, SpikeGenerator, SpikeInput
+from .neurons import (
+    ALIF,
+    EIF,
+    LIF,
+    AdEx,
+    Izhikevich,
+    LIFPoissonInput,
+    NeuronModel,
+    PoissonSource,
+    SpikeGenerator,
+    SpikeInput,
+)
 from .plasticity import STDP, Oja, PlasticityRule, SynapticScaling, ThreeFactor, TripletSTDP, TsodyksMarkram
 from .runs import list_runs, open_run
 from .session import Frame, Monitor, Session, SessionError
@@ -53,7 +64,7 @@ __all__ = [
     "Network", "Simulator", "BatchedSimulator", "sweep", "sweep_heatmap", "RunResult", "RecordSpec",
     "Param", "Choice", "Session", "SessionError", "Monitor", "Frame", "open_run", "list_runs",
     "NeuronModel", "SynapseModel", "PlasticityRule", "Connectivity", "Initializer",
-    "LIF", "ALIF", "AdEx", "Izhikevich", "EIF", "PoissonSource", "SpikeGenerator", "SpikeInput",
+    "LIF", "LIFPoissonInput", "ALIF", "AdEx", "Izhikevich", "EIF", "PoissonSource", "SpikeGenerator", "SpikeInput",
     "Exponential", "Delta", "BiExponential", "Conductance", "NeuronEquations", "SynapseEquations", "EquationError",
     "AllToAll", "OneToOne", "FixedProbability", "FixedInDegree", "FromList", "FromMatrix",
     "Constant", "Uniform", "Normal", "LogNormal",

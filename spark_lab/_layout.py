@@ -160,13 +160,15 @@ class Layout:
         structures, seed, plastic projections' indices."""
         native = {g.gid: {k: jnp.asarray(getattr(g.csr, k)) for k in ("rows", "runs", "targets")}
                   for g in self.groups if self.native and g.csr is not None}
+        tables = {g.gid: jnp.asarray(g.targets.placeholder() if isinstance(g.targets, _sparse.NoTable) else g.targets)
+                  for g in self.groups}
         plastic = []
         for nm in self.plastic:
             p = self.projections[nm]
             plastic.append({"pre": jnp.asarray(p.pre, jnp.int32), "post": jnp.asarray(p.post, jnp.int32),
                             "row": jnp.asarray(p.pre + self.pools[p.pre_pool].offset, jnp.int32),
                             "slot": jnp.asarray(p.post + self.receptors[p.receptor].offset, jnp.int32)})
-        return {"targets": {g.gid: jnp.asarray(g.targets) for g in self.groups}, "native": native,
+        return {"targets": tables, "native": native,
                 "fam": [dict(f.struct) for f in self.families], "seed": jnp.asarray(self.seed, jnp.uint32),
                 "plastic": plastic}
 
@@ -239,9 +241,10 @@ class Layout:
         contents hashed; equal for equal networks (checkpoints store it)."""
         h = hashlib.sha256(repr(self.structure_signature()).encode())
         h.update(repr(sorted(self.widths().items())).encode())
-        for p in self.projections.values():
-            h.update(p.pre.tobytes())
-            h.update(p.post.tobytes())
+        for p in self.projections.values():          # hashed as int64 (stored as int32): fingerprints unchanged
+            for a in (p.pre, p.post):
+                for i in range(0, a.size, 1 << 23):
+                    h.update(a[i:i + (1 << 23)].astype(np.int64).tobytes())
         return h.hexdigest()[:16]
 
 
@@ -304,7 +307,9 @@ def lower(net: Network, fdtype) -> Layout:
                  for r, rc in enumerate(receptors))
     projections = _projections(net, receptor_of)
     modulators = _modulators(net, projections)
-    groups, cls_index, gid_of = _groups(projections, offsets, recs, n_pad + 1, n_slots)
+    native = _use_native(net, fdtype, any(not p.plastic for p in projections.values()))
+    groups, cls_index, gid_of = _groups(projections, offsets, recs, n_pad + 1, n_slots,
+                                        compact=native and _sparse.on_cpu())
     projections = {nm: dataclasses.replace(p, group=gid_of.get(nm)) for nm, p in projections.items()}
     plastic = tuple(nm for nm, p in projections.items() if p.plastic)
     delays = tuple(sorted({g.delay for g in groups} | {projections[nm].delay for nm in plastic} | {0}))
@@ -312,11 +317,13 @@ def lower(net: Network, fdtype) -> Layout:
     for i, p in enumerate(pools):
         if p.excitatory is not None:
             inh_pool[offsets[p.name]:offsets[p.name] + p.n][~p.excitatory] = i
-    native = _use_native(net, fdtype, groups)
     if native:
-        groups = [dataclasses.replace(g, csr=_sparse.build_csr(g, n_slots, cls_index.get(g.gid))) for g in groups]
+        groups = [g if g.csr is not None else dataclasses.replace(g, csr=_sparse.build_csr(g, n_slots,
+                                                                                           cls_index.get(g.gid)))
+                  for g in groups]
     for g in groups:
-        g.targets.setflags(write=False)
+        if isinstance(g.targets, np.ndarray):
+            g.targets.setflags(write=False)
     fams = tuple(Family(i, f["model"], tuple(f["pools"]), MappingProxyType(f["local"]), f["n"], f["offset"],
                         tuple(tuple(rs) for rs in f["rec"]), tuple(f["rec_offset"]), f["stochastic"],
                         MappingProxyType(f["struct"])) for i, f in enumerate(families))
@@ -349,8 +356,12 @@ def _projections(net: Network, receptor_of: dict) -> dict:
                                                 pr.same_neurons)
         except NetworkError as e:
             raise NetworkError(f"{where}: {e}") from None
-        pre = np.asarray(pre, np.int64) + (pr.pre_range[0] if pr.pre_range else 0)
-        post = np.asarray(post, np.int64) + (pr.post_range[0] if pr.post_range else 0)
+        # int32 indices (pools have fewer than 2**31 neurons): half the memory of the kept lists
+        pre, post = np.asarray(pre).astype(np.int32), np.asarray(post).astype(np.int32)     # copies, ours to freeze
+        if pr.pre_range:
+            pre += pr.pre_range[0]
+        if pr.post_range:
+            post += pr.post_range[0]
         order = _sparse.pair_order(pre, post, net.pools[pr.post].n)   # None: already sorted by (pre, post)
         if order is not None:
             pre, post = pre[order], post[order]
@@ -386,28 +397,36 @@ def _modulators(net: Network, projections: dict) -> tuple:
     return tuple(sorted(mods))
 
 
-def _groups(projections: dict, offsets: dict, receptors: tuple, rows: int, n_slots: int):
+def _groups(projections: dict, offsets: dict, receptors: tuple, rows: int, n_slots: int, compact: bool = False):
     """Fuse the non-plastic projections into ELL groups: per delay, one class group and one
-    synapse group. -> (groups, {gid: class index table}, {projection: gid})."""
+    synapse group. ``compact`` (the native kernel on the CPU): when the class groups' padded
+    tables together would exceed ``_sparse.TABLE_LIMIT``, every class group is built in the
+    kernel's layout only (``_sparse.build_runs_csr``). -> (groups, {gid: class index table}, {projection: gid})."""
     groups, by_key, cls_index, gid_of = [], {}, {}, {}
     for nm, p in projections.items():
         if not p.plastic:
             by_key.setdefault((p.delay, p.per_syn), []).append(nm)
-    for (delay, per_syn), names in sorted(by_key.items()):
+    klasses = {}
+    for (delay, per_syn), names in by_key.items():
         klass, used = {}, {}
-        gpre, gtgt, gproj = [], [], []
-        for m, nm in enumerate(names):
-            p = projections[nm]
+        for nm in names:
             if not per_syn:
-                klass[nm] = used.get(p.receptor, 0)
-                used[p.receptor] = klass[nm] + 1
-            gpre.append(p.pre + offsets[p.pre_pool])
-            gtgt.append(p.post + receptors[p.receptor].offset + klass.get(nm, 0) * n_slots)
-            if per_syn:                # the projection of each synapse: only synapse groups need it
-                gproj.append(np.full(p.pre.size, m))
+                klass[nm] = used.get(projections[nm].receptor, 0)
+                used[projections[nm].receptor] = klass[nm] + 1
+        klasses[(delay, per_syn)] = klass
+    # the class groups' tables together over the limit: all of them in the kernel's layout only
+    compact = compact and sum(_table_bytes(projections, names, offsets, rows, n_slots, klasses[key])
+                              for key, names in by_key.items() if not key[1]) > _sparse.TABLE_LIMIT
+    for (delay, per_syn), names in sorted(by_key.items()):
+        klass = klasses[(delay, per_syn)]
         gid = f"{'syn' if per_syn else 'cls'}{delay}"
-        g = _sparse.build_ell(gid, delay, per_syn, rows, n_slots, np.concatenate(gpre),
-                              np.concatenate(gtgt), np.concatenate(gproj) if per_syn else None, names, klass)
+        if not per_syn and compact:
+            parts = [(p.pre, offsets[p.pre_pool], p.post, receptors[p.receptor].offset,
+                      klass[nm] * n_slots + receptors[p.receptor].offset)
+                     for nm, p in ((nm, projections[nm]) for nm in names)]
+            g = _sparse.build_runs_csr(gid, delay, rows, n_slots, parts, names, klass)
+        else:
+            g = _ell_group(gid, delay, per_syn, projections, names, offsets, receptors, rows, n_slots, klass)
         gid_of.update({nm: gid for nm in names})
         if not per_syn:        # (C, n_slots) index into the group's weight vector; len(names) = none
             idx = np.full((g.n_classes, n_slots), len(names), np.int32)
@@ -419,10 +438,32 @@ def _groups(projections: dict, offsets: dict, receptors: tuple, rows: int, n_slo
     return groups, cls_index, gid_of
 
 
-def _use_native(net: Network, fdtype, groups) -> bool:
+def _table_bytes(projections, names, offsets, rows, n_slots, klass) -> int:
+    """Bytes of the padded table of the class group of ``names`` (its widest row counted)."""
+    deg = np.zeros(rows, np.int64)
+    for nm in names:
+        p = projections[nm]
+        deg += np.bincount(p.pre + offsets[p.pre_pool], minlength=rows)
+    return _sparse.table_bytes(rows, int(deg.max()), 1 + max(klass.values(), default=0), n_slots)
+
+
+def _ell_group(gid, delay, per_syn, projections, names, offsets, receptors, rows, n_slots, klass):
+    """One group in the padded ELL layout (``_sparse.build_ell``)."""
+    gpre, gtgt, gproj = [], [], []
+    for m, nm in enumerate(names):
+        p = projections[nm]
+        gpre.append(p.pre + offsets[p.pre_pool])
+        gtgt.append(p.post + receptors[p.receptor].offset + klass.get(nm, 0) * n_slots)
+        if per_syn:                # the projection of each synapse: only synapse groups need it
+            gproj.append(np.full(p.pre.size, m))
+    return _sparse.build_ell(gid, delay, per_syn, rows, n_slots, np.concatenate(gpre), np.concatenate(gtgt),
+                             np.concatenate(gproj) if per_syn else None, names, klass)
+
+
+def _use_native(net: Network, fdtype, has_groups: bool) -> bool:
     """The C++ propagation kernel on the CPU (float32 only); pure JAX elsewhere."""
     want = net.native
-    if want is False or fdtype != np.float32 or not groups:
+    if want is False or fdtype != np.float32 or not has_groups:
         return False
     from . import _native
     ok = _native.available()

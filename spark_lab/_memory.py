@@ -26,7 +26,11 @@ builds and short runs, spark_lab 0.x, within about 30 %):
   the network, as wide as the largest expected out-degree (mean + 4 sd + 2), 2 bytes per
   entry (+ a float with per-synapse weights), ``2x``: many neurons feeding a few wide rows
   (e.g. the microcircuit at a small scale with full in-degrees) cost more here than their
-  synapses;
+  synapses. Except: on the native CPU path, when the tables of the groups of one weight per
+  projection would together exceed ``_sparse.TABLE_LIMIT``, those groups are built without
+  them (the kernel's compressed rows only): their synapses cost ``COMPACT_BYTES`` each, plus
+  ``DRAW_BYTES`` per synapse of the largest such projection (drawing and sorting one
+  projection at a time), and no table;
 * delay buffers: one ring buffer of ``delay steps x slots`` floats per distinct delay,
   ``3x`` (the state, its device copy and the copy the chunk's loop carries);
 * recordings (only when ``steps`` is given): ``2 x`` the samples of ``steps`` steps;
@@ -46,6 +50,7 @@ import os
 import re
 from dataclasses import dataclass
 
+from . import _sparse
 from . import connectivity as C
 from .errors import ParameterError
 from .initializers import Initializer
@@ -58,6 +63,13 @@ VAR_BYTES = 32             # per state variable per neuron or receptor slot (flo
 SYNAPSE_BYTES = {"native": 100, "jax": 95}
 #: per synapse with its own weight (the ELL weight table, its device copy, the CSR copy)
 WEIGHT_BYTES = {"native": 32, "jax": 16}
+#: per synapse in a group laid out for the native kernel only (no padded table; ``_sparse.TABLE_LIMIT``):
+#: the (pre, post) int32 lists, the kernel's targets and their device copy, 16 after the build, and
+#: the build's peak: the full microcircuit measured 19.7 (0.3e9 synapses, bench/MICROCIRCUIT.md)
+COMPACT_BYTES = 20
+#: per synapse of the largest projection of such a group: the temporaries of drawing and sorting it
+#: (int64 keys) beyond what COMPACT_BYTES covers
+DRAW_BYTES = 24
 RING_COPIES = 3            # copies of a delay buffer at run time
 RECORD_COPIES = 2          # device result and host copy of a recording
 TABLE_COPIES = 2           # the host table and the device copy of a padded propagation table
@@ -228,29 +240,36 @@ def estimate(net, steps: int = 0, path_=None) -> Estimate:
             slots += n
             needs.append(Need("pool", pr.post, "n", int(n * VAR_BYTES * len(pr.synapse.STATE) * item / 4),
                               f"{n:,} receptor slots of {type(pr.synapse).__name__}"))
-    delays, synapses, tables = {}, 0.0, {}
+    delays, synapses, tables, projs = {}, 0.0, {}, []
     for pr in net.projections.values():
         pre_n, post_n = pr.sizes(net)                    # slice sizes where a pool is sliced
         count = synapse_count(pr.connectivity, pre_n, post_n, pr.same_neurons)
         synapses += count
-        own = pr.plasticity or isinstance(pr.weight, Initializer) or isinstance(pr.connectivity, C.FromMatrix)
-        per = SYNAPSE_BYTES[via] + (WEIGHT_BYTES[via] if own else 0)
-        needs.append(Need("projection", pr.name, "connectivity", int(count * per * item / 4),
-                          f"{count:,.0f} synapses of {type(pr.connectivity).__name__} "
-                          f"({pre_n:,} x {post_n:,} neurons, about {per * item // 4} bytes each)"))
+        own = bool(pr.plasticity) or isinstance(pr.weight, Initializer) or isinstance(pr.connectivity, C.FromMatrix)
         d = int(round(pr.delay / net.dt))
         if d > 0 and d not in delays:
             delays[d] = pr.name
+        key = None
         if not pr.plasticity:                   # fused into the padded table of (delay, per-synapse weights)
-            group = tables.setdefault((d, bool(own)), {"first": pr.name, "out": {}})
+            key = (d, own)
+            group = tables.setdefault(key, {"first": pr.name, "out": {}})
             group["out"][pr.pre] = group["out"].get(pr.pre, 0.0) + count / max(pre_n, 1)
+        projs.append((pr, pre_n, post_n, count, own, key))
     rows = sum(p.n for p in pools.values()) + 1
-    for (d, own), g in tables.items():
-        width = max(mean + 4 * math.sqrt(mean) + 2 for mean in g["out"].values())
-        per = TABLE_COPIES * (2 + (item if own else 0))
+    widths = {key: max(mean + 4 * math.sqrt(mean) + 2 for mean in g["out"].values()) for key, g in tables.items()}
+    cls_bytes = sum(rows * w * (2 if slots + w <= 65535 else 4) for key, w in widths.items() if not key[1])
+    # the class groups' tables together over the limit: the native kernel's layout only (_sparse.build_runs_csr)
+    compact = {key for key in tables if not key[1]} if via == "native" and cls_bytes > _sparse.TABLE_LIMIT and \
+        _sparse.on_cpu() else set()
+    for key, g in tables.items():
+        width = widths[key]
+        if key in compact:
+            continue
+        per = TABLE_COPIES * (2 + (item if key[1] else 0))
         needs.append(Need("projection", g["first"], "table", int(rows * width * per),
-                          f"the padded propagation table of delay {d} steps ({rows:,} rows, one per neuron of "
+                          f"the padded propagation table of delay {key[0]} steps ({rows:,} rows, one per neuron of "
                           f"the network, x ~{width:,.0f} columns, the largest out-degree)"))
+    needs.extend(_synapse_needs(projs, compact, via, item))
     for d, name in delays.items():
         needs.append(Need("projection", name, "delay", int(RING_COPIES * d * max(slots, 1) * item),
                           f"a delay buffer of {d:,} steps x {max(slots, 1):,} slots"))
@@ -267,6 +286,27 @@ def estimate(net, steps: int = 0, path_=None) -> Estimate:
             b = RECORD_COPIES * samples * width * (1 if r.var == "spikes" else item)
             needs.append(Need("record", r.key, "every", b, f"{samples:,} samples x {width:,} neurons"))
     return Estimate(tuple(needs), via, synapses)
+
+
+def _synapse_needs(projs, compact, via, item) -> list:
+    """The projections' synapse Needs: ``SYNAPSE_BYTES`` (+ ``WEIGHT_BYTES``) per synapse, or
+    ``COMPACT_BYTES`` in a group without padded table (``compact``), whose drawing costs
+    ``DRAW_BYTES`` per synapse of its largest projection besides (one projection at a time)."""
+    out, largest = [], None
+    for pr, pre_n, post_n, count, own, key in projs:
+        if key in compact:
+            per = COMPACT_BYTES
+            if largest is None or count > largest[1]:
+                largest = (pr.name, count)
+        else:
+            per = (SYNAPSE_BYTES[via] + (WEIGHT_BYTES[via] if own else 0)) * item // 4
+        out.append(Need("projection", pr.name, "connectivity", int(count * per),
+                        f"{count:,.0f} synapses of {type(pr.connectivity).__name__} "
+                        f"({pre_n:,} x {post_n:,} neurons, about {per} bytes each)"))
+    if largest is not None:
+        out.append(Need("projection", largest[0], "connectivity", int(largest[1] * DRAW_BYTES),
+                        f"drawing its {largest[1]:,.0f} synapses (their sort, before they are laid out)"))
+    return out
 
 
 def refusal(need: Need, est: Estimate, lim: float, source: str) -> tuple[str, str]:

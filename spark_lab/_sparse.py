@@ -132,7 +132,7 @@ def build_ell(gid, delay, per_synapse, rows, n_slots, pre, tgt, proj_of_syn, pro
 def pair_order(pre, post, n_post):
     """None when the pairs are already sorted by (pre, post), else the stable permutation that
     sorts them (``np.lexsort((post, pre))``, from one combined int64 key)."""
-    return _stable_order(pre * max(int(n_post), 1) + post)
+    return _stable_order(np.asarray(pre, np.int64) * max(int(n_post), 1) + post)
 
 
 def _stable_order(key):
@@ -203,6 +203,102 @@ def build_csr(group: EllGroup, n_slots, proj_index=None) -> Csr:
     else:
         tg = slot.astype(np.int32) if slot.size else np.zeros(1, np.int32)
     return Csr(rows, runs.astype(np.int32), tg, packed, ell_index)
+
+
+#: when the class groups' padded tables would together need more bytes than this, the native
+#: CPU path builds them without (``build_runs_csr``): on the CPU the kernel never reads a table
+TABLE_LIMIT = 256 * 2 ** 20
+_CHUNK = 1 << 23        # synapses per pass of build_runs_csr (bounds its temporaries)
+
+
+class NoTable:
+    """Stands in a group's ``targets`` when the group was built for the native CPU kernel
+    only (no padded table): any use raises NetworkError naming the group and the way out.
+    ``shape``: the (1, columns) placeholder the chunk traces its unused pure-JAX branch with."""
+
+    def __init__(self, gid: str, columns: int):
+        self.gid, self.shape = gid, (1, int(columns))
+
+    def placeholder(self) -> np.ndarray:
+        """A (1, columns) int32 array of dropped targets: the shape the pure-JAX branch expects."""
+        return np.zeros(self.shape, np.int32)
+
+    def __getattr__(self, name):
+        if name.startswith("__"):          # copy, pickle and numpy probe these: plain "not there"
+            raise AttributeError(name)
+        from .errors import NetworkError
+        raise NetworkError(f"propagation group {self.gid!r} was built for the native CPU kernel without its padded "
+                           f"table (the tables would need over {TABLE_LIMIT / 2 ** 20:.0f} MiB); sharding and batching "
+                           "need the table: build the network with Network(native=False)")
+
+    def __repr__(self):
+        return f"NoTable({self.gid!r})"
+
+
+def on_cpu() -> bool:
+    """True when the compiled chunk runs on the CPU (where the native kernel replaces the
+    pure-JAX propagation, so a large group may leave out its padded table). Starts JAX's
+    backend the way the simulator does (``_runtime.init_backend``: serial XLA:CPU loops)."""
+    import jax
+
+    from . import _runtime
+    _runtime.init_backend()
+    return jax.default_backend() == "cpu"
+
+
+def padded_width(max_degree: int) -> int:
+    """The ELL row width of a group whose widest row has ``max_degree`` synapses (``build_ell``)."""
+    return max(2, max_degree + max_degree % 2)
+
+
+def table_bytes(rows: int, max_degree: int, n_classes: int, n_slots: int) -> int:
+    """Bytes of the padded target table ``build_ell`` would make."""
+    width = padded_width(max_degree)
+    return rows * width * (2 if n_classes * n_slots + width <= 65535 else 4)
+
+
+def build_runs_csr(gid, delay, rows, n_slots, parts, proj_names, klass) -> EllGroup:
+    """A class group straight in the native kernel's layout (``Csr``), without the padded
+    table: equal to ``build_csr(build_ell(...))`` of the same synapses, in bounded memory.
+
+    parts: per projection (in ``proj_names`` order) ``(pre, row offset, post, slot offset,
+    base)``: its synapses' local indices, sorted by (pre, post), the global row of its pre
+    neuron 0 and the receptor slot of its post neuron 0, and ``base`` = class * n_slots +
+    receptor offset, the start of its target range (the ranges are disjoint). Within a row
+    the projections follow in ascending base (the order of the ELL's targets) and each is
+    one run; its synapses keep their order. Temporaries: two (projections, rows) count
+    tables and ``_CHUNK`` synapses at a time."""
+    n_classes = 1 + max(klass.values(), default=0)
+    order = sorted(range(len(parts)), key=lambda m: parts[m][4])
+    counts = np.zeros((len(order), rows), np.int64)
+    for j, m in enumerate(order):
+        c = np.bincount(parts[m][0])
+        counts[j, parts[m][1]:parts[m][1] + c.size] = c
+    deg = counts.sum(axis=0)
+    syn_ptr = np.concatenate([[0], np.cumsum(deg)])
+    total = int(syn_ptr[-1])
+    if total >= 2 ** 31:
+        raise ValueError("more than 2**31 - 1 synapses in one group: too many for the native kernel")
+    within = np.cumsum(counts, axis=0) - counts            # first column of projection j in row r
+    packed = n_slots <= 65536
+    tg = np.zeros(total + total % 2 + 2 * (total == 0), np.uint16) if packed else np.zeros(max(total, 1), np.int32)
+    for j, m in enumerate(order):
+        pre, row0, post, slot0 = parts[m][:4]
+        # position of a synapse: start[its pre] + its index in the projection
+        start = (syn_ptr[:-1] + within[j] - (np.cumsum(counts[j]) - counts[j]))[row0:]
+        for a in range(0, pre.size, _CHUNK):
+            b = min(pre.size, a + _CHUNK)
+            tg[start[pre[a:b]] + np.arange(a, b)] = post[a:b] + slot0
+    rr, jj = np.nonzero(counts.T > 0)                          # row-major: rows ascending, then projections
+    ends = syn_ptr[rr] + within[jj, rr] + counts[jj, rr]
+    runs = np.stack([ends, np.asarray(order, np.int64)[jj]], axis=1).reshape(-1) if rr.size else np.zeros(2, np.int64)
+    run_ptr = np.concatenate([[0], np.cumsum(np.bincount(rr, minlength=rows))])
+    csr = Csr(np.stack([syn_ptr, run_ptr], axis=1).reshape(-1).astype(np.int32), runs.astype(np.int32),
+              tg.view(np.int32) if packed else tg, packed, np.zeros(0, np.int32))
+    width = padded_width(int(deg.max()) if deg.size else 0)
+    space_packed = n_classes * n_slots + width <= 65535
+    return EllGroup(gid, delay, False, space_packed, width, n_classes,
+                    NoTable(gid, width // 2 if space_packed else width), list(proj_names), {}, dict(klass), csr)
 
 
 def _gather_targets(group: EllGroup, targets, idx):

@@ -45,8 +45,8 @@ _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 #: the built-in components, registered on first use of the registry (module, class names)
 _BUILTINS = (
-    ("spark_lab.neurons", ("LIF", "ALIF", "AdEx", "Izhikevich", "EIF", "PoissonSource", "SpikeGenerator",
-                           "SpikeInput")),
+    ("spark_lab.neurons", ("LIF", "LIFPoissonInput", "ALIF", "AdEx", "Izhikevich", "EIF", "PoissonSource",
+                           "SpikeGenerator", "SpikeInput")),
     ("spark_lab.synapses", ("Delta", "Exponential", "BiExponential", "Conductance")),
     ("spark_lab.equations", ("NeuronEquations", "SynapseEquations")),
     ("spark_lab.connectivity", ("AllToAll", "OneToOne", "FixedProbability", "FixedInDegree", "FromList",

@@ -65,30 +65,36 @@ def test_structure_in_degrees_delays_and_weights(small):
     W = mc.weights_mv(0.1)
     n = {p: net.pools[p].n for p in POPS}
     assert [n[p] for p in POPS] == [round(x * 0.02) for x in mc.N_FULL]
+    bins = {j % 2: dict(mc.binned_delays(mc.DELAY_MEANS[j % 2], 8)) for j in range(2)}
     for i, post in enumerate(POPS):
         for j, pre in enumerate(POPS):
-            name = f"{pre}->{post}"
+            names = [nm for nm in net.projections if nm.startswith(f"{pre}->{post}_")]
             if K[i, j] == 0:
-                assert name not in net.projections
+                assert not names
                 continue
-            p_pre, p_post, w = sim.synapses(name)
-            assert np.array_equal(np.bincount(p_post, minlength=n[post]), np.full(n[post], K[i, j])), name
-            assert p_pre.min() >= 0 and p_pre.max() < n[pre]
-            assert net.projections[name].delay == (1.5 if j % 2 == 0 else 0.8)
+            deg = np.zeros(n[post], np.int64)
+            ws = []
+            for name in names:                                       # one projection per delay bin
+                p_pre, p_post, w = sim.synapses(name)
+                deg += np.bincount(p_post, minlength=n[post])
+                assert p_pre.min() >= 0 and p_pre.max() < n[pre]
+                assert net.projections[name].delay in bins[j % 2]
+                ws.append(w)
+            assert np.array_equal(deg, np.full(n[post], K[i, j])), (pre, post)
+            w = np.concatenate(ws)
             assert np.all(np.sign(w) == np.sign(W[i, j]))
             if w.size > 2000:                                        # normal, relative sd 0.1
                 assert np.mean(w) == pytest.approx(W[i, j], rel=0.01)
                 assert np.std(w) == pytest.approx(0.1 * abs(W[i, j]), rel=0.1)
-    # the background: m private sources per neuron, summed rate 8 Hz x K_ext x k_scale
+    # the background: a Poisson input of 8 Hz x K_ext x k_scale per neuron (LIFPoissonInput), no sources
+    assert set(net.pools) == set(POPS)
+    w_ext = mc.PSP_E * mc.psp_to_current() / math.sqrt(0.1)
     for i, pop in enumerate(POPS):
-        src = net.pools[f"bg_{pop}"]
-        m = src.n // n[pop]
-        assert src.n == m * n[pop]
-        assert float(src.model.values["rate"]) * m == pytest.approx(8.0 * mc.K_EXT[i] * 0.1)
-        assert float(src.model.values["rate"]) * 0.1e-3 <= 0.1 + 1e-12
-        pre, post, _ = sim.synapses(f"bg_{pop}->{pop}")
-        assert np.array_equal(np.bincount(post, minlength=n[pop]), np.full(n[pop], m))
-        assert np.array_equal(np.sort(pre), np.arange(src.n))           # each source feeds one neuron
+        v = net.pools[pop].model.values
+        assert type(net.pools[pop].model).__name__ == "LIFPoissonInput"
+        assert float(v["input_n"]) * float(v["input_rate"]) == pytest.approx(8.0 * mc.K_EXT[i] * 0.1)
+        assert float(v["input_weight"]) == pytest.approx(w_ext)
+        assert float(v["input_tau"]) == 0.5
 
 
 def test_rates_per_layer_in_a_plausible_band(small):
@@ -127,15 +133,15 @@ def test_load_options_are_checked():
     with pytest.raises(ParameterError, match="k_scale"):
         sl.load("microcircuit", scale=0.01, k_scale=2.0)
     with pytest.raises(ParameterError, match="dt"):
-        sl.load("microcircuit", scale=0.01, dt=0.3)
+        sl.load("microcircuit", scale=0.01, dt=0.3, delay_bins=1)      # the mean delays are not whole steps
     with pytest.raises(ModelError, match="options are only for"):
         sl.load("balanced_ei", scale=0.1)
 
 
 def test_full_scale_refused_before_anything_is_built():
-    """The estimate of the full model (about 0.3e9 synapses, and padded tables of one row per
-    neuron, 1.3M of them background sources) against a 4 GiB limit: a spark_lab error that
-    names the estimate and the limit, before a synapse is drawn."""
+    """The estimate of the full model (about 0.3e9 synapses with a weight each, in padded
+    tables of one row per neuron) against a 4 GiB limit: a spark_lab error that names the
+    estimate and the limit, before a synapse is drawn."""
     with pytest.raises(ParameterError) as e:
         sl.load("microcircuit", scale=1.0, memory_limit=4 * 2 ** 30)
     msg = str(e.value)
@@ -143,10 +149,51 @@ def test_full_scale_refused_before_anything_is_built():
     assert "padded propagation table" in msg or "synapses" in msg            # the largest need, named
 
 
+def test_full_scale_with_one_weight_per_projection_is_estimated_in_the_compact_layout():
+    """weight_sd = 0 on the native CPU path: no padded tables, about COMPACT_BYTES a synapse
+    (bench/MICROCIRCUIT.md measures the build), still refused under a limit it exceeds."""
+    from spark_lab import _memory, _native, _sparse
+    if not (_native.available() and _sparse.on_cpu()):
+        pytest.skip("the compact layout is the native CPU kernel's")
+    net = mc.build(scale=1.0, weight_sd=0.0)
+    est = _memory.estimate(net)
+    assert not any(n.field == "table" for n in est.needs)
+    assert 0.29e9 < est.synapses < 0.31e9
+    assert 4 * 2 ** 30 < est.total < 9 * 2 ** 30
+    with pytest.raises(ParameterError, match="memory limit is 4.0 GiB"):
+        _memory.check(net, 4 * 2 ** 30)
+
+
 def test_default_in_degree_scale_follows_scale():
     """k_scale defaults to scale (the NEST example's N_scaling = K_scaling): a small network
     with full in-degrees would be denser than the model."""
-    net = sl.load("microcircuit", scale=0.01)
+    net = sl.load("microcircuit", scale=0.01, delay_bins=1)
     assert net.projections["L4E->L23E"].connectivity.values["k"] == mc.in_degrees(0.01)[0, 2]
     full = sl.load("microcircuit", scale=0.01, k_scale=1.0)
-    assert full.projections["L4E->L23E"].connectivity.values["k"] == mc.in_degrees(1.0)[0, 2]
+    assert sum(p.connectivity.values["k"] for nm, p in full.projections.items()
+               if nm.startswith("L4E->L23E_")) == mc.in_degrees(1.0)[0, 2]
+
+
+def test_delay_bins_follow_nests_normal_delays():
+    """8 bins of equal probability of N(mean, 0.5 mean) redrawn below dt: the binned mean and sd
+    against the truncated normal's (computed here by numerical integration), and the in-degree
+    split exactly; delay_bins=1 gives the means on the grid (0.75 ms -> 0.8 ms), one per pair."""
+    for mean in mc.DELAY_MEANS:
+        b = mc.binned_delays(mean, 8, 0.1)
+        d, f = np.array([x for x, _ in b]), np.array([y for _, y in b])
+        assert f.sum() == pytest.approx(1.0) and np.all(d >= 0.1 - 1e-12)
+        x = np.linspace(0.1, mean * 6, 200_001)
+        pdf = np.exp(-0.5 * ((x - mean) / (0.5 * mean)) ** 2)
+        m_ref = (x * pdf).sum() / pdf.sum()
+        sd_ref = math.sqrt(((x - m_ref) ** 2 * pdf).sum() / pdf.sum())
+        assert (d * f).sum() == pytest.approx(m_ref, abs=0.03)
+        assert math.sqrt(((d - (d * f).sum()) ** 2 * f).sum()) == pytest.approx(sd_ref, rel=0.15)
+    assert mc.binned_delays(1.5, 1) == [(1.5, 1.0)] and mc.binned_delays(0.75, 1) == [(0.8, 1.0)]
+    fr = [y for _, y in mc.binned_delays(1.5, 8)]
+    for k in (0, 1, 3, 11, 2200):
+        parts = mc.split_in_degree(k, fr)
+        assert sum(parts) == k and max(parts) - min(parts) <= 1
+    one = sl.load("microcircuit", scale=0.01, delay_bins=1)
+    assert one.projections["L23I->L23E"].delay == 0.8 and "L23I->L23E_0" not in one.projections
+    with pytest.raises(ParameterError, match="delay_bins"):
+        sl.load("microcircuit", scale=0.01, delay_bins=2.5)

@@ -1,7 +1,7 @@
 """The cortical microcircuit of Potjans & Diesmann (2014), built as a spark_lab Network.
 
     net = sl.load("microcircuit", scale=0.1)                  # 7,717 neurons, in-degrees x 0.1
-    net = sl.load("microcircuit", scale=1.0)                  # the full model: 77,169 neurons, 0.3e9 synapses
+    net = sl.load("microcircuit", scale=1.0, weight_sd=0.0)   # the full model: 77,169 neurons, 0.3e9 synapses
     net = sl.load("microcircuit", scale=0.1, k_scale=1.0, background="dc")
 
 Eight populations (L23E, L23I, L4E, L4I, L5E, L5I, L6E, L6I; sizes ``N_FULL`` x ``scale``)
@@ -26,11 +26,10 @@ uniform with the NEST example's "optimized" mean and standard deviation (``V0``)
 Background (``background``):
 
 * ``"poisson"``: each neuron receives ``K_EXT`` x k_scale independent Poisson inputs of
-  8 Hz (weight: a 0.15 mV PSP). spark_lab's Poisson sources spike at most once a step, so a
-  neuron's summed background rate (up to 23 kHz) is split over m private sources of at
-  most 100 / dt Hz each (FromList from a source pool ``bg_<population>``; m = 13 .. 24 at
-  dt = 0.1 ms): the mean input is exact, its variance 1 - p of a Poisson process's (p <=
-  0.1, the spike probability per step of a source).
+  8 Hz (weight: a 0.15 mV PSP) into an exponential current of tau_syn, drawn per neuron and
+  step as one Poisson count (:class:`~spark_lab.LIFPoissonInput`, Brian2's
+  PoissonInput; NEST's poisson_generator gives each neuron the same Poisson process):
+  no source neurons, no synapses.
 * ``"dc"``: the mean of that input as a constant current instead (NEST's
   ``poisson_input = False``), ``8 Hz x K_EXT x w_ext x tau_syn``.
 
@@ -47,23 +46,42 @@ gets 2,200 synapses from 2,068 L23E neurons: every pair connected about once), i
 correlated and its rates several times the full model's (bench/MICROCIRCUIT.md); hence the
 default ``k_scale = scale`` (capped at 1), as the NEST example (N_scaling = K_scaling = 0.1).
 
-Differences from the NEST example, all documented here: one delay per projection (the
-means; NEST draws normal delays with relative sd 0.5); fixed in-degree per target neuron
+Delays (``delay_bins``, default 8): NEST's normal delays (means 1.5 and 0.75 ms, relative
+sd 0.5, redrawn below dt) in bins of equal probability, each at its conditional mean on the
+dt grid: each projection is split into one per bin, its in-degree shared by the bins
+(``split_in_degree``). ``delay_bins=1``: one delay per projection, the means (1.5, 0.8 ms).
+That matters: with one delay per projection the full-scale network is far from the NEST
+example's rates (L2/3 20-35x, L4I, L5 and L6I 4-7x, bench/MICROCIRCUIT.md); with 8 bins
+every population is within 10 % of them.
+
+Differences from the NEST example, all documented here: the delays in bins as above (NEST
+draws each synapse's delay); fixed in-degree per target neuron
 (NEST: a fixed total number, so in-degrees vary binomially); a uniform initial v of the
-same mean and sd (NEST: normal); the Poisson background as described above.
+same mean and sd (NEST: normal). Before 2026-12-02 the Poisson background came from m
+private PoissonSource neurons per neuron (at most one spike a step each: variance 1 - p of
+Poisson's, p <= 0.1) through FromList synapses; with ``LIFPoissonInput`` it is NEST's
+Poisson process, and a seed draws other spikes than before.
+
+Memory: ``weight_sd = 0`` (one weight per projection) keeps the native CPU kernel's compact
+layout (about 4 bytes a synapse beside the (pre, post) index lists); the full model (0.3e9
+synapses) then builds with a peak of 5.8 GB, 16 bytes a synapse after the build
+(bench/MICROCIRCUIT.md). With ``weight_sd > 0``
+every synapse carries its weight in the padded tables: far more (the memory estimate refuses
+what does not fit, before drawing anything).
 """
 from __future__ import annotations
 
 import math
+from statistics import NormalDist
 
 import numpy as np
 
 from .. import _checks
-from ..connectivity import FixedInDegree, FromList
+from ..connectivity import FixedInDegree
 from ..errors import ParameterError
 from ..initializers import Normal
 from ..network import Network
-from ..neurons import LIF, PoissonSource
+from ..neurons import LIF, LIFPoissonInput
 from ..synapses import Exponential
 
 POPULATIONS = ("L23E", "L23I", "L4E", "L4I", "L5E", "L5I", "L6E", "L6I")
@@ -89,7 +107,9 @@ V0 = (np.array([-68.28, -63.16, -63.33, -63.45, -63.11, -61.66, -66.72, -61.43])
 BG_RATE = 8.0           # Hz per external input
 PSP_E = 0.15            # mV, mean excitatory PSP
 G = -4.0                # inhibitory / excitatory PSP
-DELAY_E, DELAY_I = 1.5, 0.8     # ms
+DELAY_E, DELAY_I = 1.5, 0.8     # ms (one delay per projection: 0.75 ms rounded to the 0.1 ms grid)
+DELAY_MEANS = (1.5, 0.75)       # ms, the NEST example's mean delays from excitatory / inhibitory neurons
+DELAY_SD = 0.5                  # the NEST example's relative standard deviation of the delays
 TAU_M, C_M, TAU_SYN = 10.0, 250.0, 0.5      # ms, pF, ms
 E_L, V_TH, V_RESET, T_REF = -65.0, -50.0, -65.0, 2.0
 
@@ -111,6 +131,35 @@ def full_in_degrees() -> np.ndarray:
 def in_degrees(k_scale: float = 1.0) -> np.ndarray:
     """(8, 8) int synapses per target neuron of the built network, target x source."""
     return np.rint(full_in_degrees() * k_scale).astype(np.int64)
+
+
+def binned_delays(mean: float, n: int, dt: float = 0.1) -> list:
+    """[(delay in ms, in-degree fraction)]: NEST's normal delays (mean, sd ``DELAY_SD`` x mean,
+    redrawn below dt) in ``n`` bins of equal probability, each at its conditional mean rounded
+    to the dt grid (bins that round alike merged). n = 1: the mean, rounded."""
+    if n == 1:
+        return [(round(max(dt, round(mean / dt) * dt), 9), 1.0)]
+    nd = NormalDist(mean, DELAY_SD * mean)
+    lo = nd.cdf(dt)
+    edges = [nd.inv_cdf(min(lo + (1 - lo) * b / n, 1 - 1e-12)) if b else dt for b in range(n)] + [math.inf]
+    out: dict = {}
+    for a, b in zip(edges[:-1], edges[1:]):
+        za, zb = (a - mean) / nd.stdev, (b - mean) / nd.stdev
+        pa, pb = NormalDist().pdf(za), (0.0 if math.isinf(zb) else NormalDist().pdf(zb))
+        cond = mean + nd.stdev * (pa - pb) / ((1 - lo) / n)
+        d = round(max(dt, round(cond / dt) * dt), 9)
+        out[d] = out.get(d, 0.0) + 1.0 / n
+    return sorted(out.items())
+
+
+def split_in_degree(k: int, fractions) -> list:
+    """``k`` split by ``fractions`` into whole numbers summing to k (largest remainders; of
+    equal ones, the bins nearest the middle first)."""
+    raw = np.asarray(fractions, np.float64) * k
+    out = np.floor(raw).astype(np.int64)
+    mid = np.abs(np.arange(raw.size) - (raw.size - 1) / 2)
+    out[np.lexsort((mid, -np.round(raw - out, 9)))[:k - int(out.sum())]] += 1
+    return [int(x) for x in out]
 
 
 def sizes(scale: float = 1.0) -> np.ndarray:
@@ -137,8 +186,11 @@ def dc_input_mv(k_scale: float = 1.0, background: str = "poisson") -> np.ndarray
     return dc + lost * rec_mean + (lost * ext_mean if background == "poisson" else 0.0)
 
 
-def _check(scale, k_scale, background, dt, weight_sd):
+def _check(scale, k_scale, background, dt, weight_sd, delays):
     where = "microcircuit"
+    delays = _checks.number(delays, where, "delay_bins", "1", low=1)
+    if delays != int(delays):
+        raise ParameterError(where, "delay_bins", f"got {delays:g}", "give a whole number of delay bins >= 1")
     scale = _checks.number(scale, where, "scale", "1", low=0)
     k_scale = _checks.number(k_scale, where, "k_scale", "1", low=0)
     dt = _checks.number(dt, where, "dt", "ms", low=0)
@@ -151,15 +203,15 @@ def _check(scale, k_scale, background, dt, weight_sd):
         raise ParameterError(where, "dt", "got 0", "give a time step > 0 ms (0.1 as in the paper)")
     if background not in ("poisson", "dc"):
         raise ParameterError(where, "background", f"got {background!r}", 'give "poisson" or "dc"')
-    for d in (DELAY_E, DELAY_I):
+    for d in (DELAY_E, DELAY_I) if delays == 1 else ():
         if abs(d / dt - round(d / dt)) > 1e-9:
             raise ParameterError(where, "dt", f"got {dt:g} ms", f"the delays {DELAY_E} and {DELAY_I} ms must be "
                                  "whole numbers of steps: use dt = 0.1 ms (or 0.05, 0.02 ...)")
-    return scale, k_scale, dt, weight_sd
+    return scale, k_scale, dt, weight_sd, int(delays)
 
 
 def build(scale: float = 0.1, k_scale: float | None = None, background: str = "poisson", dt: float = 0.1,
-          seed: int = 1, weight_sd: float = 0.1, native=None) -> Network:
+          seed: int = 1, weight_sd: float = 0.1, native=None, delay_bins: int = 8) -> Network:
     """The microcircuit as a Network (not yet built; see the module docstring).
 
     scale: neurons per population as a fraction of the full model (0 < scale; 1: 77,169
@@ -169,17 +221,23 @@ def build(scale: float = 0.1, k_scale: float | None = None, background: str = "p
         "poisson" or "dc". dt: time step in ms (the delays 1.5 and 0.8 ms must be whole
         steps). seed: the network seed. weight_sd: relative standard deviation of the
         weights (0: one weight per projection, the faster propagation). native: as
-        ``Network(native=...)``. Synapses: about 0.3e9 x scale x k_scale."""
+        ``Network(native=...)``. delay_bins: NEST's normal delays in this many bins of equal
+        probability (``delay_bins``; each projection becomes one per bin, named
+        ``"<pre>-><post>_<bin>"``); 1: one delay per projection, the mean (named
+        ``"<pre>-><post>"``). Synapses: about 0.3e9 x scale x k_scale."""
     if k_scale is None and isinstance(scale, (int, float)) and not isinstance(scale, bool):
         k_scale = min(float(scale), 1.0)
-    scale, k_scale, dt, weight_sd = _check(scale, k_scale, background, dt, weight_sd)
+    scale, k_scale, dt, weight_sd, n_bins = _check(scale, k_scale, background, dt, weight_sd, delay_bins)
     n, K, W = sizes(scale), in_degrees(k_scale), weights_mv(k_scale)
     dc = dc_input_mv(k_scale, background)
     net = Network(dt=dt, seed=seed, native=native)
+    w_ext = PSP_E * psp_to_current() / math.sqrt(k_scale)
     for i, pop in enumerate(POPULATIONS):
         half = math.sqrt(3.0) * V0[1][i]                # uniform with the sd of the NEST example's normal
-        lif = LIF(tau_m=TAU_M, v_rest=E_L + dc[i], v_th=V_TH, v_reset=V_RESET, t_ref=T_REF,
+        kw = dict(tau_m=TAU_M, v_rest=E_L + dc[i], v_th=V_TH, v_reset=V_RESET, t_ref=T_REF,
                   v_init_low=V0[0][i] - half, v_init_high=V0[0][i] + half)
+        lif = LIF(**kw) if background == "dc" else LIFPoissonInput(
+            **kw, input_n=float(K_EXT[i] * k_scale), input_rate=BG_RATE, input_weight=w_ext, input_tau=TAU_SYN)
         net.add_pool(pop, lif, int(n[i]))
     syn = {pop: Exponential(tau=TAU_SYN) for pop in POPULATIONS}     # one receptor per population
     for i, post in enumerate(POPULATIONS):
@@ -189,26 +247,13 @@ def build(scale: float = 0.1, k_scale: float | None = None, background: str = "p
             w = float(W[i, j])
             weight = w if weight_sd == 0 else Normal(w, abs(w) * weight_sd, clip_low=0.0 if w > 0 else None,
                                                       clip_high=0.0 if w < 0 else None)
-            net.connect(pre, post, synapse=syn[post], weight=weight, name=f"{pre}->{post}",
-                        delay=DELAY_E if j % 2 == 0 else DELAY_I,
-                        connectivity=FixedInDegree(k=int(K[i, j]), autapses=1, multapses=1))
-    if background == "poisson":
-        _poisson_background(net, n, k_scale, dt, syn)
+            bins = binned_delays(DELAY_MEANS[j % 2], n_bins, dt)
+            for b, ((d, _), k) in enumerate(zip(bins, split_in_degree(int(K[i, j]), [f for _, f in bins]))):
+                if k:
+                    net.connect(pre, post, synapse=syn[post], weight=weight, delay=d,
+                                name=f"{pre}->{post}" if n_bins == 1 else f"{pre}->{post}_{b}",
+                                connectivity=FixedInDegree(k=k, autapses=1, multapses=1))
     return net
-
-
-def _poisson_background(net, n, k_scale, dt, syn):
-    """Per population, m private Poisson sources per neuron (see the module docstring)."""
-    w_ext = PSP_E * psp_to_current() / math.sqrt(k_scale)
-    r_max = 100.0 / dt                                   # Hz: spike probability 0.1 per step
-    for i, pop in enumerate(POPULATIONS):
-        total = BG_RATE * K_EXT[i] * k_scale             # Hz per neuron
-        m = max(1, math.ceil(total / r_max))
-        name = f"bg_{pop}"
-        net.add_pool(name, PoissonSource(rate=total / m), int(n[i]) * m)
-        src = np.arange(int(n[i]) * m)
-        net.connect(name, pop, synapse=syn[pop], weight=w_ext, name=f"{name}->{pop}",
-                    connectivity=FromList(src, src // m))
 
 
 def rates(result, net, t_ms: float) -> dict:

@@ -5,9 +5,10 @@ from .alif import ALIF
 from .eif import EIF
 from .izhikevich import Izhikevich
 from .lif import LIF
+from .lif_poisson import LIFPoissonInput
 from .poisson import PoissonSource
 from .spike_generator import SpikeGenerator
 from .spike_input import SpikeInput
 
-__all__ = ["NeuronModel", "SynInput", "LIF", "ALIF", "AdEx", "Izhikevich", "EIF", "PoissonSource", "SpikeGenerator",
-           "SpikeInput"]
+__all__ = ["NeuronModel", "SynInput", "LIF", "LIFPoissonInput", "ALIF", "AdEx", "Izhikevich", "EIF", "PoissonSource",
+           "SpikeGenerator", "SpikeInput"]
