@@ -153,7 +153,7 @@ class RasterMonitor(_FigureMonitor):
         offs = np.concatenate([[0], np.cumsum(share)])
         names = COLOUR_NAMES if colours is COLOURS else colours
         self.title = "spikes: " + ", ".join(
-            f"{p} ({names[i % len(names)]}, rows {offs[i]}-{offs[i + 1] - 1})" for i, (p, _) in enumerate(self.pools))
+            f"{p} {offs[i]}-{offs[i + 1] - 1} ({names[i % len(names)]})" for i, (p, _) in enumerate(self.pools))
         self._offsets = offs[:-1]
         self.yscale = bq.LinearScale(min=0.0, max=float(self.n_rows), allow_padding=False)
         # bqplot's Image view redraws only when the mark's ``image`` changes to another widget, not
