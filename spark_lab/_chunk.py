@@ -115,16 +115,11 @@ def flat_leaves(chunk, in_def):
 
 def _all_finite(arrays):
     """True when every element of ``arrays`` is finite: one test over all of them (one loop
-    and one reduction in XLA instead of one each per array: at K = 1 each costs a call).
-    ``x * 0`` is 0 for a finite x and NaN for inf or NaN, so the test is a float sum, taken by
-    columns of 8 (a loop XLA:CPU vectorises; ``all(isfinite(x))`` became a scalar reduce-window
-    of ~2.6 instructions per element: half the instructions of this test, bench/RESULTS.md)."""
+    and one reduction in XLA instead of one each per array: at K = 1 each costs a call)."""
     if not arrays:
         return jnp.array(True)
     dt = jnp.result_type(*arrays)
-    x = jnp.concatenate([jnp.ravel(a).astype(dt) for a in arrays])
-    x = jnp.pad(x, (0, -x.size % 8)).reshape(-1, 8)
-    return jnp.all(jnp.sum(x * 0, axis=0) == 0)
+    return jnp.all(jnp.isfinite(jnp.concatenate([jnp.ravel(a).astype(dt) for a in arrays])))
 
 
 def _condition(lay, spec):
