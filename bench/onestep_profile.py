@@ -5,8 +5,8 @@
 For each path (native C++ kernel, pure JAX) it times, in microseconds per call:
 
   run_chunk   the benchmark's closed-loop call: set the 100 input rates, one step, read pool 6
-  jitted      the compiled chunk alone (same state, arguments and inputs) with the fetch of its
-              one output vector: JAX dispatch + XLA execution + transfer
+  jitted      the compiled chunk alone (its flat argument leaves: state, arguments, the rates)
+              with the fetch of its one output vector: JAX dispatch + XLA execution + transfer
   floor       a trivial jitted function with the same argument and output trees (x + 1 per state
               leaf): what JAX's dispatch over these leaves costs, without the step
   host        run_chunk - jitted: spark_lab's Python around the call (checks, plan, counts)
@@ -53,30 +53,30 @@ def profile(native: bool, calls: int, reps: int) -> dict:
         return np.asarray(sim.run_chunk(1, {"input": rates[i]}, readout=ro)["p6"])
     for i in range(30):
         call(i)
-    inputs = sim.check_inputs({"input": rates[0]}, 1)
     fn = next(fn for key, fn in sim._compiled.items() if key[0] == 1)   # noqa: SLF001 - a bench probe
-    args = sim.device_args()
-    state = [sim.get_state_tree()]
+    args = tuple(jax.tree_util.tree_leaves(sim.device_args()))
+    state = [tuple(jax.tree_util.tree_leaves(sim.get_state_tree()))]
+    ns = len(state[0])
 
-    def jitted(i):
-        st, out, _ = fn(state[0], args, inputs)
-        state[0] = st
-        np.asarray(out)
+    def jitted(i):                      # the compiled chunk takes the flat leaves (state, args, inputs)
+        res = fn(*state[0], *args, rates[i])
+        state[0] = res[:ns]
+        np.asarray(res[ns])
 
     @jax.jit
-    def trivial(st, a, inp):
-        return jax.tree_util.tree_map(lambda x: x + 1, st), jnp.zeros((1025,), jnp.int32) + st["t"], ((), {})
-    tstate = [jax.tree_util.tree_map(jnp.array, sim.get_state_tree())]
+    def trivial(*xs):
+        return tuple(x + 1 for x in xs[:ns]) + (jnp.zeros((1025,), jnp.int32) + xs[ns - 1],)
+    tstate = [tuple(jnp.array(x) for x in state[0])]
 
     def floor(i):
-        st, out, _ = trivial(tstate[0], args, inputs)
-        tstate[0] = st
-        np.asarray(out)
+        res = trivial(*tstate[0], *args, rates[i])
+        tstate[0] = res[:ns]
+        np.asarray(res[ns])
     jitted(0)
     floor(0)
     t = per_call({"run_chunk_us": call, "jitted_us": jitted, "floor_us": floor}, calls, reps)
     r = dict(path="native" if sim.native else "jax", K=1, **t,
-             argument_leaves=len(jax.tree_util.tree_leaves((sim.get_state_tree(), args, inputs))))
+             argument_leaves=ns + len(args) + 1)
     r["host_us"] = round(r["run_chunk_us"] - r["jitted_us"], 1)
     r["step_us"] = round(r["jitted_us"] - r["floor_us"], 1)
     r["steps_per_cpu_s"] = round(1e6 / r["run_chunk_us"], 0)

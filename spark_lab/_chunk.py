@@ -98,6 +98,21 @@ def make_chunk(layout, K: int, specs, input_layout, readout, qpack, on_trace, sh
     return chunk
 
 
+def flat_leaves(chunk, in_def):
+    """``chunk`` as a function of the flat leaves of ``(state, args, inputs)`` (``in_def``'s
+    order) returning the flat leaves of ``(state, out, (records, windows))``; ``box["out"]``
+    holds that result's tree once traced. JAX's dispatch then takes a flat tuple of arrays
+    instead of nested dicts: at K = 1 flattening and comparing the argument trees was ~10 %
+    of a call (bench/onestep_profile.py), and a caller that keeps the state as leaves
+    between calls (the lean closed loop) never builds the tree. -> (function, box)."""
+    box: dict = {}
+
+    def flat(*leaves):
+        res, box["out"] = jax.tree_util.tree_flatten(chunk(*jax.tree_util.tree_unflatten(in_def, leaves)))
+        return tuple(res)
+    return flat, box
+
+
 def _all_finite(arrays):
     """True when every element of ``arrays`` is finite: one test over all of them (one loop
     and one reduction in XLA instead of one each per array: at K = 1 each costs a call)."""

@@ -26,7 +26,7 @@ import numpy as np
 
 from . import _checkpoint, _runtime, _statetree
 from ._checks import brief, is_int, positive_int
-from ._chunk import compiler_options, make_chunk
+from ._chunk import compiler_options, flat_leaves, make_chunk
 from ._io import IOState
 from ._layout import Layout, lower
 from ._params import did_you_mean
@@ -95,10 +95,11 @@ class Simulator(LayoutViews):
         _runtime.init_backend()       # before the first JAX operation of the process
         self.net = net
         self.dt = net.dt
-        self._compiled: dict = {}
+        self._compiled: dict = {}     # compile key -> jitted chunk over flat leaves (_chunk.flat_leaves)
+        self._out_defs: dict = {}     # compile key -> {"out": the chunk's result tree}, once traced
         self._plans: dict = {}        # lean run_chunk calls: (steps, readout, input names) -> (fn, inputs)
         self._offsets: dict = {}      # counted pools -> (name, start, end) in the chunk's output vector
-        self._args = (None, None)     # (parameter store version, device_args()) of the last call
+        self._args = (None, ())       # (parameter store version, leaves of device_args()) of the last call
         self.compile_count = 0        # traces of the chunk function (each trace = one compilation)
         self._n_draws = 0             # initializer draws by set_param (seeds the next one)
         self._layout = lower(net, float_type(net.dtype))
@@ -132,6 +133,23 @@ class Simulator(LayoutViews):
         """The state tree as the chunk sees it (device arrays, immutable); see ``_statetree``."""
         return self._state
 
+    @property
+    def _state(self):
+        """The state tree. A chunk call leaves only the new state's leaves (``_leaves``); the
+        tree is rebuilt from them on first use, so the closed loop never builds it."""
+        if self._tree is None:
+            self._tree = jax.tree_util.tree_unflatten(self._state_def, self._leaves)
+        return self._tree
+
+    @_state.setter
+    def _state(self, tree):
+        self._tree, self._leaves = tree, None
+
+    def _state_leaves(self) -> tuple:
+        if self._leaves is None:
+            self._leaves = tuple(jax.tree_util.tree_leaves(self._tree))
+        return self._leaves
+
     def set_state_tree(self, tree, t: int) -> None:
         """Replace the state tree (same structure and shapes as ``get_state_tree()``) and the
         step index ``t``. Raises NetworkError when the tree does not fit."""
@@ -153,6 +171,7 @@ class Simulator(LayoutViews):
         changing an initial-value parameter takes effect at the next reset."""
         st = _statetree.initial(self._layout, self._store.pools, self._store.weights)
         self._state = jax.tree_util.tree_map(jnp.asarray, st)
+        self._state_def = jax.tree_util.tree_structure(self._state)
         self._t_host = 0
         self._io = IOState(self.net, self.dt)      # encoder and decoder states (interfaces)
         self._windows, self._tags = {}, {}         # recording policies: rate windows, last tag values
@@ -329,9 +348,10 @@ class Simulator(LayoutViews):
             steps, readout = positive_int(steps, "run_chunk", "steps"), tuple(readout)
             checked = self.check_inputs(inputs or {}, steps)
             fn = self._chunk_fn(steps, checked, (), readout)
-            c, _ = self._call(fn, steps, checked, True, readout)
+            c, _ = self._call(fn, steps, jax.tree_util.tree_leaves(checked), True, readout)
+            mods = self._layout.modulators      # the plan's inputs in the leaves' (name) order
             self._plans[(steps, readout, tuple(inputs) if inputs else ())] = (fn, tuple(
-                (nm, 0 if nm in self._layout.modulators else self._sizes[nm], a.ndim) for nm, a in checked.items()))
+                (nm, 0 if nm in mods else self._sizes[nm], checked[nm].ndim) for nm in sorted(checked)))
             return c
         steps = positive_int(steps, "run_chunk", "steps")
         names, readout = self.io.check_names(outputs), tuple(readout)
@@ -402,7 +422,7 @@ class Simulator(LayoutViews):
         if plan is None:
             return None
         fn, ins = plan
-        fd, checked = self._layout.fdtype, {}
+        fd, checked = self._layout.fdtype, []
         for nm, n, nd in ins:             # n: the pool's size; 0 for a modulator channel
             a = inputs[nm] if n else (inputs or {}).get(nm, 0.0)
             if not n and isinstance(a, (str, bytes, bool)):
@@ -416,40 +436,48 @@ class Simulator(LayoutViews):
                 a = np.full(n or steps, a, fd)
             if a.ndim != nd or a.shape[-1] != (n or steps) or a.shape[0] != (steps if nd == 2 or not n else n):
                 return None
-            checked[nm] = a
+            checked.append(a)
         return self._call(fn, steps, checked, True, readout, inputs or {})[0]
 
     def _chunk_fn(self, k, inputs, specs, readout):
         """The jitted chunk for these inputs (their names and dimensions), record specs and
-        counted pools (None: all), compiled on first use."""
+        counted pools (None: all), compiled on first use, over flat leaves (``flat_leaves``).
+        -> (function, {"out": result tree})."""
         layout = tuple(sorted((nm, a.ndim) for nm, a in inputs.items()))
         key = (k, tuple(compile_key(s) for s in specs), layout, readout)
         fn = self._compiled.get(key)
         if fn is None:
-            fn = self._compiled[key] = jax.jit(
-                make_chunk(self._layout, k, specs, layout, readout, self.prepared_packer, self._count_trace),
-                compiler_options=compiler_options())
-        return fn
+            chunk = make_chunk(self._layout, k, specs, layout, readout, self.prepared_packer, self._count_trace)
+            flat, self._out_defs[key] = flat_leaves(
+                chunk, jax.tree_util.tree_structure((self._state, self.device_args(), inputs)))
+            fn = self._compiled[key] = jax.jit(flat, compiler_options=compiler_options())
+        return fn, self._out_defs[key]
 
     def _run_chunk(self, k, inputs, specs, check_finite, readout):
-        return self._call(self._chunk_fn(k, inputs, specs, readout), k, inputs, check_finite, readout)
+        return self._call(self._chunk_fn(k, inputs, specs, readout), k, jax.tree_util.tree_leaves(inputs),
+                          check_finite, readout)
 
     def _call(self, fn, k, inputs, check_finite, readout, unchecked=None):
-        """Run the chunk ``fn``: one dispatch, one transfer back ([finite flag, counts of the
-        counted pools, samples kept per record spec]); the state advances unless NaN/inf
-        (then DivergenceError, or the ParameterError of ``check_inputs(unchecked)`` when the
-        caller left the inputs' NaN/inf test to the chunk). -> (counts, (records, rate windows, kept))."""
+        """Run the chunk ``fn`` (``_chunk_fn``'s pair) on ``inputs``, the input arrays in name
+        order: one dispatch, one transfer back ([finite flag, counts of the counted pools,
+        samples kept per record spec]); the state advances unless NaN/inf (then DivergenceError,
+        or the ParameterError of ``check_inputs(unchecked)`` when the caller left the inputs'
+        NaN/inf test to the chunk). -> (counts, (records, rate windows, kept))."""
         s = self._store
         if self._args[0] != s.version:     # the device arguments, rebuilt when a parameter changed
-            self._args = (s.version, self.device_args())
-        new_state, out, ys = fn(self._state, self._args[1], inputs)
-        out = np.asarray(out)
+            self._args = (s.version, tuple(jax.tree_util.tree_leaves(self.device_args())))
+        state = self._state_leaves()
+        res = fn[0](*state, *self._args[1], *inputs)
+        ns = len(state)
+        out = np.asarray(res[ns])
         if check_finite and not out[0]:
             if unchecked is not None:
                 self.check_inputs(unchecked, k)
-            raise DivergenceError(self.locate_bad(new_state), self.t, k)
-        self._state = new_state
+            raise DivergenceError(self.locate_bad(jax.tree_util.tree_unflatten(self._state_def, res[:ns])), self.t, k)
+        self._tree, self._leaves = None, res[:ns]
         self._t_host += k
+        # no records and no rate windows: nothing besides state and out (the closed loop's case)
+        ys = jax.tree_util.tree_unflatten(fn[1]["out"], res)[2] if len(res) > ns + 1 else ((), {})
         offsets = self._offsets.get(readout)
         if offsets is None:
             o, offsets = 1, []
