@@ -58,9 +58,12 @@ from .initializers import Initializer
 ENV_LIMIT = "SPARK_LAB_MEMORY_LIMIT"
 NEURON_BYTES = 96          # per neuron, besides its state variables (float32)
 VAR_BYTES = 32             # per state variable per neuron or receptor slot (float32)
-#: per synapse, by propagation path (float32): between the all-to-all build of tests/test_model_limits.py
-#: (~55 measured) and bench/scaling.py's fixed in-degree build and run (142 / 160 at 200k neurons)
-SYNAPSE_BYTES = {"native": 100, "jax": 95}
+#: per synapse, by propagation path (float32). jax: between the all-to-all build of
+#: tests/test_model_limits.py (~55 measured) and bench/scaling.py's fixed in-degree build and run (142 / 160
+#: at 200k neurons, before the int32 index lists). native: 20-24 measured on 2026-12-02 (2.25M synapses,
+#: all-to-all and fixed in-degree, peak RSS of a fresh process over a 10-neuron one) once the index lists
+#: became int32; 30 leaves some headroom; not yet remeasured at 200k neurons
+SYNAPSE_BYTES = {"native": 30, "jax": 95}
 #: per synapse with its own weight (the ELL weight table, its device copy, the CSR copy)
 WEIGHT_BYTES = {"native": 32, "jax": 16}
 #: per synapse in a group laid out for the native kernel only (no padded table; ``_sparse.TABLE_LIMIT``):

@@ -449,7 +449,7 @@ def test_memory_estimate_per_propagation_path():
     assert est.bytes_per_synapse == _memory.SYNAPSE_BYTES["jax"]
     nat = _memory.estimate(net, path_="native")
     assert nat.bytes_per_synapse == _memory.SYNAPSE_BYTES["native"]
-    need = next(n for n in nat.needs if n.name == "p")
+    need = next(n for n in nat.needs if n.name == "p" and n.field == "connectivity")
     assert f"about {_memory.SYNAPSE_BYTES['native']} bytes each" in need.what
     with pytest.raises(ParameterError, match=r"memory limit is 1\.0 MiB"):
         net.build(memory_limit=2 ** 20)
