@@ -88,7 +88,7 @@ def make_chunk(layout, K: int, specs, input_layout, readout, qpack, on_trace, sh
             order = jnp.nonzero(keep, size=K, fill_value=0)[0]
             records.append((ys[g][:, o:o + m][order], steps[order], jnp.sum(keep.astype(jnp.int32))))
         floats = [v for v in jax.tree_util.tree_leaves(st) if jnp.issubdtype(v.dtype, jnp.floating)]
-        ok = _all_finite(floats + float_in)
+        ok = _all_finite(floats + float_in, native=lay.native)
         kept = [jnp.stack([r[2] for r in records])] if records else []
         out = jnp.concatenate([ok.astype(jnp.int32)[None]] + [
             cnt[nm] if acc[nm] == nm else cnt[acc[nm]][pools[nm].local:pools[nm].local + pools[nm].n]
@@ -113,13 +113,23 @@ def flat_leaves(chunk, in_def):
     return flat, box
 
 
-def _all_finite(arrays):
+def _all_finite(arrays, native=False):
     """True when every element of ``arrays`` is finite: one test over all of them (one loop
-    and one reduction in XLA instead of one each per array: at K = 1 each costs a call)."""
+    and one reduction in XLA instead of one each per array: at K = 1 each costs a call). With
+    the native kernel the CPU runs it as one C++ call (``spark_lab_all_finite``): XLA:CPU makes
+    the concatenate, test and reduction three loops, ~12 % of a one-step call (bench/RESULTS.md);
+    other platforms keep the XLA test (``lax.platform_dependent``)."""
     if not arrays:
         return jnp.array(True)
     dt = jnp.result_type(*arrays)
-    return jnp.all(jnp.isfinite(jnp.concatenate([jnp.ravel(a).astype(dt) for a in arrays])))
+
+    def xla(*xs):
+        return jnp.all(jnp.isfinite(jnp.concatenate([jnp.ravel(a).astype(dt) for a in xs])))
+    if not native:
+        return xla(*arrays)
+    from ._native import FINITE_TARGET
+    call = jax.ffi.ffi_call(FINITE_TARGET, jax.ShapeDtypeStruct((), jnp.bool_))
+    return lax.platform_dependent(*arrays, cpu=lambda *xs: call(*xs), default=xla)
 
 
 def _condition(lay, spec):

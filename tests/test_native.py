@@ -124,3 +124,28 @@ def test_first_simulator_starts_xla_with_serial_loops_and_keeps_all_cpus():
     assert serial is True and split is False and affinity == cpus
     serial, split, affinity = _backend_probe({"SPARK_LAB_SERIAL_XLA": "0"})
     assert serial is False and split is True and affinity == cpus
+
+
+def test_native_finite_test_agrees_with_numpy():
+    """The chunk's NaN/inf test as the C++ call (spark_lab_all_finite) against np.isfinite:
+    every bad value, at the first, a middle and the last element, in either argument; the
+    largest and smallest finite float32 pass. float64 (JAX's 64-bit mode) in a subprocess."""
+    _require_native()
+    import jax
+
+    from spark_lab._chunk import _all_finite
+    f = jax.jit(lambda *xs: _all_finite(list(xs), native=True))
+    base = [np.linspace(-1.0, 1.0, 1037).astype(np.float32), np.ones(5, np.float32)]
+    assert bool(f(*base))
+    assert bool(f(np.array([3.4e38, -3.4e38, 1e-45, -0.0], np.float32), base[1]))
+    for bad in (np.nan, np.inf, -np.inf):
+        for arg, pos in ((0, 0), (0, 16), (0, 1036), (1, 4)):
+            xs = [a.copy() for a in base]
+            xs[arg][pos] = bad
+            assert bool(f(*xs)) == bool(np.all(np.isfinite(np.concatenate(xs)))) is False, (bad, arg, pos)
+    code = ("import jax\njax.config.update('jax_enable_x64', True)\nimport numpy as np\n"
+            "from spark_lab import _native\nfrom spark_lab._chunk import _all_finite\n_native.available()\n"
+            "f = jax.jit(lambda *xs: _all_finite(list(xs), native=True))\nx = np.zeros(33)\ny = x.copy()\n"
+            "y[32] = np.nan\nprint(bool(f(x)), bool(f(np.array([1.7e308]))), bool(f(y)), bool(f(np.array([-np.inf]))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stdout.split() == ["True", "True", "False", "False"], out.stderr[-2000:]
