@@ -5,10 +5,11 @@
 For each path (native C++ kernel, pure JAX) it times, in microseconds per call:
 
   run_chunk   the benchmark's closed-loop call: set the 100 input rates, one step, read pool 6
-  jitted      the compiled chunk alone (its flat argument leaves: state, arguments, the rates)
-              with the fetch of its one output vector: JAX dispatch + XLA execution + transfer
+  jitted      the compiled chunk alone (native: over the packed state buffer, spark_lab/_packed.py;
+              pure JAX: over the flat leaves of state, arguments and the rates) with the fetch
+              of its output vector: JAX dispatch + XLA execution + transfer
   floor       a trivial jitted function with the same argument and output trees (x + 1 per state
-              leaf): what JAX's dispatch over these leaves costs, without the step
+              leaf or buffer): what JAX's dispatch over these leaves costs, without the step
   host        run_chunk - jitted: spark_lab's Python around the call (checks, plan, counts)
   step        jitted - floor: the XLA execution of one step beyond the floor
 
@@ -53,25 +54,42 @@ def profile(native: bool, calls: int, reps: int) -> dict:
         return np.asarray(sim.run_chunk(1, {"input": rates[i]}, readout=ro)["p6"])
     for i in range(30):
         call(i)
-    fn = next(fn for key, fn in sim._compiled.items() if key[0] == 1)   # noqa: SLF001 - a bench probe
+    plan = next(iter(sim._plans.values()))          # noqa: SLF001 - a bench probe
     args = tuple(jax.tree_util.tree_leaves(sim.device_args()))
-    state = [tuple(jax.tree_util.tree_leaves(sim.get_state_tree()))]
-    ns = len(state[0])
+    if plan[2] is not None:      # the native path's lean loop: the state packed in one buffer (_packed.py)
+        fn, words = plan[2], sim._packing[0].words   # noqa: SLF001
+        ns, buf, tbuf = 1, [sim._packed], [jnp.array(sim._packed)]   # noqa: SLF001
 
-    def jitted(i):                      # the compiled chunk takes the flat leaves (state, args, inputs)
-        res = fn(*state[0], *args, rates[i])
-        state[0] = res[:ns]
-        np.asarray(res[ns])
+        def jitted(i):
+            buf[0] = fn(buf[0], *args, rates[i])
+            np.asarray(buf[0])[words:]
 
-    @jax.jit
-    def trivial(*xs):
-        return tuple(x + 1 for x in xs[:ns]) + (jnp.zeros((1025,), jnp.int32) + xs[ns - 1],)
-    tstate = [tuple(jnp.array(x) for x in state[0])]
+        @jax.jit
+        def trivial(b, *xs):
+            return b + 1
 
-    def floor(i):
-        res = trivial(*tstate[0], *args, rates[i])
-        tstate[0] = res[:ns]
-        np.asarray(res[ns])
+        def floor(i):
+            tbuf[0] = trivial(tbuf[0], *args, rates[i])
+            np.asarray(tbuf[0])[words:]
+    else:
+        fn = plan[0][0]          # the chunk over the flat leaves (state, args, inputs)
+        state = [tuple(jax.tree_util.tree_leaves(sim.get_state_tree()))]
+        ns = len(state[0])
+
+        def jitted(i):
+            res = fn(*state[0], *args, rates[i])
+            state[0] = res[:ns]
+            np.asarray(res[ns])
+
+        @jax.jit
+        def trivial(*xs):
+            return tuple(x + 1 for x in xs[:ns]) + (jnp.zeros((1025,), jnp.int32) + xs[ns - 1],)
+        tstate = [tuple(jnp.array(x) for x in state[0])]
+
+        def floor(i):
+            res = trivial(*tstate[0], *args, rates[i])
+            tstate[0] = res[:ns]
+            np.asarray(res[ns])
     jitted(0)
     floor(0)
     t = per_call({"run_chunk_us": call, "jitted_us": jitted, "floor_us": floor}, calls, reps)

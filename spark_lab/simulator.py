@@ -29,6 +29,7 @@ from ._checks import brief, is_int, positive_int
 from ._chunk import compiler_options, flat_leaves, make_chunk
 from ._io import IOState
 from ._layout import Layout, lower
+from ._packed import Packing
 from ._params import did_you_mean
 from ._paramstore import DeviceArgs, ParamStore, ParamUpdate
 from ._record_policy import compile_key, kept_rows, policy_inputs, split_tags
@@ -97,7 +98,10 @@ class Simulator(LayoutViews):
         self.dt = net.dt
         self._compiled: dict = {}     # compile key -> jitted chunk over flat leaves (_chunk.flat_leaves)
         self._out_defs: dict = {}     # compile key -> {"out": the chunk's result tree}, once traced
-        self._plans: dict = {}        # lean run_chunk calls: (steps, readout, input names) -> (fn, inputs)
+        self._plans: dict = {}        # lean run_chunk calls: (steps, readout, input names) -> (fn, inputs, packed fn)
+        self._packed_fns: dict = {}   # id of a jitted chunk -> its lean form over the packed state (_packed)
+        self._packing = None          # (Packing, pack, unpack) of the state once a lean call needed it
+        self._packed = None           # the state as the lean loop left it: one buffer (then _tree, _leaves are None)
         self._offsets: dict = {}      # counted pools -> (name, start, end) in the chunk's output vector
         self._args = (None, ())       # (parameter store version, leaves of device_args()) of the last call
         self.compile_count = 0        # traces of the chunk function (each trace = one compilation)
@@ -135,19 +139,21 @@ class Simulator(LayoutViews):
 
     @property
     def _state(self):
-        """The state tree. A chunk call leaves only the new state's leaves (``_leaves``); the
-        tree is rebuilt from them on first use, so the closed loop never builds it."""
+        """The state tree. A chunk call leaves only the new state's leaves (``_leaves``), the
+        lean loop one packed buffer (``_packed``); the tree is rebuilt from them on first use,
+        so the closed loop never builds it."""
         if self._tree is None:
-            self._tree = jax.tree_util.tree_unflatten(self._state_def, self._leaves)
+            self._tree = jax.tree_util.tree_unflatten(self._state_def, self._state_leaves())
         return self._tree
 
     @_state.setter
     def _state(self, tree):
-        self._tree, self._leaves = tree, None
+        self._tree, self._leaves, self._packed = tree, None, None
 
     def _state_leaves(self) -> tuple:
         if self._leaves is None:
-            self._leaves = tuple(jax.tree_util.tree_leaves(self._tree))
+            self._leaves = (tuple(self._packing[2](self._packed)) if self._packed is not None
+                            else tuple(jax.tree_util.tree_leaves(self._tree)))
         return self._leaves
 
     def set_state_tree(self, tree, t: int) -> None:
@@ -348,11 +354,11 @@ class Simulator(LayoutViews):
             steps, readout = positive_int(steps, "run_chunk", "steps"), tuple(readout)
             checked = self.check_inputs(inputs or {}, steps)
             fn = self._chunk_fn(steps, checked, (), readout)
-            c, _ = self._call(fn, steps, jax.tree_util.tree_leaves(checked), True, readout)
             mods = self._layout.modulators      # the plan's inputs in the leaves' (name) order
-            self._plans[(steps, readout, tuple(inputs) if inputs else ())] = (fn, tuple(
-                (nm, 0 if nm in mods else self._sizes[nm], checked[nm].ndim) for nm in sorted(checked)))
-            return c
+            plan = self._plans[(steps, readout, tuple(inputs) if inputs else ())] = (fn, tuple(
+                (nm, 0 if nm in mods else self._sizes[nm], checked[nm].ndim) for nm in sorted(checked)),
+                self._packed_chunk(fn))
+            return self._lean_run(plan, steps, jax.tree_util.tree_leaves(checked), readout, None)
         steps = positive_int(steps, "run_chunk", "steps")
         names, readout = self.io.check_names(outputs), tuple(readout)
         inputs, enc_states = self.io.encode(inputs or {}, steps, self.check_inputs)
@@ -421,9 +427,8 @@ class Simulator(LayoutViews):
             return None
         if plan is None:
             return None
-        fn, ins = plan
         fd, checked = self._layout.fdtype, []
-        for nm, n, nd in ins:             # n: the pool's size; 0 for a modulator channel
+        for nm, n, nd in plan[1]:         # n: the pool's size; 0 for a modulator channel
             a = inputs[nm] if n else (inputs or {}).get(nm, 0.0)
             if not n and isinstance(a, (str, bytes, bool)):
                 return None
@@ -437,7 +442,54 @@ class Simulator(LayoutViews):
             if a.ndim != nd or a.shape[-1] != (n or steps) or a.shape[0] != (steps if nd == 2 or not n else n):
                 return None
             checked.append(a)
-        return self._call(fn, steps, checked, True, readout, inputs or {})[0]
+        return self._lean_run(plan, steps, checked, readout, inputs or {})
+
+    def _packed_chunk(self, fn):
+        """The lean form of the jitted chunk ``fn`` (``_chunk_fn``'s pair): over the state packed
+        in one buffer with ``out`` behind it (``_packed``: one output array per call instead of
+        one per state leaf), jitted once per chunk; None where the state does not pack (the
+        pure-JAX path: XLA:CPU's concatenate costs more than the outputs it saves; float64)."""
+        if id(fn[0]) not in self._packed_fns:
+            leaves = self._state_leaves()
+            if self._packing is None and self._layout.native and Packing.fits(leaves):
+                pk = Packing(leaves)
+                self._packing = (pk, *pk.jitted())
+            self._packed_fns[id(fn[0])] = None if self._packing is None else jax.jit(   # the traced function
+                self._packing[0].chunk(fn[0].__wrapped__), compiler_options=compiler_options())
+        return self._packed_fns[id(fn[0])]
+
+    def _lean_run(self, plan, k, inputs, readout, unchecked):
+        """One lean call of ``plan`` (fn, inputs, packed fn) on the checked ``inputs``: over the
+        packed state where it packs (the state stays packed until something else needs it),
+        else ``_call``; the same checks, errors and counts. -> {pool: counts}."""
+        packed_fn = plan[2]
+        if packed_fn is None:
+            return self._call(plan[0], k, inputs, True, readout, unchecked)[0]
+        s, (pk, pack, unpack) = self._store, self._packing
+        if self._args[0] != s.version:
+            self._args = (s.version, tuple(jax.tree_util.tree_leaves(self.device_args())))
+        buf = self._packed if self._packed is not None else pack(*self._state_leaves())
+        res = packed_fn(buf, *self._args[1], *inputs)
+        out = np.asarray(res)[pk.words:]           # a view of the buffer: no copy
+        if not out[0]:
+            if unchecked is not None:
+                self.check_inputs(unchecked, k)
+            raise DivergenceError(self.locate_bad(jax.tree_util.tree_unflatten(self._state_def, unpack(res))),
+                                  self.t, k)
+        self._tree, self._leaves, self._packed = None, None, res
+        self._t_host += k
+        return {nm: out[a:b] for nm, a, b in self._count_offsets(readout)[0]}
+
+    def _count_offsets(self, readout):
+        """((pool, start, end) of each counted pool in the chunk's output vector, end of the counts)."""
+        offsets = self._offsets.get(readout)
+        if offsets is None:
+            o, offsets = 1, []
+            for nm in (readout if readout is not None else list(self._layout.pools)):
+                offsets.append((nm, o, o + self._layout.pools[nm].n))
+                o += self._layout.pools[nm].n
+            offsets = self._offsets[readout] = (tuple(offsets), o)
+        return offsets
 
     def _chunk_fn(self, k, inputs, specs, readout):
         """The jitted chunk for these inputs (their names and dimensions), record specs and
@@ -474,17 +526,11 @@ class Simulator(LayoutViews):
             if unchecked is not None:
                 self.check_inputs(unchecked, k)
             raise DivergenceError(self.locate_bad(jax.tree_util.tree_unflatten(self._state_def, res[:ns])), self.t, k)
-        self._tree, self._leaves = None, res[:ns]
+        self._tree, self._leaves, self._packed = None, res[:ns], None
         self._t_host += k
         # no records and no rate windows: nothing besides state and out (the closed loop's case)
         ys = jax.tree_util.tree_unflatten(fn[1]["out"], res)[2] if len(res) > ns + 1 else ((), {})
-        offsets = self._offsets.get(readout)
-        if offsets is None:
-            o, offsets = 1, []
-            for nm in (readout if readout is not None else list(self._layout.pools)):
-                offsets.append((nm, o, o + self._layout.pools[nm].n))
-                o += self._layout.pools[nm].n
-            offsets = self._offsets[readout] = (tuple(offsets), o)
+        offsets = self._count_offsets(readout)
         counts = {nm: out[a:b] for nm, a, b in offsets[0]}
         return counts, (*ys, out[offsets[1]:])   # records, rate windows, samples kept per record spec
 

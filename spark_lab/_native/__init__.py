@@ -16,6 +16,7 @@ LIBRARY = os.path.join(HERE, "libspikeprop.so")
 
 TARGET = "spark_lab_spikeprop"
 FINITE_TARGET = "spark_lab_all_finite"
+PACK_TARGET = "spark_lab_pack"
 _state: dict = {}
 
 
@@ -33,6 +34,7 @@ def available() -> bool:
             lib = ctypes.cdll.LoadLibrary(LIBRARY)
             jax.ffi.register_ffi_target(TARGET, jax.ffi.pycapsule(lib.SparkLabSpikeProp), platform="cpu")
             jax.ffi.register_ffi_target(FINITE_TARGET, jax.ffi.pycapsule(lib.SparkLabAllFinite), platform="cpu")
+            jax.ffi.register_ffi_target(PACK_TARGET, jax.ffi.pycapsule(lib.SparkLabPack), platform="cpu")
             ok = True
         except Exception as e:  # noqa: BLE001 - any load failure means: use pure JAX
             print(f"spark_lab: native CPU kernel not loaded ({e}); using pure JAX", file=sys.stderr)

@@ -137,3 +137,25 @@ static ffi::Error AllFiniteImpl(ffi::RemainingArgs args, ffi::ResultBuffer<ffi::
 
 XLA_FFI_DEFINE_HANDLER_SYMBOL(SparkLabAllFinite, AllFiniteImpl,
                               ffi::Ffi::Bind().RemainingArgs().Ret<ffi::Buffer<ffi::PRED>>());
+
+// spark_lab_pack: its arguments (32-bit elements each) one after another in one int32 buffer,
+// the lean closed loop's state and output vector (spark_lab/_packed.py): one output array per
+// call instead of one per state leaf, which JAX's dispatch charges for each.
+static ffi::Error PackImpl(ffi::RemainingArgs args, ffi::ResultBuffer<ffi::S32> out) {
+  auto* dst = reinterpret_cast<char*>(out->typed_data());
+  const size_t cap = out->size_bytes();
+  size_t o = 0;
+  for (size_t i = 0; i < args.size(); ++i) {
+    auto buf = args.get<ffi::AnyBuffer>(i);
+    if (buf.has_error()) return buf.error();
+    const size_t n = buf->size_bytes();
+    if (o + n > cap) return ffi::Error::InvalidArgument("spark_lab_pack: the parts do not fit the output");
+    std::memcpy(dst + o, buf->untyped_data(), n);
+    o += n;
+  }
+  if (o != cap) return ffi::Error::InvalidArgument("spark_lab_pack: the parts do not fill the output");
+  return ffi::Error::Success();
+}
+
+XLA_FFI_DEFINE_HANDLER_SYMBOL(SparkLabPack, PackImpl,
+                              ffi::Ffi::Bind().RemainingArgs().Ret<ffi::Buffer<ffi::S32>>());
