@@ -52,7 +52,9 @@ dt grid: each projection is split into one per bin, its in-degree shared by the 
 (``split_in_degree``). ``delay_bins=1``: one delay per projection, the means (1.5, 0.8 ms).
 That matters: with one delay per projection the full-scale network is far from the NEST
 example's rates (L2/3 20-35x, L4I, L5 and L6I 4-7x, bench/MICROCIRCUIT.md); with 8 bins
-every population is within 10 % of them.
+every population is within 10 % of them. A small network with full in-degrees (scale 0.1,
+k_scale 1) needs finer delays: 8 bins leave L2/3E at 4.4x NEST's rate, 32 bring every
+population within 1.32x (the downscaled model is the same with 8 or 32, which run 2.7x slower).
 
 Differences from the NEST example, all documented here: the delays in bins as above (NEST
 draws each synapse's delay); fixed in-degree per target neuron
