@@ -76,10 +76,19 @@ def directive(obj, name: str) -> str:
     if inspect.isclass(obj):
         if issubclass(obj, BaseException):
             return f".. autoexception:: {name}\n   :show-inheritance:\n   :members:\n"
-        return f".. autoclass:: {name}\n   :show-inheritance:\n   :members:\n"
+        inherited = "   :inherited-members:\n" if private_bases(obj) else ""
+        return f".. autoclass:: {name}\n   :show-inheritance:\n   :members:\n{inherited}"
     if callable(obj):
         return f".. autofunction:: {name}\n"
     return data_directive(obj, name)
+
+
+def private_bases(cls) -> list:
+    """The bases of ``cls`` that spark_lab defines but does not export (mixins such as
+    Simulator's LayoutViews or Session's SaveRun): their public members belong on the page of
+    ``cls``, which is where a user looks for them."""
+    public = {id(getattr(m, n)) for m in (spark_lab, spark_lab.notebook, spark_lab.model) for n in m.__all__}
+    return [b for b in cls.__bases__ if b.__module__.startswith("spark_lab") and id(b) not in public]
 
 
 def data_directive(obj, name: str) -> str:
