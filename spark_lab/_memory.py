@@ -30,7 +30,8 @@ builds and short runs, spark_lab 0.x, within about 30 %):
   projection would together exceed ``_sparse.TABLE_LIMIT``, those groups are built without
   them (the kernel's compressed rows only): their synapses cost ``COMPACT_BYTES`` each, plus
   ``DRAW_BYTES`` per synapse of the largest such projection (drawing and sorting one
-  projection at a time), and no table;
+  projection at a time), and no table; in the padded groups the largest drawn projection
+  (FixedProbability, FixedInDegree) costs ``PADDED_DRAW_BYTES`` per synapse besides;
 * delay buffers: one ring buffer of ``delay steps x slots`` floats per distinct delay,
   ``3x`` (the state, its device copy and the copy the chunk's loop carries);
 * recordings (only when ``steps`` is given): ``2 x`` the samples of ``steps`` steps;
@@ -58,12 +59,15 @@ from .initializers import Initializer
 ENV_LIMIT = "SPARK_LAB_MEMORY_LIMIT"
 NEURON_BYTES = 96          # per neuron, besides its state variables (float32)
 VAR_BYTES = 32             # per state variable per neuron or receptor slot (float32)
-#: per synapse, by propagation path (float32). jax: between the all-to-all build of
-#: tests/test_model_limits.py (~55 measured) and bench/scaling.py's fixed in-degree build and run (142 / 160
-#: at 200k neurons, before the int32 index lists). native: 20-24 measured on 2026-12-02 (2.25M synapses,
-#: all-to-all and fixed in-degree, peak RSS of a fresh process over a 10-neuron one) once the index lists
-#: became int32; 30 leaves some headroom; not yet remeasured at 200k neurons
-SYNAPSE_BYTES = {"native": 30, "jax": 95}
+#: per synapse, by propagation path (float32): the peak RSS of a fresh process that builds the network over
+#: one that builds 10 neurons, measured 2026-12-02 on both paths alike: 31 (all-to-all, 2.25M synapses),
+#: 36 (fixed in-degree, 3M), 38 (fixed in-degree, 24M, 200k neurons; bench/SCALING.md) once the padded table
+#: is counted apart, with PADDED_DRAW_BYTES for the largest drawn projection. (jax was 95 until then, read
+#: off bench/scaling.py's peaks, which held the script's own 2.4 GB of input rates.)
+SYNAPSE_BYTES = {"native": 30, "jax": 30}
+#: per synapse of the largest drawn projection (FixedProbability, FixedInDegree) of a padded group: the
+#: temporaries of drawing and sorting it (~9 measured at 24M synapses)
+PADDED_DRAW_BYTES = 12
 #: per synapse with its own weight (the ELL weight table, its device copy, the CSR copy)
 WEIGHT_BYTES = {"native": 32, "jax": 16}
 #: per synapse in a group laid out for the native kernel only (no padded table; ``_sparse.TABLE_LIMIT``):
@@ -294,8 +298,9 @@ def estimate(net, steps: int = 0, path_=None) -> Estimate:
 def _synapse_needs(projs, compact, via, item) -> list:
     """The projections' synapse Needs: ``SYNAPSE_BYTES`` (+ ``WEIGHT_BYTES``) per synapse, or
     ``COMPACT_BYTES`` in a group without padded table (``compact``), whose drawing costs
-    ``DRAW_BYTES`` per synapse of its largest projection besides (one projection at a time)."""
-    out, largest = [], None
+    ``DRAW_BYTES`` per synapse of its largest projection besides (one projection at a time);
+    in the padded groups ``PADDED_DRAW_BYTES`` per synapse of the largest drawn projection."""
+    out, largest, drawn = [], None, None
     for pr, pre_n, post_n, count, own, key in projs:
         if key in compact:
             per = COMPACT_BYTES
@@ -303,12 +308,17 @@ def _synapse_needs(projs, compact, via, item) -> list:
                 largest = (pr.name, count)
         else:
             per = (SYNAPSE_BYTES[via] + (WEIGHT_BYTES[via] if own else 0)) * item // 4
+            if isinstance(pr.connectivity, (C.FixedProbability, C.FixedInDegree)) and \
+                    (drawn is None or count > drawn[1]):
+                drawn = (pr.name, count)
         out.append(Need("projection", pr.name, "connectivity", int(count * per),
                         f"{count:,.0f} synapses of {type(pr.connectivity).__name__} "
                         f"({pre_n:,} x {post_n:,} neurons, about {per} bytes each)"))
-    if largest is not None:
-        out.append(Need("projection", largest[0], "connectivity", int(largest[1] * DRAW_BYTES),
-                        f"drawing its {largest[1]:,.0f} synapses (their sort, before they are laid out)"))
+    # projections are drawn one at a time: the transient of the largest one, once per layout
+    for big, per in ((largest, DRAW_BYTES), (drawn, PADDED_DRAW_BYTES * item // 4)):
+        if big is not None:
+            out.append(Need("projection", big[0], "connectivity", int(big[1] * per),
+                            f"drawing its {big[1]:,.0f} synapses (their sort, before they are laid out)"))
     return out
 
 

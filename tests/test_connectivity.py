@@ -446,9 +446,10 @@ def test_memory_estimate_per_propagation_path():
     net.connect("a", "a", connectivity=FixedInDegree(k=50), name="p")
     est = _memory.estimate(net)
     assert est.path == "jax" and est.synapses == 50_000
-    assert est.bytes_per_synapse == _memory.SYNAPSE_BYTES["jax"]
+    drawing = _memory.PADDED_DRAW_BYTES                 # one drawn projection: the largest
+    assert est.bytes_per_synapse == _memory.SYNAPSE_BYTES["jax"] + drawing
     nat = _memory.estimate(net, path_="native")
-    assert nat.bytes_per_synapse == _memory.SYNAPSE_BYTES["native"]
+    assert nat.bytes_per_synapse == _memory.SYNAPSE_BYTES["native"] + drawing
     need = next(n for n in nat.needs if n.name == "p" and n.field == "connectivity")
     assert f"about {_memory.SYNAPSE_BYTES['native']} bytes each" in need.what
     with pytest.raises(ParameterError, match=r"memory limit is 1\.0 MiB"):

@@ -263,6 +263,8 @@ def _peak_rss(d) -> int:
     doc([lif("a", 500)], [{"pre": "a", "post": "a", "delay": 5000.0}]),               # 100 MB delay buffer
     doc([lif("a", 1_000_000)]),
     doc([lif("a", 1500)], [{"pre": "a", "post": "a", "connectivity": {"component": "all_to_all"}}]),
+    doc([lif("a", 20_000)], [{"pre": "a", "post": "a",                       # drawn: 3M synapses
+                              "connectivity": {"component": "fixed_in_degree", "params": {"k": 150}}}]),
 ])
 def test_the_estimate_is_within_a_factor_two_of_the_measured_peak(d):
     """The peak of a process that builds ``d`` above that of one building a 10-neuron network
