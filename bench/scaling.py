@@ -6,8 +6,8 @@ in-degree 20), dt = 1 ms, the benchmark's LIF parameters. One process per size
 (peak RSS is per process); closed loop at K steps per chunk as in the benchmark.
 ``build_s``: ``net.build()`` alone (drawing and laying out the connectivity, the device
 copies); ``bytes_per_synapse``: the peak RSS of the process (build and run) less its RSS
-before the network was described, per synapse (``built_peak_mb``: the peak once built) (neurons and the runtime are in it too: at 1k neurons
-it is dominated by them).
+before the network was described, per synapse (neurons and the runtime are in it too: at
+1k neurons it is dominated by them); ``built_peak_mb``: the peak once built, before the run.
 
     python bench/scaling.py [--sizes 1000,7000,50000,200000] [--K 100] [--seconds 2] [--native auto|on|off]
 Prints one JSON line per size; `--out FILE` appends them to FILE; `--md FILE` writes a
