@@ -465,11 +465,9 @@ class Simulator(LayoutViews):
         packed_fn = plan[2]
         if packed_fn is None:
             return self._call(plan[0], k, inputs, True, readout, unchecked)[0]
-        s, (pk, pack, unpack) = self._store, self._packing
-        if self._args[0] != s.version:
-            self._args = (s.version, tuple(jax.tree_util.tree_leaves(self.device_args())))
+        pk, pack, unpack = self._packing
         buf = self._packed if self._packed is not None else pack(*self._state_leaves())
-        res = packed_fn(buf, *self._args[1], *inputs)
+        res = packed_fn(buf, *self._device_leaves(), *inputs)
         out = np.asarray(res)[pk.words:]           # a view of the buffer: no copy
         if not out[0]:
             if unchecked is not None:
@@ -479,6 +477,12 @@ class Simulator(LayoutViews):
         self._tree, self._leaves, self._packed = None, None, res
         self._t_host += k
         return {nm: out[a:b] for nm, a, b in self._count_offsets(readout)[0]}
+
+    def _device_leaves(self) -> tuple:
+        """The leaves of ``device_args()``, rebuilt only when a parameter changed (the store's version)."""
+        if self._args[0] != self._store.version:
+            self._args = (self._store.version, tuple(jax.tree_util.tree_leaves(self.device_args())))
+        return self._args[1]
 
     def _count_offsets(self, readout):
         """((pool, start, end) of each counted pool in the chunk's output vector, end of the counts)."""
@@ -515,11 +519,8 @@ class Simulator(LayoutViews):
         samples kept per record spec]); the state advances unless NaN/inf (then DivergenceError,
         or the ParameterError of ``check_inputs(unchecked)`` when the caller left the inputs'
         NaN/inf test to the chunk). -> (counts, (records, rate windows, kept))."""
-        s = self._store
-        if self._args[0] != s.version:     # the device arguments, rebuilt when a parameter changed
-            self._args = (s.version, tuple(jax.tree_util.tree_leaves(self.device_args())))
         state = self._state_leaves()
-        res = fn[0](*state, *self._args[1], *inputs)
+        res = fn[0](*state, *self._device_leaves(), *inputs)
         ns = len(state)
         out = np.asarray(res[ns])
         if check_finite and not out[0]:
