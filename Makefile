@@ -66,7 +66,7 @@ JOBS ?= 2
 test: install test-deps
 	$(VENV)/bin/ruff check .
 	$(MAKE) docs
-	$(VPY) -m pytest -q -n $(JOBS) -m "not browser" tests
+	$(VPY) -m pytest -q -n $(JOBS) -m "not browser" --durations=15 tests
 	$(VPY) -m pytest -q -m browser tests
 	$(MAKE) course
 	$(VPY) -m pytest -q -n $(JOBS) --dist loadfile notebooks build/course/student --nbval-lax
