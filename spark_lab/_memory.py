@@ -64,7 +64,7 @@ VAR_BYTES = 32             # per state variable per neuron or receptor slot (flo
 #: 36 (fixed in-degree, 3M), 38 (fixed in-degree, 24M, 200k neurons; bench/SCALING.md) once the padded table
 #: is counted apart, with PADDED_DRAW_BYTES for the largest drawn projection. (jax was 95 until then, read
 #: off bench/scaling.py's peaks, which held the script's own 2.4 GB of input rates.) 30 + 12 put the 3M
-#: fixed in-degree build at 1.6-2.05x its measured peak on 2026-12-03 (71-89 MB against 146 MB: the peak is
+#: fixed in-degree build at 1.6-2.1x its measured peak on 2026-12-03 (69-89 MB against 146 MB: the peak is
 #: not the sum of the draw, the table and the layout), so both moved towards the measured values.
 SYNAPSE_BYTES = {"native": 26, "jax": 26}
 #: per synapse of the largest drawn projection (FixedProbability, FixedInDegree) of a padded group: the
