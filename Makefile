@@ -26,7 +26,7 @@ install: $(STAMP)
 $(VPY):
 	$(PY) -m venv $(VENV)
 
-$(STAMP): pyproject.toml widgets/jupyterlab-overrides.json spark_lab/_native/spikeprop.cc | $(VPY)
+$(STAMP): pyproject.toml widgets/jupyterlab-overrides.json $(wildcard spark_lab/_native/*.cc spark_lab/_native/*.h) | $(VPY)
 	$(VPY) -m pip install --upgrade pip
 	$(VPY) -m pip install -e '.[notebooks]'
 	$(VPY) -m spark_lab._native.build

@@ -29,6 +29,7 @@ from ._checks import brief, is_int, positive_int
 from ._chunk import compiler_options, flat_leaves, make_chunk
 from ._io import IOState
 from ._layout import Layout, lower
+from ._onestep import onestep_fn
 from ._packed import Packing
 from ._params import did_you_mean
 from ._paramstore import DeviceArgs, ParamStore, ParamUpdate
@@ -99,7 +100,7 @@ class Simulator(LayoutViews):
         self._compiled: dict = {}     # compile key -> jitted chunk over flat leaves (_chunk.flat_leaves)
         self._out_defs: dict = {}     # compile key -> {"out": the chunk's result tree}, once traced
         self._plans: dict = {}        # lean run_chunk calls: (steps, readout, input names) -> (fn, inputs, packed fn)
-        self._packed_fns: dict = {}   # id of a jitted chunk -> its lean form over the packed state (_packed)
+        self._packed_fns: dict = {}   # (id of a jitted chunk, steps, inputs, readout) -> its lean form (_packed)
         self._packing = None          # (Packing, pack, unpack) of the state once a lean call needed it
         self._packed = None           # the state as the lean loop left it: one buffer (then _tree, _leaves are None)
         self._offsets: dict = {}      # counted pools -> (name, start, end) in the chunk's output vector
@@ -355,9 +356,9 @@ class Simulator(LayoutViews):
             checked = self.check_inputs(inputs or {}, steps)
             fn = self._chunk_fn(steps, checked, (), readout)
             mods = self._layout.modulators      # the plan's inputs in the leaves' (name) order
-            plan = self._plans[(steps, readout, tuple(inputs) if inputs else ())] = (fn, tuple(
-                (nm, 0 if nm in mods else self._sizes[nm], checked[nm].ndim) for nm in sorted(checked)),
-                self._packed_chunk(fn))
+            specs = tuple((nm, 0 if nm in mods else self._sizes[nm], checked[nm].ndim) for nm in sorted(checked))
+            plan = self._plans[(steps, readout, tuple(inputs) if inputs else ())] = (
+                fn, specs, self._packed_chunk(fn, steps, tuple((nm, nd) for nm, _, nd in specs), readout))
             return self._lean_run(plan, steps, jax.tree_util.tree_leaves(checked), readout, None)
         steps = positive_int(steps, "run_chunk", "steps")
         names, readout = self.io.check_names(outputs), tuple(readout)
@@ -444,19 +445,25 @@ class Simulator(LayoutViews):
             checked.append(a)
         return self._lean_run(plan, steps, checked, readout, inputs or {})
 
-    def _packed_chunk(self, fn):
-        """The lean form of the jitted chunk ``fn`` (``_chunk_fn``'s pair): over the state packed
-        in one buffer with ``out`` behind it (``_packed``: one output array per call instead of
-        one per state leaf), jitted once per chunk; None where the state does not pack (the
+    def _packed_chunk(self, fn, steps, inputs, readout):
+        """The lean form of the jitted chunk ``fn`` (``_chunk_fn``'s pair) for ``steps`` steps,
+        inputs ``inputs`` ((name, ndim) in name order) and counted pools ``readout``: over the
+        state packed in one buffer with ``out`` behind it (``_packed``: one output array per
+        call instead of one per state leaf), jitted once per chunk; at K = 1 one native call
+        for the networks ``_onestep`` accepts. None where the state does not pack (the
         pure-JAX path: XLA:CPU's concatenate costs more than the outputs it saves; float64)."""
-        if id(fn[0]) not in self._packed_fns:
+        key = (id(fn[0]), steps, inputs, readout)
+        if key not in self._packed_fns:
             leaves = self._state_leaves()
             if self._packing is None and self._layout.native and Packing.fits(leaves):
                 pk = Packing(leaves)
                 self._packing = (pk, *pk.jitted())
-            self._packed_fns[id(fn[0])] = None if self._packing is None else jax.jit(   # the traced function
-                self._packing[0].chunk(fn[0].__wrapped__), compiler_options=compiler_options())
-        return self._packed_fns[id(fn[0])]
+            one = None if self._packing is None else onestep_fn(
+                self._layout, steps, self._packing[0], self._state, jax.tree_util.tree_structure(self.device_args()),
+                self.prepared_packer, inputs, readout, self._count_trace)
+            self._packed_fns[key] = None if self._packing is None else jax.jit(   # the traced function
+                one or self._packing[0].chunk(fn[0].__wrapped__), compiler_options=compiler_options())
+        return self._packed_fns[key]
 
     def _lean_run(self, plan, k, inputs, readout, unchecked):
         """One lean call of ``plan`` (fn, inputs, packed fn) on the checked ``inputs``: over the

@@ -1,4 +1,5 @@
-"""Optional native CPU kernel for the synaptic propagation (see spikeprop.cc, build.py).
+"""Optional native CPU kernels: the synaptic propagation and its helpers (spikeprop.cc), the
+lean loop's whole one-step call for LIF / Poisson networks (onestep.cc); see build.py.
 
 ``available()`` loads ``libspikeprop.so`` once and registers it with XLA; it returns
 False (after one notice on stderr) when the library is missing or fails to load, or
@@ -12,11 +13,13 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.path.join(HERE, "spikeprop.cc")
+SOURCES = tuple(os.path.join(HERE, f) for f in ("spikeprop.cc", "onestep.cc", "deliver.h"))
 LIBRARY = os.path.join(HERE, "libspikeprop.so")
 
 TARGET = "spark_lab_spikeprop"
 FINITE_TARGET = "spark_lab_all_finite"
 PACK_TARGET = "spark_lab_pack"
+ONESTEP_TARGET = "spark_lab_onestep"
 _state: dict = {}
 
 
@@ -27,7 +30,7 @@ def available() -> bool:
     if os.environ.get("SPARK_LAB_NATIVE", "1") == "0":
         _state["ok"] = False
         return False
-    stale = os.path.exists(LIBRARY) and os.path.getmtime(LIBRARY) < os.path.getmtime(SOURCE)
+    stale = os.path.exists(LIBRARY) and os.path.getmtime(LIBRARY) < max(os.path.getmtime(f) for f in SOURCES)
     if os.path.exists(LIBRARY) and not stale:
         try:
             import jax.ffi
@@ -35,6 +38,7 @@ def available() -> bool:
             jax.ffi.register_ffi_target(TARGET, jax.ffi.pycapsule(lib.SparkLabSpikeProp), platform="cpu")
             jax.ffi.register_ffi_target(FINITE_TARGET, jax.ffi.pycapsule(lib.SparkLabAllFinite), platform="cpu")
             jax.ffi.register_ffi_target(PACK_TARGET, jax.ffi.pycapsule(lib.SparkLabPack), platform="cpu")
+            jax.ffi.register_ffi_target(ONESTEP_TARGET, jax.ffi.pycapsule(lib.SparkLabOneStep), platform="cpu")
             ok = True
         except Exception as e:  # noqa: BLE001 - any load failure means: use pure JAX
             print(f"spark_lab: native CPU kernel not loaded ({e}); using pure JAX", file=sys.stderr)

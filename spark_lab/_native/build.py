@@ -1,7 +1,9 @@
 """Build the native CPU kernel: ``python -m spark_lab._native.build`` (``make install`` runs it).
 
-Compiles spikeprop.cc with the machine's C++ compiler against the XLA FFI headers that
-ship with jaxlib, into ``libspikeprop.so`` next to this file. Exit status 0 also when no
+Compiles spikeprop.cc and onestep.cc with the machine's C++ compiler against the XLA FFI
+headers that ship with jaxlib, into ``libspikeprop.so`` next to this file.
+``-ffp-contract=off``: the compiler fuses no multiply and add by itself (onestep.cc writes the
+fma that XLA:CPU makes). Exit status 0 also when no
 compiler is found: spark_lab then uses its pure-JAX path (and says so once).
 """
 from __future__ import annotations
@@ -11,7 +13,7 @@ import shutil
 import subprocess
 import sys
 
-from spark_lab._native import LIBRARY, SOURCE
+from spark_lab._native import HERE, LIBRARY, SOURCES
 
 
 def build(verbose: bool = True) -> bool:
@@ -22,8 +24,9 @@ def build(verbose: bool = True) -> bool:
         if verbose:
             print("spark_lab: no C++ compiler found; the native CPU kernel is not built (pure JAX is used)")
         return False
-    cmd = [cxx, "-O3", "-march=native", "-std=c++17", "-shared", "-fPIC", f"-I{jax.ffi.include_dir()}",
-           SOURCE, "-o", LIBRARY + ".tmp"]
+    sources = [f for f in SOURCES if f.endswith(".cc")]
+    cmd = [cxx, "-O3", "-march=native", "-std=c++17", "-ffp-contract=off", "-fno-math-errno", "-shared", "-fPIC",
+           f"-I{jax.ffi.include_dir()}", f"-I{HERE}", *sources, "-o", LIBRARY + ".tmp"]
     res = subprocess.run(cmd, capture_output=True, text=True)
     if res.returncode != 0:
         if verbose:
