@@ -1,10 +1,12 @@
-"""The lean closed loop's one-step call as one native C++ call (``spark_lab_onestep``).
+"""The lean closed loop's one-step call as one native C++ call (``SparkLabOneStep``), from Python.
 
 At K = 1 the XLA chunk of a network is ~9 thunks (fusions and custom calls) for ~20 us of
 work: XLA:CPU recomputes the neuron update in every fusion that reads it, and each thunk
-costs its dispatch. For the networks this module accepts, ``onestep_fn`` returns the step as
-one custom call over the packed state (``_packed``): neurons, Poisson draws, propagation,
-receptors, spike counts, the NaN/inf flag and the new packed state, written once.
+costs its dispatch; and the jitted call itself costs ~15-20 us of dispatch over its argument
+leaves. For the networks this module accepts, ``onestep_fn`` returns the step as one plain C
+call through ctypes (``HostStep``) over the packed state (``_packed``): neurons, Poisson draws,
+propagation, receptors, spike counts, the NaN/inf flag and the new packed state, written once,
+with no JAX dispatch and no trace (it does not count in ``compile_count``).
 
 It gives the bits of the XLA chunk (spark_lab/_native/onestep.cc says how; tests/test_onestep.py
 compares the two), so nothing a user sees depends on which one ran. Accepted: one step (K = 1)
@@ -15,10 +17,10 @@ step. Everything else (and ``SPARK_LAB_NATIVE_STEP=0``, for comparisons) keeps t
 """
 from __future__ import annotations
 
+import ctypes
 import os
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from .neurons.lif import LIF
@@ -92,12 +94,77 @@ class _Tables:
         return o, 1 if size == n else 0
 
 
-def onestep_fn(lay, k, packing, state, args_def, qpacker, inputs, readout, on_trace):
-    """The packed one-step call of this network for inputs ``inputs`` ((name, ndim) in the
-    plan's order) counting ``readout`` (None: every pool), as a function (packed state,
-    device argument leaves, input arrays) -> packed new state with the output vector behind
-    it (``on_trace`` is called once per trace, as the chunk does); None where the network or
-    call does not qualify (see the module docstring)."""
+class HostStep:
+    """The one-step call of one plan (network, inputs, counted pools) as a host function:
+    ``step(buf, leaves, inputs)`` runs SparkLabOneStep on the packed state ``buf`` (a numpy or
+    CPU JAX int32 buffer, only read), the device argument leaves and the input arrays, and
+    returns the int32 buffer it wrote: the new packed state, then the finite flag and counts.
+
+    Two output buffers take turns (whichever is not ``buf``), so a call allocates nothing and
+    every address is computed once: a returned buffer stays valid as the next call's state and
+    is written again by the call after that; copy what must live longer. The parameters are
+    read in place from the device arrays (``np.asarray`` of a CPU array is a view), their
+    addresses taken again only when the leaves tuple changes (a new parameter version)."""
+
+    def __init__(self, tab, lay, args_def, words, inputs):
+        g = lay.groups[0] if lay.groups else None
+        flags = (g is not None) | 2 * bool(g is not None and g.csr.packed) | 4 * bool(g is not None and g.per_synapse)
+        bits = [int(np.float32(x).view(np.int32)) for x in (lay.dt, lay.dt * 1e-3)]
+        head = [len(tab.fams) // FAM, len(tab.recs) // REC, len(tab.ins) // IN, len(tab.counts) // 2,
+                words, tab.t_off, lay.n_pad, lay.n_slots, flags, *bits]
+        self._h = np.concatenate([np.array(head, np.int64), tab.fams, tab.recs, tab.ins, tab.counts])
+        self._g, self._args_def, self._words = g, args_def, words
+        self._ins = [np.zeros((lay.pools[nm].n,) if nd == 1 else (1, lay.pools[nm].n), np.float32)
+                     for nm, nd in inputs]
+        self._bufs = [np.zeros(tab.n_out, np.int32) for _ in range(2)]
+        self._addr = [b.ctypes.data for b in self._bufs]
+        self._ptrs = (ctypes.c_void_p * (7 + len(inputs)))()
+        self._tables = (self._h.ctypes.data, ctypes.addressof(self._ptrs))
+        self._leaves = self._views = None
+        from ._native import onestep
+        self._fn = onestep()
+
+    def _point(self, leaves):
+        """Fill the pointer table from the argument leaves (see onestep.cc for the order)."""
+        a = jax.tree_util.tree_unflatten(self._args_def, leaves)
+        g = self._g
+        if g is None:
+            nat = {k: np.zeros(1, np.int32) for k in ("rows", "runs", "targets")}
+            row_w = weights = np.zeros(1, np.float32)
+        else:
+            nat, row_w = a.struct["native"][g.gid], a.derived["row_w"]
+            weights = a.syn_w[g.gid + ":csr"] if g.per_synapse else a.derived["proj_w"][g.gid]
+        views = [np.asarray(x) for x in (a.prepared["float32"], nat["rows"], nat["runs"], nat["targets"],
+                                         row_w, weights, a.struct["seed"])] + self._ins
+        if any(not v.flags.c_contiguous or v.dtype.itemsize != 4 for v in views):
+            raise RuntimeError("spark_lab: a one-step argument is not a contiguous 32-bit array")
+        for j, v in enumerate(views):
+            self._ptrs[j] = v.ctypes.data
+        self._leaves, self._views = leaves, views
+
+    def __call__(self, buf, leaves, inputs):
+        if leaves is not self._leaves:
+            self._point(leaves)
+        for dst, x in zip(self._ins, inputs):
+            np.copyto(dst, x)
+        if buf is self._bufs[0]:
+            i, src = 1, self._addr[0]
+        elif buf is self._bufs[1]:
+            i, src = 0, self._addr[1]
+        else:
+            buf = np.asarray(buf)
+            if buf.dtype != np.int32 or buf.ndim != 1 or buf.shape[0] < self._words or not buf.flags.c_contiguous:
+                raise RuntimeError("spark_lab: the one-step state is not a packed int32 buffer")
+            i, src = 0, buf.ctypes.data
+        if self._fn(*self._tables, src, self._addr[i]) != 0:
+            raise RuntimeError("spark_lab: the one-step call refused its tables (a bug; set SPARK_LAB_NATIVE_STEP=0)")
+        return self._bufs[i]
+
+
+def onestep_fn(lay, k, packing, state, args_def, qpacker, inputs, readout):
+    """The one-step call (``HostStep``) of this network for inputs ``inputs`` ((name, ndim) in
+    the plan's order) counting ``readout`` (None: every pool); None where the network or call
+    does not qualify (see the module docstring)."""
     if os.environ.get("SPARK_LAB_NATIVE_STEP", "1") == "0" or k != 1 or not lay.native:
         return None
     if lay.plastic or lay.modulators or any(d != 0 for d in lay.delays) or len(lay.groups) > 1:
@@ -109,27 +176,5 @@ def onestep_fn(lay, k, packing, state, args_def, qpacker, inputs, readout, on_tr
     tab = _Tables(lay, packing, state, qpacker, inputs, readout)
     if tab.why is not None:
         return None
-    from ._native import ONESTEP_TARGET
-    g = lay.groups[0] if lay.groups else None
-    call = jax.ffi.ffi_call(ONESTEP_TARGET, jax.ShapeDtypeStruct((tab.n_out,), jnp.int32))
-    attrs = dict(fams=tab.fams, recs=tab.recs, ins=tab.ins, counts=tab.counts, words=np.int64(packing.words),
-                 t_off=np.int64(tab.t_off),
-                 n_pad=np.int64(lay.n_pad), n_slots=np.int64(lay.n_slots), dt=np.float32(lay.dt),
-                 pmul=np.float32(lay.dt * 1e-3), propagate=g is not None,
-                 packed=bool(g is not None and g.csr.packed), per_synapse=bool(g is not None and g.per_synapse))
-    n_args = args_def.num_leaves
-
-    def step(buf, *rest):
-        on_trace()
-        a = jax.tree_util.tree_unflatten(args_def, rest[:n_args])
-        if g is None:
-            rows = runs = targets = jnp.zeros((1,), jnp.int32)
-            row_w = weights = jnp.zeros((1,), jnp.float32)
-        else:
-            nat = a.struct["native"][g.gid]
-            rows, runs, targets = nat["rows"], nat["runs"], nat["targets"]
-            row_w = a.derived["row_w"]
-            weights = a.syn_w[g.gid + ":csr"] if g.per_synapse else a.derived["proj_w"][g.gid]
-        return call(buf, a.prepared["float32"], rows, runs, targets, row_w, weights, a.struct["seed"],
-                    *(x.astype(jnp.float32) for x in rest[n_args:]), **attrs)
-    return step
+    from ._native import onestep
+    return HostStep(tab, lay, args_def, packing.words, inputs) if onestep() is not None else None

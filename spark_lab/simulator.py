@@ -29,7 +29,7 @@ from ._checks import brief, is_int, positive_int
 from ._chunk import compiler_options, flat_leaves, make_chunk
 from ._io import IOState
 from ._layout import Layout, lower
-from ._onestep import onestep_fn
+from ._onestep import HostStep, onestep_fn
 from ._packed import Packing
 from ._params import did_you_mean
 from ._paramstore import DeviceArgs, ParamStore, ParamUpdate
@@ -153,7 +153,7 @@ class Simulator(LayoutViews):
 
     def _state_leaves(self) -> tuple:
         if self._leaves is None:
-            self._leaves = (tuple(self._packing[2](self._packed)) if self._packed is not None
+            self._leaves = (tuple(self._packing[2](np.array(self._packed))) if self._packed is not None
                             else tuple(jax.tree_util.tree_leaves(self._tree)))
         return self._leaves
 
@@ -460,9 +460,9 @@ class Simulator(LayoutViews):
                 self._packing = (pk, *pk.jitted())
             one = None if self._packing is None else onestep_fn(
                 self._layout, steps, self._packing[0], self._state, jax.tree_util.tree_structure(self.device_args()),
-                self.prepared_packer, inputs, readout, self._count_trace)
-            self._packed_fns[key] = None if self._packing is None else jax.jit(   # the traced function
-                one or self._packing[0].chunk(fn[0].__wrapped__), compiler_options=compiler_options())
+                self.prepared_packer, inputs, readout)
+            self._packed_fns[key] = one or (None if self._packing is None else jax.jit(   # the traced function
+                self._packing[0].chunk(fn[0].__wrapped__), compiler_options=compiler_options()))
         return self._packed_fns[key]
 
     def _lean_run(self, plan, k, inputs, readout, unchecked):
@@ -474,15 +474,18 @@ class Simulator(LayoutViews):
             return self._call(plan[0], k, inputs, True, readout, unchecked)[0]
         pk, pack, unpack = self._packing
         buf = self._packed if self._packed is not None else pack(*self._state_leaves())
-        res = packed_fn(buf, *self._device_leaves(), *inputs)
+        host = isinstance(packed_fn, HostStep)
+        res = packed_fn(buf, self._device_leaves(), inputs) if host else packed_fn(buf, *self._device_leaves(), *inputs)
         out = np.asarray(res)[pk.words:]           # a view of the buffer: no copy
         if not out[0]:
             if unchecked is not None:
                 self.check_inputs(unchecked, k)
-            raise DivergenceError(self.locate_bad(jax.tree_util.tree_unflatten(self._state_def, unpack(res))),
-                                  self.t, k)
+            raise DivergenceError(self.locate_bad(jax.tree_util.tree_unflatten(
+                self._state_def, unpack(np.array(res) if host else res))), self.t, k)
         self._tree, self._leaves, self._packed = None, None, res
         self._t_host += k
+        if host:          # its buffers take turns: the counts must outlive the call after next
+            out = out.copy()
         return {nm: out[a:b] for nm, a, b in self._count_offsets(readout)[0]}
 
     def _device_leaves(self) -> tuple:

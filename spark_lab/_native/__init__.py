@@ -1,7 +1,9 @@
 """Optional native CPU kernels: the synaptic propagation and its helpers (spikeprop.cc), the
 lean loop's whole one-step call for LIF / Poisson networks (onestep.cc); see build.py.
 
-``available()`` loads ``libspikeprop.so`` once and registers it with XLA; it returns
+``available()`` loads ``libspikeprop.so`` once and registers its XLA custom calls; ``onestep()``
+is the one-step call as a plain C function (ctypes, which releases the GIL while it runs), called
+from Python outside XLA (spark_lab/_onestep.py). ``available()`` returns
 False (after one notice on stderr) when the library is missing or fails to load, or
 when ``SPARK_LAB_NATIVE=0``. The pure-JAX path is then used; both give the same spikes.
 """
@@ -19,7 +21,6 @@ LIBRARY = os.path.join(HERE, "libspikeprop.so")
 TARGET = "spark_lab_spikeprop"
 FINITE_TARGET = "spark_lab_all_finite"
 PACK_TARGET = "spark_lab_pack"
-ONESTEP_TARGET = "spark_lab_onestep"
 _state: dict = {}
 
 
@@ -38,7 +39,9 @@ def available() -> bool:
             jax.ffi.register_ffi_target(TARGET, jax.ffi.pycapsule(lib.SparkLabSpikeProp), platform="cpu")
             jax.ffi.register_ffi_target(FINITE_TARGET, jax.ffi.pycapsule(lib.SparkLabAllFinite), platform="cpu")
             jax.ffi.register_ffi_target(PACK_TARGET, jax.ffi.pycapsule(lib.SparkLabPack), platform="cpu")
-            jax.ffi.register_ffi_target(ONESTEP_TARGET, jax.ffi.pycapsule(lib.SparkLabOneStep), platform="cpu")
+            step = lib.SparkLabOneStep
+            step.argtypes, step.restype = [ctypes.c_void_p] * 4, ctypes.c_int
+            _state["onestep"] = step
             ok = True
         except Exception as e:  # noqa: BLE001 - any load failure means: use pure JAX
             print(f"spark_lab: native CPU kernel not loaded ({e}); using pure JAX", file=sys.stderr)
@@ -47,3 +50,9 @@ def available() -> bool:
               "`python -m spark_lab._native.build`); using pure JAX", file=sys.stderr)
     _state["ok"] = ok
     return ok
+
+
+def onestep():
+    """``SparkLabOneStep(header, pointers, state, out) -> 0 | -1`` of onestep.cc as a ctypes
+    function over four addresses, or None when the library is not loaded (``available()``)."""
+    return _state.get("onestep") if available() else None

@@ -1,11 +1,14 @@
-// spark_lab_onestep: one whole step of a network of LIF neurons with exponential current
+// SparkLabOneStep: one whole step of a network of LIF neurons with exponential current
 // receptors and Poisson sources, on the lean closed loop's packed state (spark_lab/_packed.py),
-// as one XLA:CPU custom call. spark_lab/_onestep.py decides which networks qualify and builds
-// the tables below; every other network, and every other platform, runs the XLA chunk.
+// as one plain C call from Python (ctypes), outside XLA. spark_lab/_onestep.py decides which
+// networks qualify and builds the tables below; every other network, and every other platform,
+// runs the XLA chunk.
 //
 // Why: at K = 1 the XLA chunk is 9 thunks (6 fusions, 3 custom calls) in which XLA recomputes
 // the LIF update in each of the 4 fusions that read it, and the packing copies the new state
-// once more. Here the state is read once and the new state written straight into the output.
+// once more; and a jitted call costs ~15-20 us of dispatch over its ~12 argument leaves, about
+// as much as the step's own work. Here the state is read once and the new state written
+// straight into the output, and the call costs what ctypes costs (~1 us).
 //
 // The arithmetic is XLA's, operation for operation, so both give the same bits (tested against
 // the XLA chunk): the same f32 operations in the same order (spark_lab/neurons/lif.py,
@@ -23,8 +26,6 @@
 //   ins (4 per input argument, in argument order): family, first neuron in the family, n, phase
 //     (0: the chunk's constant inputs, 1: per-step inputs; added in this order, as the chunk does)
 //   counts (2 per counted pool): first spike row, n
-// ``state``: the packed state (its first ``words`` words; a previous call's output has its output
-// vector behind them).
 // A q stride is 1 for a per-neuron parameter and 0 for one value shared by the family.
 #include <cmath>
 #include <cstdint>
@@ -33,9 +34,6 @@
 #include <vector>
 
 #include "deliver.h"
-#include "xla/ffi/api/ffi.h"
-
-namespace ffi = xla::ffi;
 
 namespace {
 
@@ -95,7 +93,7 @@ const float* Dense(Param p, int64_t n, std::vector<float>& tmp) {
 
 struct Inputs {
   std::vector<const float*> data;
-  ffi::Span<const int64_t> ins;
+  const int64_t* ins;
   // cur + the inputs of family ``fam``: per phase (0, then 1) the family's input vector,
   // zeros where no input covers a neuron, added once, as the chunk adds its concatenation
   void Add(int64_t fam, int64_t n, float* __restrict cur) const {
@@ -103,7 +101,7 @@ struct Inputs {
     for (int phase = 0; phase < 2; ++phase) {
       bool any = false;
       for (size_t j = 0; j < data.size(); ++j) {
-        const int64_t* r = ins.begin() + kIn * j;
+        const int64_t* r = ins + kIn * j;
         if (r[0] != fam || r[3] != phase) continue;
         if (!any) whole.assign(n, 0.0f);
         any = true;
@@ -236,73 +234,67 @@ bool InputsFinite(const Inputs& inputs) {
   return ok;
 }
 
-ffi::Error OneStepImpl(ffi::Buffer<ffi::S32> state, ffi::Buffer<ffi::F32> q, ffi::Buffer<ffi::S32> rows,
-                       ffi::Buffer<ffi::S32> runs, ffi::Buffer<ffi::S32> targets, ffi::Buffer<ffi::F32> row_w,
-                       ffi::Buffer<ffi::F32> weights, ffi::Buffer<ffi::U32> seed, ffi::RemainingArgs args,
-                       ffi::ResultBuffer<ffi::S32> result, ffi::Span<const int64_t> fams,
-                       ffi::Span<const int64_t> recs, ffi::Span<const int64_t> ins, ffi::Span<const int64_t> counts,
-                       int64_t words, int64_t t_off, int64_t n_pad, int64_t n_slots, float dt, float pmul, bool propagate,
-                       bool packed, bool per_synapse) {
-  const int64_t n_counts = static_cast<int64_t>(counts.size()) / kCount;
-  int64_t counted = 0;
-  for (int64_t c = 0; c < n_counts; ++c) counted += counts[kCount * c + 1];
-  if (static_cast<int64_t>(state.element_count()) < words || t_off >= words ||
-      static_cast<int64_t>(result->element_count()) != words + 1 + counted)
-    return ffi::Error::InvalidArgument("spark_lab_onestep: the output does not hold the state and flag");
-  if (n_pad % 64 != 0 || static_cast<int64_t>(ins.size()) != kIn * static_cast<int64_t>(args.size()))
-    return ffi::Error::InvalidArgument("spark_lab_onestep: the tables do not match the arguments");
-  Inputs inputs{{}, ins};
-  for (size_t j = 0; j < args.size(); ++j) {
-    auto b = args.get<ffi::Buffer<ffi::F32>>(j);
-    if (b.has_error()) return b.error();
-    if (static_cast<int64_t>(b->element_count()) != ins[kIn * j + 2])
-      return ffi::Error::InvalidArgument("spark_lab_onestep: an input has the wrong size");
-    inputs.data.push_back(b->typed_data());
+void Propagate(const int64_t* h, const void* const* ptrs, const uint8_t* sp, float* acc) {
+  thread_local std::vector<int32_t> idx;
+  const auto* rp = static_cast<const int32_t*>(ptrs[1]);
+  const auto* ru = static_cast<const int32_t*>(ptrs[2]);
+  const auto* rw = static_cast<const float*>(ptrs[4]);
+  const auto* w = static_cast<const float*>(ptrs[5]);
+  const bool packed = h[8] & 2, per_synapse = h[8] & 4;
+  if (packed) {
+    const auto* tg = static_cast<const uint16_t*>(ptrs[3]);
+    per_synapse ? spark_lab::Deliver<uint16_t, true>(sp, h[6], rp, ru, tg, rw, w, acc, idx)
+                : spark_lab::Deliver<uint16_t, false>(sp, h[6], rp, ru, tg, rw, w, acc, idx);
+  } else {
+    const auto* tg = static_cast<const int32_t*>(ptrs[3]);
+    per_synapse ? spark_lab::Deliver<int32_t, true>(sp, h[6], rp, ru, tg, rw, w, acc, idx)
+                : spark_lab::Deliver<int32_t, false>(sp, h[6], rp, ru, tg, rw, w, acc, idx);
   }
-  int32_t* out = result->typed_data();
-  const Step s{state.typed_data(), out, q.typed_data(), state.typed_data()[t_off], dt};
+}
+
+}  // namespace
+
+// One step. ``h``: the header (kHdr words: numbers of families, receptors, inputs and
+// counted pools; words, offset of t, n_pad, n_slots, flags (1 propagate, 2 packed targets,
+// 4 per-synapse weights), the bits of dt and of pmul) followed by the tables fams, recs, ins,
+// counts. ``ptrs``: q, rows, runs, targets, row_w, weights, seed, then one pointer per input.
+// ``in``: the packed state; ``out``: words + 1 + counted words, the new state, the finite flag
+// and the counts. Returns 0, or -1 where the tables are inconsistent (nothing is trusted then).
+extern "C" int SparkLabOneStep(const int64_t* h, const void* const* ptrs, const int32_t* in, int32_t* out) {
+  constexpr int64_t kHdr = 11;
+  const int64_t n_fams = h[0], n_recs = h[1], n_ins = h[2], n_counts = h[3], words = h[4], t_off = h[5];
+  const int64_t n_pad = h[6], n_slots = h[7];
+  if (t_off >= words || n_pad % 64 != 0) return -1;
+  const int64_t* fams = h + kHdr;
+  const int64_t* recs = fams + kFam * n_fams;
+  const int64_t* ins = recs + kRec * n_recs;
+  const int64_t* counts = ins + kIn * n_ins;
+  Inputs inputs{{}, ins};
+  for (int64_t j = 0; j < n_ins; ++j) inputs.data.push_back(static_cast<const float*>(ptrs[7 + j]));
+  const Step s{in, out, static_cast<const float*>(ptrs[0]), in[t_off], AsFloat(static_cast<int32_t>(h[9]))};
   thread_local std::vector<uint8_t> spk;
   thread_local std::vector<float> acc;
-  thread_local std::vector<int32_t> idx;
   spk.assign(n_pad, 0);
-  const int64_t n_fams = static_cast<int64_t>(fams.size()) / kFam;
   bool ok = InputsFinite(inputs);
   std::vector<const int64_t*> mine;
   for (int64_t fi = 0; fi < n_fams; ++fi) {
-    const int64_t* f = fams.begin() + kFam * fi;
-    if (f[2] + f[1] > n_pad) return ffi::Error::InvalidArgument("spark_lab_onestep: a family lies outside the spikes");
+    const int64_t* f = fams + kFam * fi;
+    if (f[2] + f[1] > n_pad) return -1;
     if (f[0] == 0) {
       mine.clear();
-      for (size_t r = 0; r < recs.size() / kRec; ++r)
-        if (recs[kRec * r] == fi) mine.push_back(recs.begin() + kRec * r);
-      if (mine.empty() || mine.size() > 8)
-        return ffi::Error::InvalidArgument("spark_lab_onestep: a LIF family needs 1 to 8 receptors");
+      for (int64_t r = 0; r < n_recs; ++r)
+        if (recs[kRec * r] == fi) mine.push_back(recs + kRec * r);
+      if (mine.empty() || mine.size() > 8) return -1;
       ok = Lif(s, f, mine, inputs, fi, spk.data()) && ok;
     } else {
-      Poisson(s, f, inputs, fi, *seed.typed_data(), pmul, spk.data());
+      Poisson(s, f, inputs, fi, *static_cast<const uint32_t*>(ptrs[6]), AsFloat(static_cast<int32_t>(h[10])),
+              spk.data());
     }
   }
   acc.assign(n_slots, 0.0f);
-  if (propagate) {
-    const auto* sp = spk.data();
-    const int32_t* rp = rows.typed_data();
-    const int32_t* ru = runs.typed_data();
-    if (packed) {
-      const auto* tg = reinterpret_cast<const uint16_t*>(targets.typed_data());
-      per_synapse ? spark_lab::Deliver<uint16_t, true>(sp, n_pad, rp, ru, tg, row_w.typed_data(), weights.typed_data(),
-                                                       acc.data(), idx)
-                  : spark_lab::Deliver<uint16_t, false>(sp, n_pad, rp, ru, tg, row_w.typed_data(),
-                                                        weights.typed_data(), acc.data(), idx);
-    } else {
-      const int32_t* tg = targets.typed_data();
-      per_synapse ? spark_lab::Deliver<int32_t, true>(sp, n_pad, rp, ru, tg, row_w.typed_data(), weights.typed_data(),
-                                                      acc.data(), idx)
-                  : spark_lab::Deliver<int32_t, false>(sp, n_pad, rp, ru, tg, row_w.typed_data(),
-                                                       weights.typed_data(), acc.data(), idx);
-    }
-  }
-  for (size_t r = 0; r < recs.size() / kRec; ++r) {
-    const int64_t* rr = recs.begin() + kRec * r;
+  if (h[8] & 1) Propagate(h, ptrs, spk.data(), acc.data());
+  for (int64_t r = 0; r < n_recs; ++r) {
+    const int64_t* rr = recs + kRec * r;
     ok = Receive(s, rr, fams[kFam * rr[0] + 1], acc.data()) && ok;
   }
   out[t_off] = s.t + 1;
@@ -310,33 +302,5 @@ ffi::Error OneStepImpl(ffi::Buffer<ffi::S32> state, ffi::Buffer<ffi::F32> q, ffi
   o[0] = ok;
   for (int64_t c = 0; c < n_counts; ++c)
     for (int64_t i = 0; i < counts[kCount * c + 1]; ++i) *++o = spk[counts[kCount * c] + i];
-  return ffi::Error::Success();
+  return 0;
 }
-
-}  // namespace
-
-XLA_FFI_DEFINE_HANDLER_SYMBOL(SparkLabOneStep, OneStepImpl,
-                              ffi::Ffi::Bind()
-                                  .Arg<ffi::Buffer<ffi::S32>>()
-                                  .Arg<ffi::Buffer<ffi::F32>>()
-                                  .Arg<ffi::Buffer<ffi::S32>>()
-                                  .Arg<ffi::Buffer<ffi::S32>>()
-                                  .Arg<ffi::Buffer<ffi::S32>>()
-                                  .Arg<ffi::Buffer<ffi::F32>>()
-                                  .Arg<ffi::Buffer<ffi::F32>>()
-                                  .Arg<ffi::Buffer<ffi::U32>>()
-                                  .RemainingArgs()
-                                  .Ret<ffi::Buffer<ffi::S32>>()
-                                  .Attr<ffi::Span<const int64_t>>("fams")
-                                  .Attr<ffi::Span<const int64_t>>("recs")
-                                  .Attr<ffi::Span<const int64_t>>("ins")
-                                  .Attr<ffi::Span<const int64_t>>("counts")
-                                  .Attr<int64_t>("words")
-                                  .Attr<int64_t>("t_off")
-                                  .Attr<int64_t>("n_pad")
-                                  .Attr<int64_t>("n_slots")
-                                  .Attr<float>("dt")
-                                  .Attr<float>("pmul")
-                                  .Attr<bool>("propagate")
-                                  .Attr<bool>("packed")
-                                  .Attr<bool>("per_synapse"));
