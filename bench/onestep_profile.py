@@ -7,7 +7,10 @@ For each path (native C++ kernel, pure JAX) it times, in microseconds per call:
   run_chunk   the benchmark's closed-loop call: set the 100 input rates, one step, read pool 6
   jitted      the compiled chunk alone (native: over the packed state buffer, spark_lab/_packed.py;
               pure JAX: over the flat leaves of state, arguments and the rates) with the fetch
-              of its output vector: JAX dispatch + XLA execution + transfer
+              of its output vector: JAX dispatch + XLA execution + transfer. Where the plan
+              holds the native one-step call (spark_lab/_onestep.py, no JAX), that call alone:
+              the ctypes call, the input copy and the step (its step_us is then against a JAX
+              dispatch it no longer pays)
   floor       a trivial jitted function with the same argument and output trees (x + 1 per state
               leaf or buffer): what JAX's dispatch over these leaves costs, without the step
   host        run_chunk - jitted: spark_lab's Python around the call (checks, plan, counts)
@@ -46,6 +49,8 @@ def profile(native: bool, calls: int, reps: int) -> dict:
     import jax
     import jax.numpy as jnp
     import spark_lab_net
+
+    from spark_lab._onestep import HostStep
     sim = spark_lab_net.build(bc.build_network(), native=native)
     rates = bc.rate_schedule(calls).astype(np.float32)
     ro = ("p6",)
@@ -59,9 +64,10 @@ def profile(native: bool, calls: int, reps: int) -> dict:
     if plan[2] is not None:      # the native path's lean loop: the state packed in one buffer (_packed.py)
         fn, words = plan[2], sim._packing[0].words   # noqa: SLF001
         ns, buf, tbuf = 1, [sim._packed], [jnp.array(sim._packed)]   # noqa: SLF001
+        host = isinstance(fn, HostStep)
 
         def jitted(i):
-            buf[0] = fn(buf[0], *args, rates[i])
+            buf[0] = fn(buf[0], args, (rates[i],)) if host else fn(buf[0], *args, rates[i])
             np.asarray(buf[0])[words:]
 
         @jax.jit
@@ -72,7 +78,7 @@ def profile(native: bool, calls: int, reps: int) -> dict:
             tbuf[0] = trivial(tbuf[0], *args, rates[i])
             np.asarray(tbuf[0])[words:]
     else:
-        fn = plan[0][0]          # the chunk over the flat leaves (state, args, inputs)
+        host, fn = False, plan[0][0]          # the chunk over the flat leaves (state, args, inputs)
         state = [tuple(jax.tree_util.tree_leaves(sim.get_state_tree()))]
         ns = len(state[0])
 
@@ -93,7 +99,7 @@ def profile(native: bool, calls: int, reps: int) -> dict:
     jitted(0)
     floor(0)
     t = per_call({"run_chunk_us": call, "jitted_us": jitted, "floor_us": floor}, calls, reps)
-    r = dict(path="native" if sim.native else "jax", K=1, **t,
+    r = dict(path="native" if sim.native else "jax", K=1, one_step_call=plan[2] is not None and host, **t,
              argument_leaves=ns + len(args) + 1)
     r["host_us"] = round(r["run_chunk_us"] - r["jitted_us"], 1)
     r["step_us"] = round(r["jitted_us"] - r["floor_us"], 1)
