@@ -1,5 +1,5 @@
 // Event-driven delivery of one step's spikes through the compressed-row layout of
-// spikeprop.cc (see there); shared by spark_lab_spikeprop and spark_lab_onestep.
+// spikeprop.cc (see there); shared by spark_lab_spikeprop and SparkLabOneStep (onestep.cc).
 #ifndef SPARK_LAB_DELIVER_H_
 #define SPARK_LAB_DELIVER_H_
 
