@@ -153,7 +153,8 @@ class Simulator(LayoutViews):
 
     def _state_leaves(self) -> tuple:
         if self._leaves is None:
-            self._leaves = (tuple(self._packing[2](np.array(self._packed))) if self._packed is not None
+            p = self._packed          # a HostStep's buffer is written again later: unpack a copy of it
+            self._leaves = (tuple(self._packing[2](p.copy() if isinstance(p, np.ndarray) else p)) if p is not None
                             else tuple(jax.tree_util.tree_leaves(self._tree)))
         return self._leaves
 
